@@ -1,0 +1,16 @@
+# Warnings, sanitizers and floating-point flags shared by every target of the project.
+
+add_library(tapegrad_options INTERFACE)
+target_compile_options(tapegrad_options INTERFACE
+  $<$<COMPILE_LANGUAGE:CXX>:-Wall -Wextra -Wpedantic -Wshadow -Wnon-virtual-dtor>
+  $<$<COMPILE_LANGUAGE:C>:-Wall -Wextra -Wpedantic>
+  # why: elementwise loops over exp/log/sqrt only vectorise when libm need not set errno.
+  -fno-math-errno)
+if(TAPEGRAD_WARNINGS_AS_ERRORS)
+  target_compile_options(tapegrad_options INTERFACE -Werror)
+endif()
+if(TAPEGRAD_SANITIZE)
+  target_compile_options(tapegrad_options INTERFACE
+    -fsanitize=${TAPEGRAD_SANITIZE} -fno-sanitize-recover=all -fno-omit-frame-pointer)
+  target_link_options(tapegrad_options INTERFACE -fsanitize=${TAPEGRAD_SANITIZE})
+endif()

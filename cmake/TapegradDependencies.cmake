@@ -1,0 +1,34 @@
+# Finds every dependency with CMake's own modules; a missing one stops configuration with
+# the name of the Debian package that provides it.
+
+function(tapegrad_require found what package)
+  if(NOT ${found})
+    message(FATAL_ERROR "tapegrad needs ${what}: install the Debian package '${package}' "
+                        "(apt-get install ${package})")
+  endif()
+endfunction()
+
+set(BLA_VENDOR OpenBLAS)
+find_package(BLAS QUIET)
+tapegrad_require(BLAS_FOUND "OpenBLAS" libopenblas-dev)
+find_path(TAPEGRAD_CBLAS_INCLUDE_DIR cblas.h
+          PATH_SUFFIXES openblas openblas-pthread x86_64-linux-gnu/openblas-pthread
+                        aarch64-linux-gnu/openblas-pthread)
+tapegrad_require(TAPEGRAD_CBLAS_INCLUDE_DIR "OpenBLAS's cblas.h" libopenblas-dev)
+add_library(tapegrad_blas INTERFACE)
+target_link_libraries(tapegrad_blas INTERFACE ${BLAS_LIBRARIES})
+target_include_directories(tapegrad_blas INTERFACE ${TAPEGRAD_CBLAS_INCLUDE_DIR})
+
+find_package(fmt QUIET)
+tapegrad_require(fmt_FOUND "fmt" libfmt-dev)
+
+find_package(Threads REQUIRED)
+
+if(TAPEGRAD_BUILD_TESTS)
+  find_package(GTest QUIET)
+  tapegrad_require(GTest_FOUND "GoogleTest" libgtest-dev)
+endif()
+if(TAPEGRAD_BUILD_BENCHMARKS)
+  find_package(benchmark QUIET)
+  tapegrad_require(benchmark_FOUND "Google Benchmark" libbenchmark-dev)
+endif()

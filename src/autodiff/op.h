@@ -1,0 +1,80 @@
+// The op table entry: one op's name, arity, forward and gradient rule, side by side.
+// Every op the library runs is an OpDef listed in op_registry(); the gradient-check tests
+// walk that list, so an op cannot be added without a check.
+#pragma once
+
+#include <cstdint>
+#include <span>
+#include <string_view>
+#include <vector>
+
+#include "tensor/tensor.h"
+
+namespace tg {
+
+// Parameters of an op call. Each op reads only the fields it documents.
+struct Attrs {
+  std::vector<int64_t> ints;  // axes (reductions), perm (transpose), dims (reshape)
+  Shape shape;                // target shape (broadcast_to)
+  int64_t axis = -1;          // softmax / log_softmax axis
+  bool keepdims = false;
+  bool transpose_a = false, transpose_b = false;
+  DType dtype = DType::f32;   // cast target
+};
+
+// What the tape remembers of a tensor it does not keep alive.
+struct TensorMeta {
+  uint64_t id = 0;
+  Shape shape;
+  DType dtype = DType::f32;
+};
+
+// Everything a gradient rule may read. Inputs and the output are available only when the
+// OpDef asks the tape to save them.
+struct GradContext {
+  const Attrs& attrs;
+  std::span<const TensorMeta> input_meta;
+  std::span<const Tensor> inputs;  // saved inputs (empty span if not saved)
+  const Tensor& output;            // saved output (undefined if not saved)
+  const Tensor& grad;              // incoming gradient, shaped like the output
+  std::span<const bool> needed;    // needed[i]: is a gradient for input i wanted
+};
+
+using ForwardFn = Tensor (*)(std::span<const Tensor> inputs, const Attrs& attrs);
+// Writes one gradient per input into `grads` (leave an entry undefined for "none"). Gradient
+// rules use the library's own ops, so they are themselves recorded and differentiable.
+using BackwardFn = void (*)(const GradContext& ctx, std::span<Tensor> grads);
+
+enum class Differentiability {
+  rule,          // backward computes the gradient
+  none,          // not differentiable: gradients are NULL (TF's NotDifferentiable)
+  unregistered,  // no rule: asking for a gradient through it is an error (TF's LookupError)
+};
+
+struct OpDef {
+  std::string_view name;
+  int arity;  // -1: any number of inputs
+  ForwardFn forward;
+  BackwardFn backward;
+  Differentiability differentiability = Differentiability::rule;
+  // Bit i set: input i is differentiable (others get no gradient, e.g. relu_grad's mask).
+  uint32_t differentiable_inputs = ~0u;
+  bool saves_inputs = false;
+  bool saves_output = false;
+  // Input gradients come back in the output's (broadcast) shape and the tape sums them down
+  // to each input's shape: broadcasting's gradient is handled in that one place.
+  bool broadcasts = false;
+};
+
+// Runs `def` on `inputs` and records it on every active tape that watches an input.
+Tensor apply(const OpDef& def, std::span<const Tensor> inputs, const Attrs& attrs = {});
+inline Tensor apply(const OpDef& def, std::initializer_list<Tensor> inputs,
+                    const Attrs& attrs = {}) {
+  return apply(def, std::span<const Tensor>(inputs.begin(), inputs.size()), attrs);
+}
+
+// Every op of the library, in a fixed order.
+std::span<const OpDef* const> op_registry();
+const OpDef* find_op(std::string_view name);
+
+}  // namespace tg

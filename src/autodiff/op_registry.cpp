@@ -1,0 +1,34 @@
+#include <vector>
+
+#include "autodiff/ops/families.h"
+#include "autodiff/tape.h"
+
+namespace tg {
+
+Tensor apply(const OpDef& def, std::span<const Tensor> inputs, const Attrs& attrs) {
+  if (def.arity >= 0 && static_cast<int>(inputs.size()) != def.arity)
+    fail(Status::internal, "{}: expected {} inputs, got {}", def.name, def.arity, inputs.size());
+  for (size_t i = 0; i < inputs.size(); ++i)
+    if (!inputs[i]) fail(Status::invalid_argument, "{}: input {} is empty", def.name, i);
+  Tensor out = def.forward(inputs, attrs);
+  record_operation(def, attrs, inputs, out);
+  return out;
+}
+
+std::span<const OpDef* const> op_registry() {
+  static const std::vector<const OpDef*> all = [] {
+    std::vector<const OpDef*> v;
+    for (auto family : {ops::elementwise_ops, ops::matmul_ops, ops::reduce_ops, ops::movement_ops})
+      for (const OpDef* d : family()) v.push_back(d);
+    return v;
+  }();
+  return all;
+}
+
+const OpDef* find_op(std::string_view name) {
+  for (const OpDef* d : op_registry())
+    if (d->name == name) return d;
+  return nullptr;
+}
+
+}  // namespace tg

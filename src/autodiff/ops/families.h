@@ -1,0 +1,15 @@
+// Each op family file exports its OpDefs in declaration order; op_registry() joins them.
+#pragma once
+
+#include <span>
+
+#include "autodiff/op.h"
+
+namespace tg::ops {
+
+std::span<const OpDef* const> elementwise_ops();
+std::span<const OpDef* const> matmul_ops();
+std::span<const OpDef* const> reduce_ops();
+std::span<const OpDef* const> movement_ops();
+
+}  // namespace tg::ops

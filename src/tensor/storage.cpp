@@ -1,0 +1,29 @@
+#include "tensor/storage.h"
+
+#include "tensor/allocator.h"
+
+namespace tg {
+
+std::shared_ptr<Storage> Storage::allocate(size_t bytes) {
+  void* p = tg::allocate(bytes);
+  try {
+    return std::shared_ptr<Storage>(new Storage(p, bytes, nullptr));
+  } catch (...) {
+    tg::deallocate(p, bytes);
+    throw;
+  }
+}
+
+std::shared_ptr<Storage> Storage::wrap(void* data, size_t bytes, Deleter deleter) {
+  if (!deleter) deleter = [](void*) {};
+  return std::shared_ptr<Storage>(new Storage(data, bytes, std::move(deleter)));
+}
+
+Storage::~Storage() {
+  if (deleter_)
+    deleter_(data_);
+  else
+    tg::deallocate(data_, bytes_);
+}
+
+}  // namespace tg
