@@ -21,7 +21,7 @@ Tensor matmul_forward(std::span<const Tensor> in, const Attrs& at) {
   const int64_t kb = at.transpose_b ? b.shape()[1] : b.shape()[0];
   if (ka != kb)
     fail(Status::invalid_argument, "matmul: inner dimensions differ: {}{} x {}{}", a.shape().str(),
-         at.transpose_a ? "ᵀ" : "", b.shape().str(), at.transpose_b ? "ᵀ" : "");
+         at.transpose_a ? "^T" : "", b.shape().str(), at.transpose_b ? "^T" : "");
   return gemm_kernel(a, b, at.transpose_a, at.transpose_b);
 }
 

@@ -1,0 +1,72 @@
+#include "handles.h"
+
+#include <mutex>
+#include <unordered_set>
+
+namespace tg::capi {
+namespace {
+
+struct Registry {
+  std::mutex mutex;
+  std::unordered_set<const void*> live;
+};
+
+Registry& registry() {
+  static Registry* r = new Registry;  // why: never destroyed, handles may be freed at exit
+  return *r;
+}
+
+thread_local std::string t_last_error;
+
+}  // namespace
+
+void register_handle(const HandleBase* h) {
+  Registry& r = registry();
+  std::lock_guard lock(r.mutex);
+  r.live.insert(h);
+}
+
+void unregister_handle(const HandleBase* h) {
+  Registry& r = registry();
+  std::lock_guard lock(r.mutex);
+  r.live.erase(h);
+}
+
+bool lookup_tag(const void* p, Tag* tag) {
+  Registry& r = registry();
+  std::lock_guard lock(r.mutex);
+  if (!r.live.count(p)) return false;
+  *tag = static_cast<const HandleBase*>(p)->tag;
+  return true;
+}
+
+const char* tag_name(Tag t) {
+  switch (t) {
+    case Tag::tensor: return "tg_tensor";
+    case Tag::variable: return "tg_variable";
+    case Tag::tape: return "tg_tape";
+    case Tag::model: return "tg_model";
+    case Tag::optimizer: return "tg_optimizer";
+  }
+  return "unknown handle";
+}
+
+Differentiable differentiable_of(const void* p, const char* what) {
+  if (!p) fail(Status::invalid_handle, "{} is NULL", what);
+  Tag tag;
+  if (!lookup_tag(p, &tag))
+    fail(Status::invalid_handle, "{} is not a live tapegrad handle (freed or never created)", what);
+  if (tag == Tag::tensor) return Differentiable::of(get<tg_tensor>(p, what)->value);
+  if (tag == Tag::variable) return Differentiable::of(get<tg_variable>(p, what)->value);
+  fail(Status::invalid_handle, "{} is a {}, expected a tg_tensor or tg_variable", what, tag_name(tag));
+}
+
+void set_last_error(const char* function, const std::string& message) {
+  t_last_error = std::string("[") + function + "] " + message;
+}
+
+void clear_last_error() { t_last_error.clear(); }
+
+}  // namespace tg::capi
+
+extern "C" TG_API const char* tg_last_error_message(void) { return tg::capi::t_last_error.c_str(); }

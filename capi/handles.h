@@ -1,0 +1,125 @@
+// Handle objects behind the opaque C types, the live-handle table that turns NULL, freed or
+// wrong-type handles into TG_INVALID_HANDLE, and the guard that turns every C++ exception
+// into a status and a thread-local message. No logic of the library lives here.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <utility>
+
+#include "autodiff/tape.h"
+#include "autodiff/variable.h"
+#include "tapegrad/tapegrad.h"
+#include "tensor/error.h"
+#include "tensor/tensor.h"
+
+namespace tg {
+class Model;
+class Optimizer;
+}  // namespace tg
+
+namespace tg::capi {
+
+enum class Tag : uint32_t {
+  tensor = 0x54475445,  // arbitrary distinct values, so a stray pointer rarely matches
+  variable = 0x54475641,
+  tape = 0x54475441,
+  model = 0x5447504d,
+  optimizer = 0x5447504f,
+};
+
+struct HandleBase {
+  explicit HandleBase(Tag t) : tag(t) {}
+  Tag tag;
+};
+
+template <Tag T, class Value>
+struct Handle : HandleBase {
+  static constexpr Tag kTag = T;
+  explicit Handle(Value v) : HandleBase(T), value(std::move(v)) {}
+  Value value;
+};
+
+}  // namespace tg::capi
+
+struct tg_tensor : tg::capi::Handle<tg::capi::Tag::tensor, tg::Tensor> { using Handle::Handle; };
+struct tg_variable : tg::capi::Handle<tg::capi::Tag::variable, std::shared_ptr<tg::Variable>> { using Handle::Handle; };
+struct tg_tape : tg::capi::Handle<tg::capi::Tag::tape, std::unique_ptr<tg::Tape>> { using Handle::Handle; };
+struct tg_model : tg::capi::Handle<tg::capi::Tag::model, std::unique_ptr<tg::Model>> { using Handle::Handle; };
+struct tg_optimizer : tg::capi::Handle<tg::capi::Tag::optimizer, std::unique_ptr<tg::Optimizer>> { using Handle::Handle; };
+
+namespace tg::capi {
+
+// The live-handle table: every handle we hand out is registered until it is freed.
+void register_handle(const HandleBase* h);
+void unregister_handle(const HandleBase* h);
+// The tag of a live handle, or nullopt-equivalent false if p is not one.
+bool lookup_tag(const void* p, Tag* tag);
+
+const char* tag_name(Tag t);
+
+// Checks that `p` is a live handle of type H; throws Error(invalid_handle) naming `what`.
+template <class H>
+H* get(const void* p, const char* what) {
+  if (!p) fail(Status::invalid_handle, "{} is NULL", what);
+  Tag tag;
+  if (!lookup_tag(p, &tag))
+    fail(Status::invalid_handle, "{} is not a live tapegrad handle (freed or never created)", what);
+  if (tag != H::kTag)
+    fail(Status::invalid_handle, "{} is a {}, expected a {}", what, tag_name(tag), tag_name(H::kTag));
+  return const_cast<H*>(static_cast<const H*>(static_cast<const HandleBase*>(p)));
+}
+
+// Allocates and registers a handle owning `value`.
+template <class H, class V>
+H* make_handle(V&& value) {
+  auto h = std::make_unique<H>(std::forward<V>(value));
+  register_handle(h.get());
+  return h.release();
+}
+
+// Unregisters and deletes a handle; NULL is a no-op.
+template <class H>
+void free_handle(H* h, const char* what) {
+  if (!h) return;
+  get<H>(h, what);
+  unregister_handle(h);
+  delete h;
+}
+
+template <class T>
+T& require_out(T* out, const char* what) {
+  if (!out) fail(Status::invalid_argument, "{} (output pointer) is NULL", what);
+  return *out;
+}
+
+// A gradient target or source given as a tensor or variable handle.
+Differentiable differentiable_of(const void* p, const char* what);
+
+void set_last_error(const char* function, const std::string& message);
+void clear_last_error();
+
+// Runs `body` and converts every exception into a status, recording the message prefixed
+// with the C function's name.
+template <class F>
+tg_status guard(const char* function, F&& body) noexcept {
+  try {
+    clear_last_error();
+    body();
+    return TG_OK;
+  } catch (const Error& e) {
+    set_last_error(function, e.what());
+    return static_cast<tg_status>(e.code());
+  } catch (const std::bad_alloc&) {
+    set_last_error(function, "out of memory");
+    return TG_OUT_OF_MEMORY;
+  } catch (const std::exception& e) {
+    set_last_error(function, std::string("internal error: ") + e.what());
+    return TG_INTERNAL;
+  } catch (...) {
+    set_last_error(function, "internal error: unknown exception");
+    return TG_INTERNAL;
+  }
+}
+
+}  // namespace tg::capi

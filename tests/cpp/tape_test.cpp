@@ -1,0 +1,692 @@
+// Engine semantics of tg::Tape (TF_SEMANTICS.md §1), driven directly through the C++ API.
+// Expected values are worked out by hand (or quoted from TensorFlow's backprop_test.py).
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <memory>
+#include <vector>
+
+#include "autodiff/ops.h"
+#include "autodiff/tape.h"
+#include "autodiff/variable.h"
+#include "tensor/allocator.h"
+#include "test_util.h"
+
+namespace tg {
+namespace {
+
+using testing::D;
+using testing::f32;
+using testing::f64;
+using testing::grad;
+using testing::values;
+
+constexpr const char* kUsedTapeMessage =
+    "A non-persistent GradientTape can only be used to compute one set of gradients (or jacobians)";
+
+// ---- basics -------------------------------------------------------------------------
+
+TEST(Tape, SquareGradientIsSix) {  // the seed notebook's first cell
+  const Tensor x = f32(3.0);
+  Tape tape(false, true);
+  tape.begin();
+  tape.watch(x);
+  const Tensor y = ops::mul(x, x);
+  tape.end();
+  const auto g = grad(tape, {D(y)}, {D(x)});
+  ASSERT_EQ(g.size(), 1u);
+  ASSERT_TRUE(g[0].defined());
+  EXPECT_EQ(g[0].dtype(), DType::f32);
+  EXPECT_EQ(g[0].shape(), Shape{});
+  EXPECT_EQ(g[0].item(), 6.0);
+}
+
+TEST(Tape, NestedTapesGiveSecondDerivativeOfCube) {
+  // y = x³ at 3: dy/dx = 3x² = 27, d²y/dx² = 6x = 18.
+  const Tensor x = f64(3.0);
+  Tape outer(false, true);
+  outer.begin();
+  outer.watch(x);
+  Tensor dy;
+  {
+    Tape inner(false, true);
+    inner.begin();
+    inner.watch(x);
+    const Tensor y = ops::mul(ops::mul(x, x), x);
+    inner.end();
+    dy = grad(inner, {D(y)}, {D(x)})[0];
+  }
+  outer.end();
+  ASSERT_TRUE(dy.defined());
+  EXPECT_DOUBLE_EQ(dy.item(), 27.0);
+  const auto d2 = grad(outer, {D(dy)}, {D(x)});
+  ASSERT_TRUE(d2[0].defined());
+  EXPECT_DOUBLE_EQ(d2[0].item(), 18.0);
+}
+
+TEST(Tape, ThreeLevelsOfNestingGiveThirdDerivative) {
+  // y = x⁴ at 2: 4x³ = 32, 12x² = 48, 24x = 48.
+  const Tensor x = f64(2.0);
+  Tape t1(false, true), t2(false, true), t3(false, true);
+  t1.begin();
+  t1.watch(x);
+  t2.begin();
+  t2.watch(x);
+  t3.begin();
+  t3.watch(x);
+  const Tensor x2 = ops::mul(x, x);
+  const Tensor y = ops::mul(x2, x2);
+  t3.end();
+  const Tensor d1 = grad(t3, {D(y)}, {D(x)})[0];
+  t2.end();
+  const Tensor d2 = grad(t2, {D(d1)}, {D(x)})[0];
+  t1.end();
+  const Tensor d3 = grad(t1, {D(d2)}, {D(x)})[0];
+  ASSERT_TRUE(d1.defined() && d2.defined() && d3.defined());
+  EXPECT_DOUBLE_EQ(d1.item(), 32.0);
+  EXPECT_DOUBLE_EQ(d2.item(), 48.0);
+  EXPECT_DOUBLE_EQ(d3.item(), 48.0);
+}
+
+TEST(Tape, DiamondAccumulates) {  // b = a + a; c = b + b -> dc/da = 4
+  const Tensor a = f32(1.5);
+  Tape tape(false, true);
+  tape.begin();
+  tape.watch(a);
+  const Tensor b = ops::add(a, a);
+  const Tensor c = ops::add(b, b);
+  tape.end();
+  const auto g = grad(tape, {D(c)}, {D(a)});
+  ASSERT_TRUE(g[0].defined());
+  EXPECT_EQ(g[0].item(), 4.0);
+}
+
+TEST(Tape, WideDiamondThroughDifferentOps) {
+  // c = (a*2) * (a+1) at a = 3: dc/da = 2(a+1) + 2a = 4a + 2 = 14.
+  const Tensor a = f64(3.0);
+  Tape tape(false, true);
+  tape.begin();
+  tape.watch(a);
+  const Tensor c = ops::mul(ops::mul(a, f64(2.0)), ops::add(a, f64(1.0)));
+  tape.end();
+  EXPECT_DOUBLE_EQ(grad(tape, {D(c)}, {D(a)})[0].item(), 14.0);
+}
+
+TEST(Tape, ReusedInputsAccumulate) {  // y = x*x*x at 2 -> 3x² = 12
+  const Tensor x = f32(2.0);
+  Tape tape(false, true);
+  tape.begin();
+  tape.watch(x);
+  const Tensor y = ops::mul(ops::mul(x, x), x);
+  tape.end();
+  EXPECT_EQ(grad(tape, {D(y)}, {D(x)})[0].item(), 12.0);
+}
+
+TEST(Tape, UnusedSourceIsUndefinedOrZeros) {
+  const Tensor x = f32(2.0);
+  const Tensor unused = f32(Shape{2, 2}, {1, 2, 3, 4});
+  {
+    Tape tape(false, true);
+    tape.begin();
+    tape.watch(x);
+    tape.watch(unused);
+    const Tensor y = ops::mul(x, x);
+    tape.end();
+    const auto g = grad(tape, {D(y)}, {D(x), D(unused)});
+    ASSERT_EQ(g.size(), 2u);
+    EXPECT_EQ(g[0].item(), 4.0);
+    EXPECT_FALSE(g[1].defined());
+  }
+  {
+    Tape tape(false, true);
+    tape.begin();
+    tape.watch(x);
+    const Tensor y = ops::mul(x, x);
+    tape.end();
+    // Unwatched too: zeros of the source's shape and dtype (BPT testUnconnectedGradientsZeros).
+    const auto g = grad(tape, {D(y)}, {D(x), D(unused)}, {}, Unconnected::zero);
+    ASSERT_TRUE(g[1].defined());
+    EXPECT_EQ(g[1].shape(), (Shape{2, 2}));
+    EXPECT_EQ(g[1].dtype(), DType::f32);
+    EXPECT_EQ(values(g[1]), (std::vector<double>{0, 0, 0, 0}));
+    EXPECT_EQ(g[0].item(), 4.0);  // connected sources are unaffected by the flag
+  }
+}
+
+TEST(Tape, NonPersistentSecondGradientCallThrows) {
+  const Tensor x = f32(3.0);
+  Tape tape(false, true);
+  tape.begin();
+  tape.watch(x);
+  const Tensor y = ops::mul(x, x);
+  tape.end();
+  EXPECT_EQ(grad(tape, {D(y)}, {D(x)})[0].item(), 6.0);
+  EXPECT_EQ(tape.num_records(), 0u) << "a non-persistent tape releases its records";
+  try {
+    grad(tape, {D(y)}, {D(x)});
+    FAIL() << "second gradient call on a non-persistent tape did not throw";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), Status::invalid_state);
+    EXPECT_STREQ(e.what(), kUsedTapeMessage);
+  }
+}
+
+TEST(Tape, PersistentTapeGivesManyGradients) {  // BPT testPersistentTape
+  const Tensor x = f32(3.0);
+  Tape tape(true, true);
+  tape.begin();
+  tape.watch(x);
+  const Tensor y = ops::mul(x, x);
+  const Tensor z = ops::mul(y, y);
+  tape.end();
+  EXPECT_EQ(grad(tape, {D(z)}, {D(x)})[0].item(), 108.0);
+  EXPECT_EQ(grad(tape, {D(y)}, {D(x)})[0].item(), 6.0);
+  EXPECT_EQ(grad(tape, {D(z)}, {D(y)})[0].item(), 18.0);
+  EXPECT_EQ(grad(tape, {D(z)}, {D(x)})[0].item(), 108.0);  // still there after three calls
+}
+
+TEST(Tape, PersistentTapeDifferentiatesItsOwnGradients) {  // BPT testHigherOrderGradient
+  // x = 3, y = x³: 27, 18, 6 — all computed inside the tape's own context.
+  const Tensor x = f64(3.0);
+  Tape tape(true, true);
+  tape.begin();
+  tape.watch(x);
+  const Tensor y = ops::mul(ops::mul(x, x), x);
+  const Tensor dy = grad(tape, {D(y)}, {D(x)})[0];
+  const Tensor d2y = grad(tape, {D(dy)}, {D(x)})[0];
+  const Tensor d3y = grad(tape, {D(d2y)}, {D(x)})[0];
+  tape.end();
+  ASSERT_TRUE(dy.defined() && d2y.defined() && d3y.defined());
+  EXPECT_DOUBLE_EQ(dy.item(), 27.0);
+  EXPECT_DOUBLE_EQ(d2y.item(), 18.0);
+  EXPECT_DOUBLE_EQ(d3y.item(), 6.0);
+}
+
+TEST(Tape, MultipleTargetsAreSummed) {
+  // GUIDE: {y0: x², y1: 1/x} at x = 2 -> 2x - 1/x² = 4 - 0.25 = 3.75.
+  const Tensor x = f32(2.0);
+  Tape tape(false, true);
+  tape.begin();
+  tape.watch(x);
+  const Tensor y0 = ops::mul(x, x);
+  const Tensor y1 = ops::div(f32(1.0), x);
+  tape.end();
+  EXPECT_EQ(grad(tape, {D(y0), D(y1)}, {D(x)})[0].item(), 3.75);
+}
+
+TEST(Tape, NonScalarTargetGivesGradientOfItsSum) {  // GUIDE: x * [3, 4] -> 7
+  const Tensor x = f32(2.0);
+  Tape tape(false, true);
+  tape.begin();
+  tape.watch(x);
+  const Tensor y = ops::mul(x, f32(Shape{2}, {3, 4}));
+  tape.end();
+  const Tensor g = grad(tape, {D(y)}, {D(x)})[0];
+  ASSERT_TRUE(g.defined());
+  EXPECT_EQ(g.shape(), Shape{});
+  EXPECT_EQ(g.item(), 7.0);
+}
+
+TEST(Tape, OutputGradientsReplaceTheOnesSeed) {
+  {  // BPT testOutputGradUsedInComputation: x=3, y=2, targets [x*y, x], seeds [1, 2] -> 4
+    const Tensor x = f32(3.0), y = f32(2.0);
+    Tape tape(false, true);
+    tape.begin();
+    tape.watch(x);
+    const Tensor xy = ops::mul(x, y);
+    tape.end();
+    EXPECT_EQ(grad(tape, {D(xy), D(x)}, {D(x)}, {f32(1.0), f32(2.0)})[0].item(), 4.0);
+  }
+  {  // vector seed: y = x * [3, 4], seed [10, 100] -> 30 + 400
+    const Tensor x = f32(2.0);
+    Tape tape(false, true);
+    tape.begin();
+    tape.watch(x);
+    const Tensor y = ops::mul(x, f32(Shape{2}, {3, 4}));
+    tape.end();
+    EXPECT_EQ(grad(tape, {D(y)}, {D(x)}, {f32(Shape{2}, {10, 100})})[0].item(), 430.0);
+  }
+  {  // an undefined entry means "ones" for that target
+    const Tensor x = f32(3.0);
+    Tape tape(false, true);
+    tape.begin();
+    tape.watch(x);
+    const Tensor y0 = ops::mul(x, x);          // 2x = 6, seeded with 10 -> 60
+    const Tensor y1 = ops::mul(x, f32(5.0));   // 5, seeded with ones
+    tape.end();
+    EXPECT_EQ(grad(tape, {D(y0), D(y1)}, {D(x)}, {f32(10.0), Tensor()})[0].item(), 65.0);
+  }
+}
+
+TEST(Tape, OutputGradientOfWrongShapeIsAnError) {
+  const Tensor x = f32(2.0);
+  Tape tape(false, true);
+  tape.begin();
+  tape.watch(x);
+  const Tensor y = ops::mul(x, f32(Shape{2}, {3, 4}));
+  tape.end();
+  try {
+    grad(tape, {D(y)}, {D(x)}, {f32(Shape{3}, {1, 1, 1})});
+    FAIL() << "a (3,) seed for a (2,) target was accepted";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), Status::invalid_argument);
+  }
+}
+
+TEST(Tape, TargetThatIsASourceGetsOnes) {
+  {  // BPT: gradient([x, x*x], x) at 2 = 1 + 4 = 5
+    const Tensor x = f32(2.0);
+    Tape tape(false, true);
+    tape.begin();
+    tape.watch(x);
+    const Tensor y = ops::mul(x, x);
+    tape.end();
+    EXPECT_EQ(grad(tape, {D(x), D(y)}, {D(x)})[0].item(), 5.0);
+  }
+  {  // gradient(x, x) = 1 even with nothing recorded
+    const Tensor x = f32(Shape{2}, {1, 2});
+    Tape tape(false, true);
+    tape.begin();
+    tape.watch(x);
+    tape.end();
+    EXPECT_EQ(values(grad(tape, {D(x)}, {D(x)})[0]), (std::vector<double>{1, 1}));
+  }
+}
+
+TEST(Tape, RepeatedSourcesEachGetTheFullGradient) {  // BPT testGradientTapeRepeatedSource
+  const Tensor x = f32(2.0);
+  Tape tape(false, true);
+  tape.begin();
+  tape.watch(x);
+  const Tensor y = ops::add(x, x);
+  tape.end();
+  const auto g = grad(tape, {D(y)}, {D(x), D(x)});
+  ASSERT_EQ(g.size(), 2u);
+  EXPECT_EQ(g[0].item(), 2.0);
+  EXPECT_EQ(g[1].item(), 2.0);
+}
+
+TEST(Tape, IntermediateSourceStopsAtItself) {
+  // y = x*x, z = y*3: dz/dy = 3 and dz/dx = 6x = 12 in the same call.
+  const Tensor x = f32(2.0);
+  Tape tape(false, true);
+  tape.begin();
+  tape.watch(x);
+  const Tensor y = ops::mul(x, x);
+  const Tensor z = ops::mul(y, f32(3.0));
+  tape.end();
+  const auto g = grad(tape, {D(z)}, {D(y), D(x)});
+  EXPECT_EQ(g[0].item(), 3.0);
+  EXPECT_EQ(g[1].item(), 12.0);
+}
+
+TEST(Tape, UnwatchedInputsAreConstants) {
+  const Tensor x = f32(2.0), c = f32(5.0);
+  Tape tape(false, true);
+  tape.begin();
+  tape.watch(x);
+  const Tensor before = ops::mul(c, c);  // no watched input: not recorded
+  EXPECT_EQ(tape.num_records(), 0u);
+  const Tensor y = ops::mul(x, before);
+  tape.end();
+  EXPECT_EQ(tape.num_records(), 1u);
+  const auto g = grad(tape, {D(y)}, {D(x), D(c)});
+  EXPECT_EQ(g[0].item(), 25.0);
+  EXPECT_FALSE(g[1].defined());
+}
+
+TEST(Tape, OpsAfterEndAreNotRecorded) {
+  const Tensor x = f32(2.0);
+  Tape tape(false, true);
+  tape.begin();
+  tape.watch(x);
+  const Tensor y = ops::mul(x, x);
+  tape.end();
+  const Tensor z = ops::mul(y, y);
+  EXPECT_EQ(tape.num_records(), 1u);
+  EXPECT_FALSE(grad(tape, {D(z)}, {D(x)})[0].defined());
+}
+
+TEST(Tape, ReEnteringContinuesTheRecord) {  // BPT testGradientTapeReEnterContext
+  const Tensor x = f32(1.0);
+  Tape tape(false, true);
+  tape.begin();
+  tape.watch(x);
+  const Tensor y = ops::mul(f32(2.0), x);
+  tape.end();
+  tape.begin();
+  const Tensor z = ops::mul(f32(2.0), y);
+  tape.end();
+  EXPECT_EQ(grad(tape, {D(z)}, {D(x)})[0].item(), 4.0);
+}
+
+TEST(Tape, BeginTwiceAndEndTwiceAreStateErrors) {
+  Tape tape(false, true);
+  tape.begin();
+  try {
+    tape.begin();
+    FAIL() << "re-entering a recording tape did not throw";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), Status::invalid_state);
+    EXPECT_STREQ(e.what(),
+                 "Tape is still recording, This can happen if you try to re-enter an "
+                 "already-active tape.");
+  }
+  tape.end();
+  try {
+    tape.end();
+    FAIL() << "ending a tape that is not recording did not throw";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), Status::invalid_state);
+    EXPECT_STREQ(e.what(), "Tape is not recording.");
+  }
+  EXPECT_TRUE(active_tapes().empty());
+}
+
+TEST(Tape, GradientInsideContextStopsANonPersistentTape) {  // BPT testGradientWithinTapeBlock
+  const Tensor x = f32(1.0);
+  Tape tape(false, true);
+  tape.begin();
+  tape.watch(x);
+  const Tensor y = ops::mul(x, f32(2.0));
+  EXPECT_EQ(grad(tape, {D(y)}, {D(x)})[0].item(), 2.0);
+  EXPECT_FALSE(tape.recording());
+  EXPECT_TRUE(active_tapes().empty());
+}
+
+TEST(Tape, DestroyedRecordingTapeLeavesTheStack) {
+  {
+    Tape tape(false, true);
+    tape.begin();
+    ASSERT_EQ(active_tapes().size(), 1u);
+  }
+  EXPECT_TRUE(active_tapes().empty());
+  const Tensor x = f32(1.0);
+  EXPECT_EQ(ops::mul(x, x).item(), 1.0);  // no dangling tape is touched
+}
+
+TEST(Tape, TapesWatchIndependently) {  // ADV "Multiple tapes"; BPT testWatchingIsTapeLocal
+  const Tensor x0 = f32(0.0), x1 = f32(0.0);
+  Tape t0(false, true), t1(false, true);
+  t0.begin();
+  t1.begin();
+  t0.watch(x0);
+  t1.watch(x1);
+  const Tensor y0 = ops::exp(x0);  // e⁰ = 1
+  const Tensor y1 = ops::mul(x1, x1);
+  const Tensor y = ops::add(y0, y1);
+  t1.end();
+  t0.end();
+  const auto g0 = grad(t0, {D(y)}, {D(x0), D(x1)});
+  const auto g1 = grad(t1, {D(y)}, {D(x0), D(x1)});
+  EXPECT_EQ(g0[0].item(), 1.0);
+  EXPECT_FALSE(g0[1].defined());
+  EXPECT_FALSE(g1[0].defined());
+  EXPECT_EQ(g1[1].item(), 0.0);  // 2·x1 = 0, but connected: defined
+}
+
+TEST(Tape, ReluGradientAtZeroIsZero) {  // RELU: gradients * (features > 0)
+  const Tensor x = f32(Shape{3}, {-1.0, 0.0, 2.0});
+  Tape tape(false, true);
+  tape.begin();
+  tape.watch(x);
+  const Tensor y = ops::relu(x);
+  tape.end();
+  EXPECT_EQ(values(grad(tape, {D(y)}, {D(x)})[0]), (std::vector<double>{0, 0, 1}));
+}
+
+TEST(Tape, BroadcastGradientsAreSummedToEachInputShape) {
+  // y = a (2,3) + b (3,) + c () ; dy/db = 2 per element, dy/dc = 6.
+  const Tensor a = f32(Shape{2, 3}, {1, 2, 3, 4, 5, 6});
+  const Tensor b = f32(Shape{3}, {1, 2, 3});
+  const Tensor c = f32(1.0);
+  Tape tape(false, true);
+  tape.begin();
+  tape.watch(a);
+  tape.watch(b);
+  tape.watch(c);
+  const Tensor y = ops::add(ops::add(a, b), c);
+  tape.end();
+  const auto g = grad(tape, {D(y)}, {D(a), D(b), D(c)});
+  EXPECT_EQ(g[0].shape(), (Shape{2, 3}));
+  EXPECT_EQ(g[1].shape(), (Shape{3}));
+  EXPECT_EQ(g[2].shape(), Shape{});
+  EXPECT_EQ(values(g[1]), (std::vector<double>{2, 2, 2}));
+  EXPECT_EQ(g[2].item(), 6.0);
+}
+
+// ---- deep chains and memory -----------------------------------------------------------
+
+constexpr int kChain = 100000;
+
+TEST(Tape, HundredThousandAddChain) {
+  const size_t before = allocator_stats().bytes_in_use;
+  {
+    const Tensor x = f32(1.0);
+    Tape tape(false, true);
+    tape.begin();
+    tape.watch(x);
+    Tensor y = x;
+    for (int i = 0; i < kChain; ++i) y = ops::add(y, x);  // y = (kChain + 1) x
+    tape.end();
+    EXPECT_EQ(tape.num_records(), static_cast<size_t>(kChain));
+    const Tensor g = grad(tape, {D(y)}, {D(x)})[0];
+    ASSERT_TRUE(g.defined());
+    EXPECT_EQ(g.item(), kChain + 1.0);  // exact in float32 (< 2²⁴)
+  }
+  EXPECT_EQ(allocator_stats().bytes_in_use, before);
+}
+
+TEST(Tape, HundredThousandMulChainPersistent) {
+  const size_t before = allocator_stats().bytes_in_use;
+  {
+    const double c = 1.0001;
+    const Tensor x = f64(1.0), k = f64(c);
+    auto tape = std::make_unique<Tape>(true, true);
+    tape->begin();
+    tape->watch(x);
+    Tensor y = x;
+    for (int i = 0; i < kChain; ++i) y = ops::mul(y, k);  // y = c^N x
+    tape->end();
+    const Tensor g = grad(*tape, {D(y)}, {D(x)})[0];
+    ASSERT_TRUE(g.defined());
+    EXPECT_NEAR(g.item() / std::pow(c, kChain), 1.0, 1e-9);
+    tape.reset();  // frees 100,000 records, each holding its saved inputs
+  }
+  EXPECT_EQ(allocator_stats().bytes_in_use, before);
+}
+
+TEST(Tape, PersistentTapeMemoryIsReturnedWhenFreed) {
+  const Tensor x = f64(Shape{64, 64}, std::vector<double>(64 * 64, 0.5));
+  const size_t before = allocator_stats().bytes_in_use;
+  {
+    auto tape = std::make_unique<Tape>(true, true);
+    tape->begin();
+    tape->watch(x);
+    Tensor y = ops::exp(ops::mul(x, x));
+    y = ops::reduce_sum(ops::log_softmax(ops::matmul(y, x), -1));
+    tape->end();
+    for (int i = 0; i < 3; ++i) EXPECT_TRUE(grad(*tape, {D(y)}, {D(x)})[0].defined());
+    y = Tensor();
+    EXPECT_GT(allocator_stats().bytes_in_use, before) << "the tape should hold saved tensors";
+    tape.reset();
+  }
+  EXPECT_EQ(allocator_stats().bytes_in_use, before);
+}
+
+TEST(Tape, NonPersistentTapeReleasesSavedTensorsAfterGradient) {
+  const Tensor x = f64(Shape{32, 32}, std::vector<double>(32 * 32, 0.25));
+  const size_t before = allocator_stats().bytes_in_use;
+  Tape tape(false, true);
+  tape.begin();
+  tape.watch(x);
+  Tensor y = ops::reduce_sum(ops::exp(ops::mul(x, x)));
+  tape.end();
+  Tensor g = grad(tape, {D(y)}, {D(x)})[0];
+  y = Tensor();
+  g = Tensor();
+  EXPECT_EQ(allocator_stats().bytes_in_use, before)
+      << "a used non-persistent tape still holds tensors";
+}
+
+// ---- variables ------------------------------------------------------------------------
+
+std::shared_ptr<Variable> var(double v, bool trainable, DType dtype = DType::f32) {
+  return std::make_shared<Variable>("v", Tensor::scalar(v, dtype), trainable);
+}
+
+TEST(TapeVariables, TrainableReadIsWatchedAutomatically) {
+  const auto v = var(3.0, true);
+  Tape tape(false, true);
+  tape.begin();
+  const Tensor r = v->read();
+  const Tensor y = ops::mul(r, r);
+  tape.end();
+  ASSERT_EQ(tape.watched_variables().size(), 1u);
+  EXPECT_EQ(tape.watched_variables()[0], v);
+  const Tensor g = grad(tape, {D(y)}, {D(v)})[0];
+  ASSERT_TRUE(g.defined());
+  EXPECT_EQ(g.item(), 6.0);
+}
+
+TEST(TapeVariables, NonTrainableIsNotWatchedUnlessAskedTo) {
+  const auto v = var(3.0, false);
+  {
+    Tape tape(false, true);
+    tape.begin();
+    const Tensor y = ops::mul(v->read(), v->read());
+    tape.end();
+    EXPECT_TRUE(tape.watched_variables().empty());
+    EXPECT_FALSE(grad(tape, {D(y)}, {D(v)})[0].defined());
+  }
+  {
+    Tape tape(false, true);
+    tape.begin();
+    tape.watch(v);
+    const Tensor y = ops::mul(v->read(), v->read());
+    tape.end();
+    EXPECT_EQ(tape.watched_variables().size(), 1u);
+    EXPECT_EQ(grad(tape, {D(y)}, {D(v)})[0].item(), 6.0);
+  }
+}
+
+TEST(TapeVariables, WatchAccessedVariablesFalseNeedsExplicitWatch) {
+  const auto v = var(3.0, true);
+  {
+    Tape tape(false, false);
+    tape.begin();
+    const Tensor y = ops::mul(v->read(), v->read());
+    tape.end();
+    EXPECT_TRUE(tape.watched_variables().empty());
+    EXPECT_FALSE(grad(tape, {D(y)}, {D(v)})[0].defined());
+  }
+  {
+    Tape tape(false, false);
+    tape.begin();
+    tape.watch(v);
+    const Tensor y = ops::mul(v->read(), v->read());
+    tape.end();
+    EXPECT_EQ(grad(tape, {D(y)}, {D(v)})[0].item(), 6.0);
+  }
+}
+
+TEST(TapeVariables, ReadBeforeTheTapeIsAConstant) {
+  const auto v = var(3.0, true);
+  const Tensor early = v->read();
+  Tape tape(false, true);
+  tape.begin();
+  const Tensor y = ops::mul(early, early);
+  tape.end();
+  EXPECT_FALSE(grad(tape, {D(y)}, {D(v)})[0].defined());
+}
+
+TEST(TapeVariables, ReadIsASnapshot) {
+  const auto v = var(3.0, true);
+  const Tensor r = v->read();
+  v->assign(f32(5.0));
+  EXPECT_EQ(r.item(), 3.0) << "assign after a read changed the read tensor";
+  EXPECT_EQ(v->value().item(), 5.0);
+  const Tensor r2 = v->read();
+  *static_cast<float*>(v->mutable_buffer()) = 7.0f;  // in-place update (an optimizer step)
+  EXPECT_EQ(r2.item(), 5.0) << "an in-place update changed an earlier read";
+  EXPECT_EQ(v->value().item(), 7.0);
+  EXPECT_EQ(v->read().item(), 7.0);
+}
+
+TEST(TapeVariables, AssignOfWrongShapeOrDtypeIsAnError) {
+  const auto v = var(3.0, true);
+  EXPECT_THROW(v->assign(f64(1.0)), Error);
+  EXPECT_THROW(v->assign(f32(Shape{1}, {1.0})), Error);
+  EXPECT_EQ(v->value().item(), 3.0);
+}
+
+TEST(TapeVariables, WatchedVariablesAreInOrderOfConstruction) {  // BPT testImplicitGradOrdering
+  const auto v0 = var(1.0, true);
+  const auto v1 = var(2.0, true);
+  Tape tape(false, true);
+  tape.begin();
+  const Tensor y = ops::mul(v1->read(), v0->read());
+  tape.end();
+  const auto w = tape.watched_variables();
+  ASSERT_EQ(w.size(), 2u);
+  EXPECT_EQ(w[0], v0);
+  EXPECT_EQ(w[1], v1);
+  const auto g = grad(tape, {D(y)}, {D(v0), D(v1)});
+  EXPECT_EQ(g[0].item(), 2.0);
+  EXPECT_EQ(g[1].item(), 1.0);
+}
+
+TEST(TapeVariables, VariableTargetIsAllowed) {
+  const auto v = var(3.0, true);
+  Tape tape(false, true);
+  tape.begin();
+  (void)v->read();
+  tape.end();
+  EXPECT_EQ(grad(tape, {D(v)}, {D(v)})[0].item(), 1.0);
+}
+
+// ---- integer tensors ------------------------------------------------------------------
+
+TEST(TapeIntegers, IntTensorsAreNeverRecorded) {
+  const Tensor x = Tensor::scalar(10, DType::i32);
+  Tape tape(false, true);
+  tape.begin();
+  tape.watch(x);
+  const Tensor y = ops::mul(x, x);
+  tape.end();
+  EXPECT_EQ(y.item(), 100.0);
+  EXPECT_EQ(tape.num_records(), 0u);
+  const auto g = grad(tape, {D(y)}, {D(x)});
+  EXPECT_FALSE(g[0].defined());
+  // Even with Unconnected::zero, an integer source gets no gradient.
+  Tape t2(false, true);
+  t2.begin();
+  t2.watch(x);
+  const Tensor y2 = ops::add(x, x);
+  t2.end();
+  EXPECT_FALSE(grad(t2, {D(y2)}, {D(x)}, {}, Unconnected::zero)[0].defined());
+}
+
+TEST(TapeIntegers, TrainableIntVariableGivesNoGradient) {
+  const auto v = var(4.0, true, DType::i64);
+  Tape tape(false, true);
+  tape.begin();
+  const Tensor y = ops::mul(v->read(), v->read());
+  tape.end();
+  EXPECT_EQ(y.item(), 16.0);
+  EXPECT_FALSE(grad(tape, {D(y)}, {D(v)})[0].defined());
+}
+
+TEST(TapeIntegers, CastFromIntCutsTheChain) {
+  const Tensor x = Tensor::scalar(3, DType::i32);
+  Tape tape(false, true);
+  tape.begin();
+  tape.watch(x);
+  const Tensor y = ops::mul(ops::cast(x, DType::f32), f32(2.0));
+  tape.end();
+  EXPECT_EQ(y.item(), 6.0);
+  EXPECT_FALSE(grad(tape, {D(y)}, {D(x)})[0].defined());
+}
+
+}  // namespace
+}  // namespace tg
