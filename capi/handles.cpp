@@ -1,14 +1,19 @@
 #include "handles.h"
 
+#include <deque>
 #include <mutex>
 #include <unordered_set>
 
 namespace tg::capi {
 namespace {
 
+// How many freed handle shells are kept before the oldest is deleted.
+constexpr size_t kQuarantine = 1 << 16;
+
 struct Registry {
   std::mutex mutex;
   std::unordered_set<const void*> live;
+  std::deque<std::unique_ptr<HandleBase>> retired;  // oldest first
 };
 
 Registry& registry() {
@@ -26,10 +31,20 @@ void register_handle(const HandleBase* h) {
   r.live.insert(h);
 }
 
-void unregister_handle(const HandleBase* h) {
+void retire_handle(HandleBase* h) {
+  std::unique_ptr<HandleBase> evicted;
   Registry& r = registry();
+  {
+    std::lock_guard lock(r.mutex);
+    r.live.erase(h);
+  }
+  h->release_value();  // outside the lock: freeing a tape or model can free many tensors
   std::lock_guard lock(r.mutex);
-  r.live.erase(h);
+  r.retired.emplace_back(h);
+  if (r.retired.size() > kQuarantine) {
+    evicted = std::move(r.retired.front());
+    r.retired.pop_front();
+  }
 }
 
 bool lookup_tag(const void* p, Tag* tag) {
@@ -61,8 +76,13 @@ Differentiable differentiable_of(const void* p, const char* what) {
   fail(Status::invalid_handle, "{} is a {}, expected a tg_tensor or tg_variable", what, tag_name(tag));
 }
 
-void set_last_error(const char* function, const std::string& message) {
-  t_last_error = std::string("[") + function + "] " + message;
+void set_last_error(const char* function, const char* message, const char* detail) noexcept {
+  try {
+    t_last_error.clear();
+    t_last_error.append("[").append(function).append("] ").append(message).append(detail);
+  } catch (...) {
+    t_last_error.clear();  // why: a cleared string needs no allocation; this cannot throw
+  }
 }
 
 void clear_last_error() { t_last_error.clear(); }

@@ -30,6 +30,8 @@ enum class Tag : uint32_t {
 
 struct HandleBase {
   explicit HandleBase(Tag t) : tag(t) {}
+  virtual ~HandleBase() = default;
+  virtual void release_value() = 0;  // drops what the handle owns, keeps the shell
   Tag tag;
 };
 
@@ -37,6 +39,7 @@ template <Tag T, class Value>
 struct Handle : HandleBase {
   static constexpr Tag kTag = T;
   explicit Handle(Value v) : HandleBase(T), value(std::move(v)) {}
+  void release_value() override { value = Value(); }
   Value value;
 };
 
@@ -52,7 +55,10 @@ namespace tg::capi {
 
 // The live-handle table: every handle we hand out is registered until it is freed.
 void register_handle(const HandleBase* h);
-void unregister_handle(const HandleBase* h);
+// Unregisters h, releases its value and quarantines its memory: the shells of the most
+// recently freed handles are kept, so their addresses are not reused and a stale pointer
+// is reported as freed instead of reaching a new object.
+void retire_handle(HandleBase* h);
 // The tag of a live handle, or nullopt-equivalent false if p is not one.
 bool lookup_tag(const void* p, Tag* tag);
 
@@ -83,8 +89,7 @@ template <class H>
 void free_handle(H* h, const char* what) {
   if (!h) return;
   get<H>(h, what);
-  unregister_handle(h);
-  delete h;
+  retire_handle(h);
 }
 
 template <class T>
@@ -96,7 +101,8 @@ T& require_out(T* out, const char* what) {
 // A gradient target or source given as a tensor or variable handle.
 Differentiable differentiable_of(const void* p, const char* what);
 
-void set_last_error(const char* function, const std::string& message);
+// Never throws: if the message cannot be stored, a fixed out-of-memory text stands in.
+void set_last_error(const char* function, const char* message, const char* detail = "") noexcept;
 void clear_last_error();
 
 // Runs `body` and converts every exception into a status, recording the message prefixed
@@ -114,7 +120,7 @@ tg_status guard(const char* function, F&& body) noexcept {
     set_last_error(function, "out of memory");
     return TG_OUT_OF_MEMORY;
   } catch (const std::exception& e) {
-    set_last_error(function, std::string("internal error: ") + e.what());
+    set_last_error(function, "internal error: ", e.what());
     return TG_INTERNAL;
   } catch (...) {
     set_last_error(function, "internal error: unknown exception");

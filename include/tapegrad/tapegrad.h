@@ -131,7 +131,8 @@ TG_API tg_status tg_tensor_create(tg_dtype dtype, const int64_t* shape, int rank
 typedef void (*tg_deleter)(void* data, void* context);
 
 /* Creates a tensor over caller memory without copying (zero-copy interop). The memory must
- * hold shape-product elements, row-major, and stay valid and unchanged until `deleter` is
+ * hold shape-product elements, row-major, be aligned to the element size (4 bytes for
+ * float32; TG_INVALID_ARGUMENT otherwise), and stay valid and unchanged until `deleter` is
  * called; deleter may be NULL if the caller keeps the memory alive longer than every
  * tensor derived from it (results of ops never alias it, but tg_reshape may).
  * On error the deleter is not called and the caller still owns the memory.
@@ -140,12 +141,15 @@ typedef void (*tg_deleter)(void* data, void* context);
 TG_API tg_status tg_tensor_wrap(tg_dtype dtype, const int64_t* shape, int rank, void* data,
                                 tg_deleter deleter, void* context, tg_tensor** out);
 
-/* A rank-0 tensor holding `value` converted to dtype. *out owned by the caller.
- * Returns TG_OK, TG_INVALID_ARGUMENT (bad dtype), TG_OUT_OF_MEMORY. */
+/* A rank-0 tensor holding `value` converted to dtype (truncated toward zero for integer
+ * dtypes; nonzero is 1 for TG_BOOL). *out owned by the caller.
+ * Returns TG_OK, TG_INVALID_ARGUMENT (bad dtype, or a value outside an integer dtype's
+ * range, NaN included), TG_OUT_OF_MEMORY. */
 TG_API tg_status tg_tensor_scalar(tg_dtype dtype, double value, tg_tensor** out);
 
-/* A tensor of the given shape with every element equal to `value` (converted to dtype).
- * *out owned by the caller. Returns TG_OK, TG_INVALID_ARGUMENT, TG_OUT_OF_MEMORY. */
+/* A tensor of the given shape with every element equal to `value` (converted to dtype as
+ * by tg_tensor_scalar). *out owned by the caller. Returns TG_OK, TG_INVALID_ARGUMENT (bad
+ * dtype, rank, dimension, or value), TG_OUT_OF_MEMORY. */
 TG_API tg_status tg_tensor_fill(tg_dtype dtype, const int64_t* shape, int rank, double value,
                                 tg_tensor** out);
 
@@ -312,8 +316,8 @@ TG_API tg_status tg_tape_watch(tg_tape* tape, const void* tensor_or_variable);
  * with TensorFlow's message. Called while a non-persistent tape is still recording, it
  * stops the recording first; a persistent tape keeps recording, so the gradient
  * computation is itself recorded (for higher-order derivatives).
- * Returns TG_OK, TG_INVALID_HANDLE, TG_INVALID_ARGUMENT (NULL arrays with non-zero counts,
- * gradients NULL), TG_INVALID_STATE, TG_NO_GRADIENT (an op on the path has no gradient
+ * Returns TG_OK, TG_INVALID_HANDLE, TG_INVALID_ARGUMENT (targets, sources or gradients NULL
+ * with a non-zero count), TG_INVALID_STATE, TG_NO_GRADIENT (an op on the path has no gradient
  * rule; the message names it), TG_OUT_OF_MEMORY. On error no gradient is written. */
 TG_API tg_status tg_tape_gradient(tg_tape* tape, const void* const* targets, size_t num_targets,
                                   const void* const* sources, size_t num_sources,

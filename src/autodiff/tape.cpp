@@ -7,7 +7,16 @@
 namespace tg {
 namespace {
 
-thread_local std::vector<Tape*> t_active;
+// This thread's stack of active tapes. When the thread exits, tapes still on it stop
+// recording and belong to no thread, so another thread can free them.
+struct ActiveTapes {
+  std::vector<Tape*> tapes;
+  ~ActiveTapes() {
+    for (Tape* t : tapes) t->orphan();
+  }
+};
+thread_local ActiveTapes t_active_tapes;
+thread_local std::vector<Tape*>& t_active = t_active_tapes.tapes;
 
 TensorMeta meta_of(const Tensor& t) { return {t.id(), t.shape(), t.dtype()}; }
 
@@ -28,6 +37,11 @@ Tape::~Tape() {
   if (recording_ && owner_ == std::this_thread::get_id()) {
     t_active.erase(std::remove(t_active.begin(), t_active.end(), this), t_active.end());
   }
+}
+
+void Tape::orphan() {
+  recording_ = false;
+  owner_ = std::thread::id();
 }
 
 void Tape::check_thread(const char* what) const {

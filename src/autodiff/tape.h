@@ -64,6 +64,8 @@ class Tape {
   void record(const OpDef& def, const Attrs& attrs, std::vector<TensorMeta> inputs,
               std::span<const Tensor> saved_inputs, const Tensor& output);
   void variable_accessed(const std::shared_ptr<Variable>& v);
+  // Called when the owning thread exits while the tape is recording.
+  void orphan();
 
  private:
   struct Record {

@@ -75,7 +75,7 @@ void* allocate(size_t bytes) {
       return p;
     }
   }
-  void* p = std::aligned_alloc(kAlignment, block);
+  void* p = std::aligned_alloc(kAlignment, (block + kAlignment - 1) / kAlignment * kAlignment);
   if (!p) fail(Status::out_of_memory, "allocation of {} bytes failed", bytes);
   std::lock_guard lock(c.mutex);
   c.stats.bytes_in_use += block;

@@ -1,5 +1,7 @@
 // Data movement: transpose, broadcast, cast.
 #include <cstring>
+#include <limits>
+#include <type_traits>
 
 #include "tensor/elementwise.h"
 #include "tensor/kernels.h"
@@ -62,11 +64,25 @@ Tensor broadcast_to_kernel(const Tensor& x, const Shape& shape) {
   return out;
 }
 
+// One element converted. Floating values saturate into an integer range (NaN becomes 0)
+// instead of being undefined behaviour; anything non-zero becomes true.
+template <class From, class To>
+To convert(From v) {
+  if constexpr (std::is_same_v<To, bool>) {
+    return v != From(0);
+  } else if constexpr (std::is_floating_point_v<From> && std::is_integral_v<To>) {
+    if (v != v) return To(0);
+    if (v <= static_cast<From>(std::numeric_limits<To>::lowest())) return std::numeric_limits<To>::lowest();
+    if (v >= static_cast<From>(std::numeric_limits<To>::max())) return std::numeric_limits<To>::max();
+    return static_cast<To>(v);
+  } else {
+    return static_cast<To>(v);
+  }
+}
+
 Tensor cast_kernel(const Tensor& x, DType to) {
   return visit_dtype(x.dtype(), [&]<class From>() {
-    return visit_dtype(to, [&]<class To>() {
-      return unary_map<From, To>(x, [](From v) { return static_cast<To>(v); });
-    });
+    return visit_dtype(to, [&]<class To>() { return unary_map<From, To>(x, convert<From, To>); });
   });
 }
 

@@ -57,8 +57,12 @@ Tensor random_uniform(const Shape& shape, DType dtype, double minval, double max
   visit_floating(dtype, "random_uniform", [&]<class T>() {
     T* p = t.mutable_data<T>();
     fill_unit_uniform(p, t.numel(), seed);
-    const T lo = static_cast<T>(minval), range = static_cast<T>(maxval - minval);
-    for (int64_t i = 0, n = t.numel(); i < n; ++i) p[i] = lo + range * p[i];
+    // Scaled in double, then kept below maxval: rounding to T could otherwise reach it.
+    const T below_max = std::nextafter(static_cast<T>(maxval), static_cast<T>(minval));
+    for (int64_t i = 0, n = t.numel(); i < n; ++i) {
+      const T v = static_cast<T>(minval + (maxval - minval) * static_cast<double>(p[i]));
+      p[i] = v < below_max ? v : below_max;
+    }
   });
   return t;
 }

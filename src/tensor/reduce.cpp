@@ -5,6 +5,7 @@
 #include <cmath>
 #include <cstring>
 #include <limits>
+#include <type_traits>
 #include <vector>
 
 #include "tensor/kernels.h"
@@ -29,6 +30,12 @@ struct Reducer {
     return T(0);
   }
   T operator()(T acc, T v) const {
+    if constexpr (std::is_integral_v<T> && !std::is_same_v<T, bool>) {
+      // Integer sums and products wrap around, as add and mul do.
+      using U = std::make_unsigned_t<T>;
+      if (kind == ReduceKind::sum) return static_cast<T>(static_cast<U>(acc) + static_cast<U>(v));
+      if (kind == ReduceKind::prod) return static_cast<T>(static_cast<U>(acc) * static_cast<U>(v));
+    }
     switch (kind) {
       case ReduceKind::sum: return acc + v;
       case ReduceKind::prod: return acc * v;
@@ -39,8 +46,12 @@ struct Reducer {
   }
 };
 
-// Accumulator type: float32 sums accumulate in double for accuracy on long rows.
-template <class T> using Acc = std::conditional_t<std::is_same_v<T, float>, double, T>;
+// Accumulator type: float32 sums accumulate in double for accuracy on long rows; integer
+// sums in the unsigned type, so they wrap instead of overflowing.
+template <class T> struct AccOf { using type = std::make_unsigned_t<T>; };
+template <> struct AccOf<float> { using type = double; };
+template <> struct AccOf<double> { using type = double; };
+template <class T> using Acc = typename AccOf<T>::type;
 
 template <class T>
 void reduce_typed(const Tensor& x, std::span<const int> axes, ReduceKind kind, Tensor& out) {
@@ -67,7 +78,7 @@ void reduce_typed(const Tensor& x, std::span<const int> axes, ReduceKind kind, T
       if (inner == 1) {
         if (kind == ReduceKind::sum) {
           Acc<T> acc = 0;
-          for (int64_t k = 0; k < n; ++k) acc += base[k];
+          for (int64_t k = 0; k < n; ++k) acc += static_cast<Acc<T>>(base[k]);
           ob[0] = static_cast<T>(acc);
         } else {
           T acc = r.init();
@@ -77,7 +88,7 @@ void reduce_typed(const Tensor& x, std::span<const int> axes, ReduceKind kind, T
       } else {
         for (int64_t k = 0; k < n; ++k) {
           const T* row = base + k * inner;
-          if (kind == ReduceKind::sum) {
+          if (kind == ReduceKind::sum && std::is_floating_point_v<T>) {
             for (int64_t j = 0; j < inner; ++j) ob[j] += row[j];
           } else {
             for (int64_t j = 0; j < inner; ++j) ob[j] = r(ob[j], row[j]);

@@ -23,6 +23,10 @@ Shape Shape::from(std::span<const int64_t> dims, const char* what) {
 void Shape::push_back(int64_t d) {
   if (rank_ == kMaxRank)
     fail(Status::invalid_argument, "shape: rank exceeds the maximum rank {}", kMaxRank);
+  const int64_t n = numel();
+  if (d < 0 || (d != 0 && n > kMaxElements / d))
+    fail(Status::invalid_argument, "shape: {} followed by dimension {} has too many elements (limit {})",
+         str(), d, kMaxElements);
   dims_[rank_++] = d;
 }
 

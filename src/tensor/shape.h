@@ -10,6 +10,8 @@
 namespace tg {
 
 constexpr int kMaxRank = 8;
+// Element-count limit: keeps byte sizes of any dtype far from integer overflow.
+constexpr int64_t kMaxElements = int64_t{1} << 56;
 
 class Shape {
  public:

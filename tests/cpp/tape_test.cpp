@@ -4,6 +4,9 @@
 
 #include <cmath>
 #include <memory>
+#include <span>
+#include <string>
+#include <thread>
 #include <vector>
 
 #include "autodiff/ops.h"
@@ -453,6 +456,236 @@ TEST(Tape, BroadcastGradientsAreSummedToEachInputShape) {
   EXPECT_EQ(g[2].shape(), Shape{});
   EXPECT_EQ(values(g[1]), (std::vector<double>{2, 2, 2}));
   EXPECT_EQ(g[2].item(), 6.0);
+}
+
+TEST(Tape, SameTensorTwiceAsTargetIsSeededTwice) {  // BPT: gradient([y, y], x) with y = x -> 2
+  const Tensor x = f32(5.0);
+  Tape tape(false, true);
+  tape.begin();
+  tape.watch(x);
+  tape.end();
+  EXPECT_EQ(grad(tape, {D(x), D(x)}, {D(x)})[0].item(), 2.0);
+}
+
+TEST(Tape, GradientsFlowBackThroughCastsInTheSourceDtype) {
+  const Tensor x = f32(3.0);
+  Tape tape(false, true);
+  tape.begin();
+  tape.watch(x);
+  const Tensor x64 = ops::cast(x, DType::f64);
+  const Tensor y = ops::mul(x64, x64);
+  tape.end();
+  const Tensor g = grad(tape, {D(y)}, {D(x)})[0];
+  ASSERT_TRUE(g.defined());
+  EXPECT_EQ(g.dtype(), DType::f32);
+  EXPECT_EQ(g.item(), 6.0);
+}
+
+TEST(Tape, UsedNonPersistentTapeCanBeginAgainAfresh) {
+  // TF's __enter__ makes a new C++ tape when the old one was used up.
+  const Tensor x = f32(3.0);
+  Tape tape(false, true);
+  tape.begin();
+  tape.watch(x);
+  const Tensor y = ops::mul(x, x);
+  tape.end();
+  EXPECT_EQ(grad(tape, {D(y)}, {D(x)})[0].item(), 6.0);
+  tape.begin();
+  const Tensor z = ops::mul(x, f32(4.0));  // x is no longer watched: a fresh tape
+  EXPECT_EQ(tape.num_records(), 0u);
+  tape.watch(x);
+  const Tensor w = ops::mul(x, f32(4.0));
+  tape.end();
+  EXPECT_FALSE(grad(tape, {D(z)}, {D(x)})[0].defined());
+  Tape again(false, true);
+  again.begin();
+  again.watch(x);
+  const Tensor w2 = ops::mul(x, f32(4.0));
+  again.end();
+  EXPECT_EQ(grad(again, {D(w2)}, {D(x)})[0].item(), 4.0);
+  (void)w;
+}
+
+TEST(Tape, UseFromAnotherThreadIsAStateError) {
+  const Tensor x = f32(3.0);
+  Tape tape(false, true);
+  tape.begin();
+  tape.watch(x);
+  const Tensor y = ops::mul(x, x);
+  tape.end();
+  Status code = Status::ok;
+  std::thread other([&] {
+    try {
+      grad(tape, {D(y)}, {D(x)});
+    } catch (const Error& e) {
+      code = e.code();
+    }
+  });
+  other.join();
+  EXPECT_EQ(code, Status::invalid_state);
+  EXPECT_EQ(grad(tape, {D(y)}, {D(x)})[0].item(), 6.0) << "the owning thread can still use it";
+}
+
+TEST(Tape, ActiveTapesArePerThread) {
+  const Tensor x = f32(3.0);
+  Tape tape(false, true);
+  tape.begin();
+  tape.watch(x);
+  Tensor from_other;
+  size_t other_active = 99;
+  std::thread other([&] {
+    other_active = active_tapes().size();
+    from_other = ops::mul(x, x);  // this thread has no tape: not recorded
+  });
+  other.join();
+  const Tensor here = ops::mul(x, x);
+  tape.end();
+  EXPECT_EQ(other_active, 0u);
+  EXPECT_EQ(tape.num_records(), 1u);
+  const auto g = grad(tape, {D(from_other), D(here)}, {D(x)});
+  EXPECT_EQ(g[0].item(), 6.0);  // only `here` contributes
+}
+
+// ---- the op table's contract with the tape (custom OpDefs) ----------------------------
+
+Tensor copy_forward(std::span<const Tensor> in, const Attrs&) {
+  return Tensor::from_data(in[0].shape(), in[0].dtype(), in[0].raw());
+}
+void wrong_shape_backward(const GradContext& c, std::span<Tensor> g) {
+  g[0] = Tensor::zeros({7}, c.grad.dtype());
+}
+void wrong_dtype_backward(const GradContext& c, std::span<Tensor> g) {
+  g[0] = Tensor::zeros(c.grad.shape(), c.grad.dtype() == DType::f32 ? DType::f64 : DType::f32);
+}
+void pass_backward(const GradContext& c, std::span<Tensor> g) {
+  for (Tensor& t : g) t = c.grad;
+}
+
+const OpDef kWrongShape{.name = "test_wrong_shape", .arity = 1, .forward = copy_forward,
+                        .backward = wrong_shape_backward};
+const OpDef kWrongDtype{.name = "test_wrong_dtype", .arity = 1, .forward = copy_forward,
+                        .backward = wrong_dtype_backward};
+const OpDef kNotDifferentiable{.name = "test_not_differentiable", .arity = 1,
+                               .forward = copy_forward, .backward = nullptr,
+                               .differentiability = Differentiability::none};
+const OpDef kUnregistered{.name = "test_unregistered", .arity = 1, .forward = copy_forward,
+                          .backward = nullptr,
+                          .differentiability = Differentiability::unregistered};
+
+// Records what the tape hands to a backward rule.
+struct Probe {
+  std::vector<bool> needed;
+  size_t saved_inputs = 99;
+  bool saved_output = true;
+  int calls = 0;
+};
+Probe g_probe;
+void probe_backward(const GradContext& c, std::span<Tensor> g) {
+  g_probe.needed.assign(c.needed.begin(), c.needed.end());
+  g_probe.saved_inputs = c.inputs.size();
+  g_probe.saved_output = c.output.defined();
+  ++g_probe.calls;
+  pass_backward(c, g);
+}
+const OpDef kProbe{.name = "test_probe", .arity = 3, .forward = copy_forward,
+                   .backward = probe_backward, .differentiable_inputs = 0b011};
+
+TEST(TapeOpContract, GradientOfWrongShapeOrDtypeIsAnInternalError) {
+  const Tensor x = f32(Shape{2}, {1, 2});
+  for (const OpDef* def : {&kWrongShape, &kWrongDtype}) {
+    Tape tape(false, true);
+    tape.begin();
+    tape.watch(x);
+    const Tensor y = apply(*def, {x});
+    tape.end();
+    try {
+      grad(tape, {D(y)}, {D(x)});
+      ADD_FAILURE() << def->name << ": a gradient of the wrong shape or dtype was accepted";
+    } catch (const Error& e) {
+      EXPECT_EQ(e.code(), Status::internal);
+      EXPECT_NE(std::string(e.what()).find(def->name), std::string::npos) << e.what();
+    }
+  }
+}
+
+TEST(TapeOpContract, NotDifferentiableOpGivesNoGradient) {  // TF's NotDifferentiable
+  const Tensor x = f32(2.0);
+  Tape tape(false, true);
+  tape.begin();
+  tape.watch(x);
+  const Tensor stopped = apply(kNotDifferentiable, {x});
+  const Tensor y = ops::mul(stopped, x);  // only the direct path carries a gradient
+  tape.end();
+  const auto g = grad(tape, {D(stopped), D(y)}, {D(x)});
+  ASSERT_TRUE(g[0].defined());
+  EXPECT_EQ(g[0].item(), 2.0);  // d(stopped · x)/dx with stopped held constant
+  Tape t2(false, true);
+  t2.begin();
+  t2.watch(x);
+  const Tensor s2 = apply(kNotDifferentiable, {x});
+  t2.end();
+  EXPECT_FALSE(grad(t2, {D(s2)}, {D(x)})[0].defined());
+}
+
+TEST(TapeOpContract, UnregisteredOpOnThePathIsANoGradientError) {  // TF's LookupError
+  const Tensor x = f32(2.0);
+  {
+    Tape tape(false, true);
+    tape.begin();
+    tape.watch(x);
+    const Tensor y = apply(kUnregistered, {x});
+    tape.end();
+    try {
+      grad(tape, {D(y)}, {D(x)});
+      FAIL() << "no error for an op without a gradient rule";
+    } catch (const Error& e) {
+      EXPECT_EQ(e.code(), Status::no_gradient);
+      EXPECT_STREQ(e.what(), "gradient registry has no entry for: test_unregistered");
+    }
+  }
+  {  // off the path to the target it is harmless
+    Tape tape(false, true);
+    tape.begin();
+    tape.watch(x);
+    (void)apply(kUnregistered, {x});
+    const Tensor y = ops::mul(x, x);
+    tape.end();
+    EXPECT_EQ(grad(tape, {D(y)}, {D(x)})[0].item(), 4.0);
+  }
+}
+
+TEST(TapeOpContract, BackwardSeesOnlyWhatItNeeds) {
+  const Tensor a = f32(1.0), b = f32(2.0), c = f32(3.0);
+  {
+    Tape tape(false, true);
+    tape.begin();
+    tape.watch(a);
+    tape.watch(c);  // c is watched, but input 2 is not differentiable
+    const Tensor y = apply(kProbe, {a, b, c});
+    tape.end();
+    g_probe = Probe{};
+    const auto g = grad(tape, {D(y)}, {D(a), D(c)});
+    EXPECT_EQ(g_probe.calls, 1);
+    EXPECT_EQ(g_probe.needed, (std::vector<bool>{true, false, false}));
+    EXPECT_EQ(g_probe.saved_inputs, 0u) << "inputs saved for an op that does not ask for them";
+    EXPECT_FALSE(g_probe.saved_output) << "output saved for an op that does not ask for it";
+    EXPECT_EQ(g[0].item(), 1.0);
+    EXPECT_FALSE(g[1].defined()) << "a non-differentiable input got a gradient";
+  }
+  {
+    // An unwatched tensor that is a *source* and an input of a recorded op is needed: TF's
+    // ComputeGradient skips only inputs that are neither on the tape nor sources.
+    Tape tape(false, true);
+    tape.begin();
+    tape.watch(a);
+    const Tensor y = apply(kProbe, {a, b, c});
+    tape.end();
+    g_probe = Probe{};
+    const auto g = grad(tape, {D(y)}, {D(a), D(b), D(c)});
+    EXPECT_EQ(g_probe.needed, (std::vector<bool>{true, true, false}));
+    EXPECT_EQ(g[1].item(), 1.0);
+    EXPECT_FALSE(g[2].defined());
+  }
 }
 
 // ---- deep chains and memory -----------------------------------------------------------

@@ -55,6 +55,9 @@ const OpDef kSum{.name = "reduce_sum", .arity = 1, .forward = sum_forward, .back
 Tensor mean_forward(std::span<const Tensor> in, const Attrs& at) {
   Tensor s = reduce_kernel(in[0], as_int(at.ints), at.keepdims, ReduceKind::sum);
   const int64_t n = reduced_count(in[0].shape(), at.ints);
+  if (n == 0 && !is_floating(s.dtype()))
+    fail(Status::invalid_argument, "reduce_mean: mean of zero {} elements of {} is undefined",
+         dtype_name(s.dtype()), in[0].shape().str());
   visit_numeric(s.dtype(), "reduce_mean", [&]<class T>() {
     T* p = s.mutable_data<T>();
     for (int64_t i = 0, m = s.numel(); i < m; ++i) p[i] = static_cast<T>(p[i] / static_cast<T>(n));

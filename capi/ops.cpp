@@ -1,0 +1,210 @@
+// Ops: thin shims over src/autodiff/ops.h. Each checks its handles and arrays, runs the op
+// (which records it on the active tapes) and writes the new tensor handle last.
+#include <cstdint>
+#include <cstring>
+#include <span>
+
+#include "autodiff/ops.h"
+#include "handles.h"
+
+namespace {
+
+using tg::Status;
+using tg::Tensor;
+
+const Tensor& tensor_arg(const tg_tensor* t, const char* what) {
+  return tg::capi::get<tg_tensor>(t, what)->value;
+}
+
+// `count` int64_t entries at `values`, which may be NULL only when count is 0.
+std::span<const int64_t> int64_array_arg(const int64_t* values, int count, const char* what,
+                                         const char* count_name) {
+  if (count < 0) tg::fail(Status::invalid_argument, "{} {} is negative", count_name, count);
+  if (!values && count > 0)
+    tg::fail(Status::invalid_argument, "{} is NULL but {} is {}", what, count_name, count);
+  return {values, static_cast<size_t>(count)};
+}
+
+// why memcpy: a C caller may pass any int; loading an out-of-range enum value is UB in C++.
+tg::DType dtype_arg(const tg_dtype& dtype) {
+  int code;
+  std::memcpy(&code, &dtype, sizeof code);
+  if (!tg::is_valid_dtype(code))
+    tg::fail(Status::invalid_argument, "dtype {} is not a tg_dtype (TG_FLOAT32 .. TG_BOOL)", code);
+  return static_cast<tg::DType>(code);
+}
+
+tg_tensor* new_tensor_handle(Tensor t) { return tg::capi::make_handle<tg_tensor>(std::move(t)); }
+
+}  // namespace
+
+extern "C" {
+
+// ---- elementwise binary ----
+
+tg_status tg_add(const tg_tensor* a, const tg_tensor* b, tg_tensor** out) {
+  return tg::capi::guard("tg_add", [&] {
+    const Tensor& ta = tensor_arg(a, "a");
+    const Tensor& tb = tensor_arg(b, "b");
+    tg_tensor*& o = tg::capi::require_out(out, "out");
+    tg_tensor* h = new_tensor_handle(tg::ops::add(ta, tb));
+    o = h;
+  });
+}
+
+tg_status tg_sub(const tg_tensor* a, const tg_tensor* b, tg_tensor** out) {
+  return tg::capi::guard("tg_sub", [&] {
+    const Tensor& ta = tensor_arg(a, "a");
+    const Tensor& tb = tensor_arg(b, "b");
+    tg_tensor*& o = tg::capi::require_out(out, "out");
+    tg_tensor* h = new_tensor_handle(tg::ops::sub(ta, tb));
+    o = h;
+  });
+}
+
+tg_status tg_mul(const tg_tensor* a, const tg_tensor* b, tg_tensor** out) {
+  return tg::capi::guard("tg_mul", [&] {
+    const Tensor& ta = tensor_arg(a, "a");
+    const Tensor& tb = tensor_arg(b, "b");
+    tg_tensor*& o = tg::capi::require_out(out, "out");
+    tg_tensor* h = new_tensor_handle(tg::ops::mul(ta, tb));
+    o = h;
+  });
+}
+
+tg_status tg_div(const tg_tensor* a, const tg_tensor* b, tg_tensor** out) {
+  return tg::capi::guard("tg_div", [&] {
+    const Tensor& ta = tensor_arg(a, "a");
+    const Tensor& tb = tensor_arg(b, "b");
+    tg_tensor*& o = tg::capi::require_out(out, "out");
+    tg_tensor* h = new_tensor_handle(tg::ops::div(ta, tb));
+    o = h;
+  });
+}
+
+// ---- elementwise unary ----
+
+tg_status tg_neg(const tg_tensor* x, tg_tensor** out) {
+  return tg::capi::guard("tg_neg", [&] {
+    const Tensor& tx = tensor_arg(x, "x");
+    tg_tensor*& o = tg::capi::require_out(out, "out");
+    tg_tensor* h = new_tensor_handle(tg::ops::neg(tx));
+    o = h;
+  });
+}
+
+tg_status tg_exp(const tg_tensor* x, tg_tensor** out) {
+  return tg::capi::guard("tg_exp", [&] {
+    const Tensor& tx = tensor_arg(x, "x");
+    tg_tensor*& o = tg::capi::require_out(out, "out");
+    tg_tensor* h = new_tensor_handle(tg::ops::exp(tx));
+    o = h;
+  });
+}
+
+tg_status tg_log(const tg_tensor* x, tg_tensor** out) {
+  return tg::capi::guard("tg_log", [&] {
+    const Tensor& tx = tensor_arg(x, "x");
+    tg_tensor*& o = tg::capi::require_out(out, "out");
+    tg_tensor* h = new_tensor_handle(tg::ops::log(tx));
+    o = h;
+  });
+}
+
+tg_status tg_relu(const tg_tensor* x, tg_tensor** out) {
+  return tg::capi::guard("tg_relu", [&] {
+    const Tensor& tx = tensor_arg(x, "x");
+    tg_tensor*& o = tg::capi::require_out(out, "out");
+    tg_tensor* h = new_tensor_handle(tg::ops::relu(tx));
+    o = h;
+  });
+}
+
+// ---- matmul ----
+
+tg_status tg_matmul(const tg_tensor* a, const tg_tensor* b, int transpose_a, int transpose_b,
+                    tg_tensor** out) {
+  return tg::capi::guard("tg_matmul", [&] {
+    const Tensor& ta = tensor_arg(a, "a");
+    const Tensor& tb = tensor_arg(b, "b");
+    tg_tensor*& o = tg::capi::require_out(out, "out");
+    tg_tensor* h = new_tensor_handle(tg::ops::matmul(ta, tb, transpose_a != 0, transpose_b != 0));
+    o = h;
+  });
+}
+
+// ---- reductions and softmax ----
+
+tg_status tg_reduce_sum(const tg_tensor* x, const int64_t* axes, int num_axes, int keepdims,
+                        tg_tensor** out) {
+  return tg::capi::guard("tg_reduce_sum", [&] {
+    const Tensor& tx = tensor_arg(x, "x");
+    const auto ax = int64_array_arg(axes, num_axes, "axes", "num_axes");
+    tg_tensor*& o = tg::capi::require_out(out, "out");
+    tg_tensor* h = new_tensor_handle(tg::ops::reduce_sum(tx, ax, keepdims != 0));
+    o = h;
+  });
+}
+
+tg_status tg_reduce_mean(const tg_tensor* x, const int64_t* axes, int num_axes, int keepdims,
+                         tg_tensor** out) {
+  return tg::capi::guard("tg_reduce_mean", [&] {
+    const Tensor& tx = tensor_arg(x, "x");
+    const auto ax = int64_array_arg(axes, num_axes, "axes", "num_axes");
+    tg_tensor*& o = tg::capi::require_out(out, "out");
+    tg_tensor* h = new_tensor_handle(tg::ops::reduce_mean(tx, ax, keepdims != 0));
+    o = h;
+  });
+}
+
+tg_status tg_softmax(const tg_tensor* x, int64_t axis, tg_tensor** out) {
+  return tg::capi::guard("tg_softmax", [&] {
+    const Tensor& tx = tensor_arg(x, "x");
+    tg_tensor*& o = tg::capi::require_out(out, "out");
+    tg_tensor* h = new_tensor_handle(tg::ops::softmax(tx, axis));
+    o = h;
+  });
+}
+
+tg_status tg_log_softmax(const tg_tensor* x, int64_t axis, tg_tensor** out) {
+  return tg::capi::guard("tg_log_softmax", [&] {
+    const Tensor& tx = tensor_arg(x, "x");
+    tg_tensor*& o = tg::capi::require_out(out, "out");
+    tg_tensor* h = new_tensor_handle(tg::ops::log_softmax(tx, axis));
+    o = h;
+  });
+}
+
+// ---- movement and type ----
+
+tg_status tg_reshape(const tg_tensor* x, const int64_t* shape, int rank, tg_tensor** out) {
+  return tg::capi::guard("tg_reshape", [&] {
+    const Tensor& tx = tensor_arg(x, "x");
+    const auto dims = int64_array_arg(shape, rank, "shape", "rank");
+    tg_tensor*& o = tg::capi::require_out(out, "out");
+    tg_tensor* h = new_tensor_handle(tg::ops::reshape(tx, dims));
+    o = h;
+  });
+}
+
+tg_status tg_transpose(const tg_tensor* x, const int64_t* perm, int rank, tg_tensor** out) {
+  return tg::capi::guard("tg_transpose", [&] {
+    const Tensor& tx = tensor_arg(x, "x");
+    const auto p = int64_array_arg(perm, rank, "perm", "rank");  // empty: reverse the axes
+    tg_tensor*& o = tg::capi::require_out(out, "out");
+    tg_tensor* h = new_tensor_handle(tg::ops::transpose(tx, p));
+    o = h;
+  });
+}
+
+tg_status tg_cast(const tg_tensor* x, tg_dtype dtype, tg_tensor** out) {
+  return tg::capi::guard("tg_cast", [&] {
+    const Tensor& tx = tensor_arg(x, "x");
+    const tg::DType dt = dtype_arg(dtype);
+    tg_tensor*& o = tg::capi::require_out(out, "out");
+    tg_tensor* h = new_tensor_handle(tg::ops::cast(tx, dt));
+    o = h;
+  });
+}
+
+}  // extern "C"
