@@ -526,6 +526,31 @@ TEST(Tape, UseFromAnotherThreadIsAStateError) {
   EXPECT_EQ(grad(tape, {D(y)}, {D(x)})[0].item(), 6.0) << "the owning thread can still use it";
 }
 
+TEST(Tape, TapeLeftRecordingByAnExitedThreadCanBeFreedElsewhere) {
+  std::unique_ptr<Tape> tape;
+  std::thread other([&] {
+    tape = std::make_unique<Tape>(false, true);
+    tape->begin();  // the thread exits with the tape still on its stack
+  });
+  other.join();
+  EXPECT_FALSE(tape->recording());
+  EXPECT_TRUE(active_tapes().empty());
+  try {
+    tape->begin();
+    ADD_FAILURE() << "a tape of another thread was entered";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), Status::invalid_state);
+  }
+  tape.reset();  // freed from this thread: no crash, this thread's stack untouched
+  const Tensor x = f32(2.0);
+  Tape mine(false, true);
+  mine.begin();
+  mine.watch(x);
+  const Tensor y = ops::mul(x, x);
+  mine.end();
+  EXPECT_EQ(grad(mine, {D(y)}, {D(x)})[0].item(), 4.0);
+}
+
 TEST(Tape, ActiveTapesArePerThread) {
   const Tensor x = f32(3.0);
   Tape tape(false, true);

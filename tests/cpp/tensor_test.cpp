@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
+#include <limits>
 #include <numeric>
 #include <random>
 #include <string>
@@ -89,6 +90,13 @@ TEST(Shape, BasicsAndStrings) {
   const int64_t negative[2] = {2, -1};
   expect_error([&] { (void)Shape::from(negative, "test_op"); }, Status::invalid_argument,
                {"test_op", "-1"});
+}
+
+TEST(Shape, ElementCountOverflowIsAnError) {
+  const int64_t huge[3] = {int64_t{1} << 30, int64_t{1} << 30, int64_t{1} << 30};
+  expect_error([&] { (void)Shape::from(huge, "test_op"); }, Status::invalid_argument, {"elements"});
+  const int64_t fine[2] = {int64_t{1} << 28, int64_t{1} << 28};
+  EXPECT_EQ(Shape::from(fine, "test_op").numel(), int64_t{1} << 56);
 }
 
 TEST(Shape, BroadcastShapes) {
@@ -274,6 +282,18 @@ TEST(Reduce, EveryAxisSubsetMatchesNaiveLoops) {
   }
 }
 
+TEST(Reduce, IntegerSumsWrapAndEmptyIntegerMeanIsAnError) {
+  const int64_t ax1[1] = {1}, ax0[1] = {0};
+  const Tensor x = make(Shape{2, 2}, DType::i32, {2147483647, 1, 2147483647, 2147483647});
+  // Wraps like add: 2147483647 + 1 = -2147483648; 2·2147483647 = -2 (mod 2³²).
+  EXPECT_EQ(values(ops::reduce_sum(x, ax1)), (std::vector<double>{-2147483648.0, -2}));
+  EXPECT_EQ(values(ops::reduce_sum(x, ax0)), (std::vector<double>{-2, -2147483648.0}));
+  expect_error([] { (void)ops::reduce_mean(Tensor::zeros({0, 2}, DType::i32), {}); },
+               Status::invalid_argument, {"reduce_mean", "(0,2)"});
+  const double m = ops::reduce_mean(Tensor::zeros({0, 2}, DType::f32)).item();
+  EXPECT_TRUE(std::isnan(m)) << "a float mean of nothing is NaN, as 0/0";
+}
+
 TEST(Reduce, Float32AndEdgeCases) {
   const Tensor x = f32(Shape{2, 2}, {1.5, 2.5, 3.5, 4.5});
   const int64_t ax0[1] = {0};
@@ -439,6 +459,19 @@ TEST(Movement, Cast) {
   EXPECT_EQ(same.raw(), x.raw());
   EXPECT_EQ(values(ops::cast(f32(Shape{3}, {0, 1, -2}), DType::boolean)),
             (std::vector<double>{0, 1, 1}));
+}
+
+TEST(Movement, FloatToIntCastSaturatesAndNaNIsZero) {
+  const double nan = std::nan("");
+  const Tensor x = f64(Shape{5}, {1e10, -1e10, nan, 2147483647.0, -2147483648.0});
+  EXPECT_EQ(values(ops::cast(x, DType::i32)),
+            (std::vector<double>{2147483647.0, -2147483648.0, 0, 2147483647.0, -2147483648.0}));
+  const Tensor big = f32(Shape{2}, {1e30, -1e30});
+  const auto i64 = ops::cast(big, DType::i64);
+  EXPECT_EQ(i64.data<int64_t>()[0], std::numeric_limits<int64_t>::max());
+  EXPECT_EQ(i64.data<int64_t>()[1], std::numeric_limits<int64_t>::lowest());
+  EXPECT_EQ(values(ops::cast(f64(Shape{2}, {nan, 0.0}), DType::boolean)),
+            (std::vector<double>{1, 0}));  // NaN != 0
 }
 
 // ---- matmul ---------------------------------------------------------------------------
@@ -663,6 +696,16 @@ TEST(Random, UniformRangeAndMoments) {
                {"random_uniform"});
   expect_error([] { (void)random_uniform({2}, DType::i32, 0, 1, 0); }, Status::invalid_argument,
                {"random_uniform", "int32"});
+}
+
+TEST(Random, UniformNeverReachesMaxval) {
+  // Near 16384 float32 steps are 2⁻⁹, so lo + u·(hi − lo) rounds up to hi for u > 1 − 2⁻¹⁰:
+  // about 100 of these 100,000 elements would equal maxval without the clamp.
+  const auto v = values(random_uniform({100000}, DType::f32, 16384.0, 16385.0, 5));
+  EXPECT_TRUE(std::all_of(v.begin(), v.end(), [](double x) { return x >= 16384.0 && x < 16385.0; }));
+  EXPECT_GT(*std::max_element(v.begin(), v.end()), 16384.99) << "the top of the range is used";
+  const auto w = values(random_uniform({100000}, DType::f64, 1.0, 1.0 + 0x1.0p-40, 5));
+  EXPECT_TRUE(std::all_of(w.begin(), w.end(), [](double x) { return x >= 1.0 && x < 1.0 + 0x1.0p-40; }));
 }
 
 TEST(Random, NormalMomentsAndDeterminism) {
