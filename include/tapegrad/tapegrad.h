@@ -241,6 +241,18 @@ TG_API tg_status tg_transpose(const tg_tensor* x, const int64_t* perm, int rank,
 /* Converts to `dtype`. Gradients flow only between floating dtypes. */
 TG_API tg_status tg_cast(const tg_tensor* x, tg_dtype dtype, tg_tensor** out);
 
+/* --- Ops: unary math ------------------------------------------------------------------ */
+
+/* --- Ops: binary math, comparisons, selection ------------------------------------------ */
+
+/* --- Ops: reductions and batched products ---------------------------------------------- */
+
+/* --- Ops: shape ------------------------------------------------------------------------ */
+
+/* --- Ops: fused losses ----------------------------------------------------------------- */
+
+/* --- Creation -------------------------------------------------------------------------- */
+
 /* ------------------------------------------------------------------------------------- */
 /* Variables: named, mutable, optionally trainable                                       */
 /* ------------------------------------------------------------------------------------- */

@@ -18,7 +18,8 @@ Tensor apply(const OpDef& def, std::span<const Tensor> inputs, const Attrs& attr
 std::span<const OpDef* const> op_registry() {
   static const std::vector<const OpDef*> all = [] {
     std::vector<const OpDef*> v;
-    for (auto family : {ops::elementwise_ops, ops::matmul_ops, ops::reduce_ops, ops::movement_ops})
+    for (auto family : {ops::elementwise_ops, ops::unary_ops, ops::binary_ops, ops::matmul_ops,
+                        ops::reduce_ops, ops::nn_ops, ops::movement_ops, ops::shape_ops})
       for (const OpDef* d : family()) v.push_back(d);
     return v;
   }();

@@ -11,5 +11,9 @@ std::span<const OpDef* const> elementwise_ops();
 std::span<const OpDef* const> matmul_ops();
 std::span<const OpDef* const> reduce_ops();
 std::span<const OpDef* const> movement_ops();
+std::span<const OpDef* const> unary_ops();
+std::span<const OpDef* const> binary_ops();
+std::span<const OpDef* const> shape_ops();
+std::span<const OpDef* const> nn_ops();
 
 }  // namespace tg::ops

@@ -1,0 +1,9 @@
+// shape ops: forward kernel and gradient rule side by side.
+#include "autodiff/ops.h"
+#include "autodiff/ops/families.h"
+
+namespace tg::ops {
+
+std::span<const OpDef* const> shape_ops() { return {}; }
+
+}  // namespace tg::ops

@@ -1,0 +1,9 @@
+// unary ops: forward kernel and gradient rule side by side.
+#include "autodiff/ops.h"
+#include "autodiff/ops/families.h"
+
+namespace tg::ops {
+
+std::span<const OpDef* const> unary_ops() { return {}; }
+
+}  // namespace tg::ops
