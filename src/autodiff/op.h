@@ -14,12 +14,17 @@ namespace tg {
 
 // Parameters of an op call. Each op reads only the fields it documents.
 struct Attrs {
-  std::vector<int64_t> ints;  // axes (reductions), perm (transpose), dims (reshape)
-  Shape shape;                // target shape (broadcast_to)
-  int64_t axis = -1;          // softmax / log_softmax axis
+  std::vector<int64_t> ints;   // axes (reductions), perm (transpose), begin (slice), …
+  std::vector<int64_t> ints2;  // a second list: sizes (slice), end (strided_slice), …
+  std::vector<int64_t> ints3;  // a third list: strides (strided_slice), …
+  Shape shape;                 // target shape (broadcast_to), input shape (gradient ops)
+  int64_t axis = -1;           // softmax / log_softmax / concat / gather axis
   bool keepdims = false;
   bool transpose_a = false, transpose_b = false;
-  DType dtype = DType::f32;   // cast target
+  bool flag = false;           // an op-specific switch (e.g. gelu's tanh approximation)
+  double alpha = 0.0;          // an op-specific scalar (e.g. leaky_relu's slope)
+  double beta = 0.0;           // a second scalar (e.g. one_hot's off value)
+  DType dtype = DType::f32;    // cast target, output dtype
 };
 
 // What the tape remembers of a tensor it does not keep alive.
