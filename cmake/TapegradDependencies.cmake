@@ -24,6 +24,11 @@ tapegrad_require(fmt_FOUND "fmt" libfmt-dev)
 
 find_package(Threads REQUIRED)
 
+if(TAPEGRAD_BUILD_EXAMPLES)
+  find_package(ZLIB QUIET)
+  tapegrad_require(ZLIB_FOUND "zlib (to read the gzip'd Fashion-MNIST files)" zlib1g-dev)
+endif()
+
 if(TAPEGRAD_BUILD_TESTS)
   find_package(GTest QUIET)
   tapegrad_require(GTest_FOUND "GoogleTest" libgtest-dev)
