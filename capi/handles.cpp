@@ -62,6 +62,8 @@ const char* tag_name(Tag t) {
     case Tag::tape: return "tg_tape";
     case Tag::model: return "tg_model";
     case Tag::optimizer: return "tg_optimizer";
+    case Tag::loss: return "tg_loss";
+    case Tag::metric: return "tg_metric";
   }
   return "unknown handle";
 }

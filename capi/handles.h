@@ -3,6 +3,7 @@
 // into a status and a thread-local message. No logic of the library lives here.
 #pragma once
 
+#include <cstring>
 #include <memory>
 #include <string>
 #include <utility>
@@ -16,6 +17,8 @@
 namespace tg {
 class Model;
 class Optimizer;
+class Loss;
+class Metric;
 }  // namespace tg
 
 namespace tg::capi {
@@ -26,6 +29,8 @@ enum class Tag : uint32_t {
   tape = 0x54475441,
   model = 0x5447504d,
   optimizer = 0x5447504f,
+  loss = 0x54474c53,
+  metric = 0x54474d54,
 };
 
 struct HandleBase {
@@ -50,6 +55,8 @@ struct tg_variable : tg::capi::Handle<tg::capi::Tag::variable, std::shared_ptr<t
 struct tg_tape : tg::capi::Handle<tg::capi::Tag::tape, std::unique_ptr<tg::Tape>> { using Handle::Handle; };
 struct tg_model : tg::capi::Handle<tg::capi::Tag::model, std::unique_ptr<tg::Model>> { using Handle::Handle; };
 struct tg_optimizer : tg::capi::Handle<tg::capi::Tag::optimizer, std::unique_ptr<tg::Optimizer>> { using Handle::Handle; };
+struct tg_loss : tg::capi::Handle<tg::capi::Tag::loss, std::unique_ptr<tg::Loss>> { using Handle::Handle; };
+struct tg_metric : tg::capi::Handle<tg::capi::Tag::metric, std::unique_ptr<tg::Metric>> { using Handle::Handle; };
 
 namespace tg::capi {
 
@@ -90,6 +97,16 @@ void free_handle(H* h, const char* what) {
   if (!h) return;
   get<H>(h, what);
   retire_handle(h);
+}
+
+// The integer value of a C enum argument. why: a C caller may pass any int, and loading an
+// out-of-range value as the C++ enum type is undefined behaviour.
+template <class E>
+int enum_value(const E& e) {
+  static_assert(sizeof(E) == sizeof(int), "C enums are int-sized");
+  int v;
+  std::memcpy(&v, &e, sizeof v);
+  return v;
 }
 
 template <class T>

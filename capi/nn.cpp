@@ -1,8 +1,12 @@
-// C shims for models, layers, losses and optimizers.
+// C shims for models and layers, and the convenience cross-entropy.
 #include <vector>
 
 #include "handles.h"
 #include "nn/dense.h"
+#include "nn/dropout.h"
+#include "nn/embedding.h"
+#include "nn/flatten.h"
+#include "nn/naming.h"
 #include "nn/losses.h"
 #include "nn/model.h"
 #include "nn/optimizer.h"
@@ -10,6 +14,59 @@
 using tg::capi::get;
 using tg::capi::guard;
 using tg::capi::require_out;
+
+namespace {
+
+tg::Initializer initializer_of(const tg_initializer& init, const char* what) {
+  const int kind = tg::capi::enum_value(init.kind);
+  if (kind < 0 || kind >= tg::kNumInitKinds)
+    tg::fail(tg::Status::invalid_argument, "{}: unknown initializer kind {}", what, kind);
+  return tg::Initializer{static_cast<tg::InitKind>(kind), init.a, init.b, init.seed};
+}
+
+tg::Model& unbuilt_model(tg_model* model) {
+  tg::Model& m = *get<tg_model>(model, "model")->value;
+  if (m.built())
+    tg::fail(tg::Status::invalid_state, "model '{}' was already built by a call; add layers before calling it",
+             m.name());
+  return m;
+}
+
+std::string name_or_auto(const char* name) { return name ? name : ""; }
+
+void add_dense(tg_model* model, int64_t units, tg_activation activation, int use_bias,
+               const tg::Initializer& kernel, const tg::Initializer& bias, const char* name) {
+  tg::Model& m = unbuilt_model(model);
+  const int act = tg::capi::enum_value(activation);
+  if (act < 0 || act >= tg::kNumActivations)
+    tg::fail(tg::Status::invalid_argument, "unknown activation {}", act);
+  tg::DenseOptions options;
+  options.units = units;
+  options.activation = static_cast<tg::Activation>(act);
+  options.use_bias = use_bias != 0;
+  options.kernel_initializer = kernel;
+  options.bias_initializer = bias;
+  m.add(std::make_unique<tg::Dense>(options, name_or_auto(name)));
+}
+
+// Writes up to `capacity` new handles for `vars` and the total count.
+void write_variables(const std::vector<std::shared_ptr<tg::Variable>>& vars, tg_variable** out,
+                     size_t capacity, size_t* count) {
+  auto& total = require_out(count, "count");
+  if (!out && capacity > 0) tg::fail(tg::Status::invalid_argument, "variables is NULL but capacity is {}", capacity);
+  const size_t n = std::min(capacity, vars.size());
+  std::vector<tg_variable*> made;
+  try {
+    for (size_t i = 0; i < n; ++i) made.push_back(tg::capi::make_handle<tg_variable>(vars[i]));
+  } catch (...) {
+    for (tg_variable* h : made) tg::capi::free_handle(h, "variable");
+    throw;
+  }
+  for (size_t i = 0; i < n; ++i) out[i] = made[i];
+  total = vars.size();
+}
+
+}  // namespace
 
 extern "C" {
 
@@ -20,22 +77,68 @@ tg_status tg_model_create(const char* name, tg_model** out) {
   });
 }
 
+
 tg_status tg_model_add_dense(tg_model* model, int64_t units, tg_activation activation, int use_bias,
                              uint64_t seed, const char* name) {
   return guard("tg_model_add_dense", [&] {
-    tg::Model& m = *get<tg_model>(model, "model")->value;
-    if (activation != TG_ACTIVATION_LINEAR && activation != TG_ACTIVATION_RELU)
-      tg::fail(tg::Status::invalid_argument, "unknown activation {}", static_cast<int>(activation));
-    if (m.built())
-      tg::fail(tg::Status::invalid_state, "model '{}' was already built by a call; add layers before calling it",
-               m.name());
-    tg::DenseOptions options;
-    options.units = units;
-    options.activation = static_cast<tg::Activation>(activation);
-    options.use_bias = use_bias != 0;
-    options.seed = seed;
-    m.add(std::make_unique<tg::Dense>(options, name ? name : ""));
+    add_dense(model, units, activation, use_bias, tg::Initializer{tg::InitKind::glorot_uniform, 0, 0, seed},
+              tg::Initializer{tg::InitKind::zeros, 0, 0, 0}, name);
   });
+}
+
+tg_status tg_model_add_dense_ex(tg_model* model, int64_t units, tg_activation activation, int use_bias,
+                                tg_initializer kernel_initializer, tg_initializer bias_initializer,
+                                const char* name) {
+  return guard("tg_model_add_dense_ex", [&] {
+    add_dense(model, units, activation, use_bias, initializer_of(kernel_initializer, "kernel_initializer"),
+              initializer_of(bias_initializer, "bias_initializer"), name);
+  });
+}
+
+tg_status tg_model_add_dropout(tg_model* model, double rate, uint64_t seed, const char* name) {
+  return guard("tg_model_add_dropout", [&] {
+    unbuilt_model(model).add(std::make_unique<tg::Dropout>(rate, seed, name_or_auto(name)));
+  });
+}
+
+tg_status tg_model_add_flatten(tg_model* model, const char* name) {
+  return guard("tg_model_add_flatten", [&] {
+    unbuilt_model(model).add(std::make_unique<tg::Flatten>(name_or_auto(name)));
+  });
+}
+
+tg_status tg_model_add_embedding(tg_model* model, int64_t input_dim, int64_t output_dim,
+                                 tg_initializer embeddings_initializer, const char* name) {
+  return guard("tg_model_add_embedding", [&] {
+    tg::Model& m = unbuilt_model(model);
+    const tg::Initializer init = initializer_of(embeddings_initializer, "embeddings_initializer");
+    m.add(std::make_unique<tg::Embedding>(input_dim, output_dim, init, name_or_auto(name)));
+  });
+}
+
+tg_status tg_model_num_layers(const tg_model* model, size_t* out) {
+  return guard("tg_model_num_layers", [&] {
+    const tg::Model& m = *get<tg_model>(model, "model")->value;
+    require_out(out, "out") = m.num_layers();
+  });
+}
+
+tg_status tg_model_layer_name(const tg_model* model, size_t index, const char** out) {
+  return guard("tg_model_layer_name", [&] {
+    tg::Model& m = *get<tg_model>(model, "model")->value;
+    auto& result = require_out(out, "out");
+    result = m.layer(index).name().c_str();
+  });
+}
+
+tg_status tg_model_set_layer_trainable(tg_model* model, size_t index, int trainable) {
+  return guard("tg_model_set_layer_trainable", [&] {
+    get<tg_model>(model, "model")->value->layer(index).set_trainable(trainable != 0);
+  });
+}
+
+tg_status tg_clear_session(void) {
+  return guard("tg_clear_session", [] { tg::reset_names(); });
 }
 
 tg_status tg_model_call(tg_model* model, const tg_tensor* x, tg_tensor** out) {
@@ -43,7 +146,16 @@ tg_status tg_model_call(tg_model* model, const tg_tensor* x, tg_tensor** out) {
     tg::Model& m = *get<tg_model>(model, "model")->value;
     const tg::Tensor& input = get<tg_tensor>(x, "x")->value;
     auto& result = require_out(out, "out");
-    result = tg::capi::make_handle<tg_tensor>(m.call(input));
+    result = tg::capi::make_handle<tg_tensor>(m.call(input, false));
+  });
+}
+
+tg_status tg_model_call_ex(tg_model* model, const tg_tensor* x, int training, tg_tensor** out) {
+  return guard("tg_model_call_ex", [&] {
+    tg::Model& m = *get<tg_model>(model, "model")->value;
+    const tg::Tensor& input = get<tg_tensor>(x, "x")->value;
+    auto& result = require_out(out, "out");
+    result = tg::capi::make_handle<tg_tensor>(m.call(input, training != 0));
   });
 }
 
@@ -51,19 +163,15 @@ tg_status tg_model_trainable_variables(tg_model* model, tg_variable** variables,
                                        size_t* count) {
   return guard("tg_model_trainable_variables", [&] {
     const tg::Model& m = *get<tg_model>(model, "model")->value;
-    auto& total = require_out(count, "count");
-    if (!variables && capacity > 0) tg::fail(tg::Status::invalid_argument, "variables is NULL but capacity is {}", capacity);
-    const auto vars = m.trainable_variables();
-    const size_t n = std::min(capacity, vars.size());
-    std::vector<tg_variable*> made;
-    try {
-      for (size_t i = 0; i < n; ++i) made.push_back(tg::capi::make_handle<tg_variable>(vars[i]));
-    } catch (...) {
-      for (tg_variable* h : made) tg::capi::free_handle(h, "variable");
-      throw;
-    }
-    for (size_t i = 0; i < n; ++i) variables[i] = made[i];
-    total = vars.size();
+    write_variables(m.trainable_variables(), variables, capacity, count);
+  });
+}
+
+tg_status tg_model_non_trainable_variables(tg_model* model, tg_variable** variables, size_t capacity,
+                                           size_t* count) {
+  return guard("tg_model_non_trainable_variables", [&] {
+    const tg::Model& m = *get<tg_model>(model, "model")->value;
+    write_variables(m.non_trainable_variables(), variables, capacity, count);
   });
 }
 
@@ -81,42 +189,6 @@ tg_status tg_categorical_crossentropy_from_logits(const tg_tensor* labels, const
   });
 }
 
-tg_status tg_optimizer_adam(double learning_rate, double beta_1, double beta_2, double epsilon,
-                            tg_optimizer** out) {
-  return guard("tg_optimizer_adam", [&] {
-    auto& result = require_out(out, "out");
-    result = tg::capi::make_handle<tg_optimizer>(
-        std::make_unique<tg::Adam>(tg::AdamOptions{learning_rate, beta_1, beta_2, epsilon}));
-  });
-}
-
-tg_status tg_optimizer_apply(tg_optimizer* optimizer, tg_variable* const* variables,
-                             tg_tensor* const* gradients, size_t count, int64_t* iterations) {
-  return guard("tg_optimizer_apply", [&] {
-    tg::Optimizer& opt = *get<tg_optimizer>(optimizer, "optimizer")->value;
-    if (count > 0 && (!variables || !gradients))
-      tg::fail(tg::Status::invalid_argument, "variables or gradients is NULL with count {}", count);
-    std::vector<std::shared_ptr<tg::Variable>> vars;
-    std::vector<tg::Tensor> grads;
-    for (size_t i = 0; i < count; ++i) {
-      vars.push_back(get<tg_variable>(variables[i], fmt::format("variables[{}]", i).c_str())->value);
-      if (gradients[i]) grads.push_back(get<tg_tensor>(gradients[i], fmt::format("gradients[{}]", i).c_str())->value);
-      else grads.emplace_back();
-    }
-    const int64_t it = opt.apply(vars, grads);
-    if (iterations) *iterations = it;
-  });
-}
-
-tg_status tg_optimizer_iterations(const tg_optimizer* optimizer, int64_t* out) {
-  return guard("tg_optimizer_iterations", [&] {
-    const tg::Optimizer& opt = *get<tg_optimizer>(optimizer, "optimizer")->value;
-    require_out(out, "out") = opt.iterations();
-  });
-}
-
-tg_status tg_optimizer_free(tg_optimizer* optimizer) {
-  return guard("tg_optimizer_free", [&] { tg::capi::free_handle(optimizer, "optimizer"); });
-}
+// Optimizer shims: capi/optimizer.cpp.
 
 }  // extern "C"

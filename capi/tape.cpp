@@ -1,4 +1,5 @@
 // Gradient tape: thin shims over tg::Tape (src/autodiff/tape.h).
+#include <cstring>
 #include <memory>
 #include <string>
 #include <thread>
@@ -32,6 +33,54 @@ std::vector<Differentiable> differentiables_arg(const void* const* handles, size
   return out;
 }
 
+// output_gradients: NULL (all ones seeds) or `count` entries, each NULL or a tensor handle.
+std::vector<Tensor> output_gradients_arg(const tg_tensor* const* handles, size_t count) {
+  std::vector<Tensor> out;
+  if (!handles) return out;
+  out.reserve(count);
+  for (size_t i = 0; i < count; ++i) {
+    if (!handles[i]) {
+      out.emplace_back();
+      continue;
+    }
+    const std::string name = fmt::format("output_gradients[{}]", i);
+    out.push_back(tg::capi::get<tg_tensor>(handles[i], name.c_str())->value);
+  }
+  return out;
+}
+
+// why memcpy: a C caller may pass any int; loading an out-of-range enum value is UB in C++.
+tg::Unconnected unconnected_arg(const tg_unconnected_gradients& value) {
+  int code;
+  std::memcpy(&code, &value, sizeof code);
+  if (code == TG_UNCONNECTED_NONE) return tg::Unconnected::none;
+  if (code == TG_UNCONNECTED_ZERO) return tg::Unconnected::zero;
+  tg::fail(Status::invalid_argument,
+           "Unknown value for unconnected_gradients: {} (expected TG_UNCONNECTED_NONE or "
+           "TG_UNCONNECTED_ZERO)",
+           code);
+}
+
+// Writes one new handle per defined tensor (NULL for undefined ones) to out[0..n). All
+// handles are made before any is written, so an error leaves `out` untouched.
+void write_tensors(const std::vector<Tensor>& tensors, tg_tensor** out) {
+  std::vector<tg_tensor*> handles(tensors.size(), nullptr);
+  try {
+    for (size_t i = 0; i < tensors.size(); ++i)
+      if (tensors[i]) handles[i] = tg::capi::make_handle<tg_tensor>(tensors[i]);
+  } catch (...) {
+    for (tg_tensor* h : handles) tg::capi::free_handle<tg_tensor>(h, "gradient");
+    throw;
+  }
+  for (size_t i = 0; i < handles.size(); ++i) out[i] = handles[i];
+}
+
+void require_array(const void* array, size_t count, const char* what, const char* count_name) {
+  if (!array && count > 0)
+    tg::fail(Status::invalid_argument, "{} (output array) is NULL but {} is {}", what, count_name,
+             count);
+}
+
 }  // namespace
 
 extern "C" {
@@ -50,8 +99,24 @@ tg_status tg_tape_begin(uint32_t flags, tg_tape** out) {
   });
 }
 
+tg_status tg_tape_enter(tg_tape* tape) {
+  return tg::capi::guard("tg_tape_enter", [&] { tape_arg(tape).begin(); });
+}
+
 tg_status tg_tape_end(tg_tape* tape) {
   return tg::capi::guard("tg_tape_end", [&] { tape_arg(tape).end(); });
+}
+
+tg_status tg_tape_stop_recording(tg_tape* tape) {
+  return tg::capi::guard("tg_tape_stop_recording", [&] { tape_arg(tape).stop_recording(); });
+}
+
+tg_status tg_tape_resume_recording(tg_tape* tape) {
+  return tg::capi::guard("tg_tape_resume_recording", [&] { tape_arg(tape).resume_recording(); });
+}
+
+tg_status tg_tape_reset(tg_tape* tape) {
+  return tg::capi::guard("tg_tape_reset", [&] { tape_arg(tape).reset(); });
 }
 
 tg_status tg_tape_watch(tg_tape* tape, const void* tensor_or_variable) {
@@ -66,26 +131,75 @@ tg_status tg_tape_watch(tg_tape* tape, const void* tensor_or_variable) {
 }
 
 tg_status tg_tape_gradient(tg_tape* tape, const void* const* targets, size_t num_targets,
-                           const void* const* sources, size_t num_sources,
-                           tg_tensor** gradients) {
+                           const void* const* sources, size_t num_sources, tg_tensor** gradients) {
   return tg::capi::guard("tg_tape_gradient", [&] {
     Tape& t = tape_arg(tape);
     const std::vector<Differentiable> tv = differentiables_arg(targets, num_targets, "targets");
     const std::vector<Differentiable> sv = differentiables_arg(sources, num_sources, "sources");
-    if (!gradients && num_sources > 0)
-      tg::fail(Status::invalid_argument, "gradients (output array) is NULL but num_sources is {}",
-               num_sources);
-    const std::vector<Tensor> grads = t.gradient(tv, sv);
-    // All handles are made before any is written, so an error leaves `gradients` untouched.
-    std::vector<tg_tensor*> handles(grads.size(), nullptr);
+    require_array(gradients, num_sources, "gradients", "num_sources");
+    write_tensors(t.gradient(tv, sv), gradients);
+  });
+}
+
+tg_status tg_tape_gradient_ex(tg_tape* tape, const void* const* targets, size_t num_targets,
+                              const void* const* sources, size_t num_sources,
+                              const tg_tensor* const* output_gradients,
+                              tg_unconnected_gradients unconnected, tg_tensor** gradients) {
+  return tg::capi::guard("tg_tape_gradient_ex", [&] {
+    Tape& t = tape_arg(tape);
+    const std::vector<Differentiable> tv = differentiables_arg(targets, num_targets, "targets");
+    const std::vector<Differentiable> sv = differentiables_arg(sources, num_sources, "sources");
+    const std::vector<Tensor> seeds = output_gradients_arg(output_gradients, num_targets);
+    const tg::Unconnected u = unconnected_arg(unconnected);
+    require_array(gradients, num_sources, "gradients", "num_sources");
+    write_tensors(t.gradient(tv, sv, seeds, u), gradients);
+  });
+}
+
+tg_status tg_tape_jacobian(tg_tape* tape, const void* target, const void* const* sources,
+                           size_t num_sources, tg_unconnected_gradients unconnected,
+                           tg_tensor** jacobians) {
+  return tg::capi::guard("tg_tape_jacobian", [&] {
+    Tape& t = tape_arg(tape);
+    const Differentiable y = tg::capi::differentiable_of(target, "target");
+    const std::vector<Differentiable> sv = differentiables_arg(sources, num_sources, "sources");
+    const tg::Unconnected u = unconnected_arg(unconnected);
+    require_array(jacobians, num_sources, "jacobians", "num_sources");
+    write_tensors(t.jacobian(y, sv, u), jacobians);
+  });
+}
+
+tg_status tg_tape_batch_jacobian(tg_tape* tape, const void* target, const void* source,
+                                 tg_unconnected_gradients unconnected, tg_tensor** out) {
+  return tg::capi::guard("tg_tape_batch_jacobian", [&] {
+    Tape& t = tape_arg(tape);
+    const Differentiable y = tg::capi::differentiable_of(target, "target");
+    const Differentiable x = tg::capi::differentiable_of(source, "source");
+    const tg::Unconnected u = unconnected_arg(unconnected);
+    tg_tensor*& o = tg::capi::require_out(out, "out");
+    tg_tensor* h = tg::capi::make_handle<tg_tensor>(t.batch_jacobian(y, x, u));
+    o = h;
+  });
+}
+
+tg_status tg_tape_watched_variables(tg_tape* tape, tg_variable** variables, size_t capacity,
+                                    size_t* count) {
+  return tg::capi::guard("tg_tape_watched_variables", [&] {
+    const Tape& t = tape_arg(tape);
+    size_t& total = tg::capi::require_out(count, "count");
+    if (!variables && capacity > 0)
+      tg::fail(Status::invalid_argument, "variables is NULL but capacity is {}", capacity);
+    const auto vars = t.watched_variables();
+    const size_t n = std::min(capacity, vars.size());
+    std::vector<tg_variable*> made;
     try {
-      for (size_t i = 0; i < grads.size(); ++i)
-        if (grads[i]) handles[i] = tg::capi::make_handle<tg_tensor>(grads[i]);
+      for (size_t i = 0; i < n; ++i) made.push_back(tg::capi::make_handle<tg_variable>(vars[i]));
     } catch (...) {
-      for (tg_tensor* h : handles) tg::capi::free_handle<tg_tensor>(h, "gradient");
+      for (tg_variable* h : made) tg::capi::free_handle(h, "variable");
       throw;
     }
-    for (size_t i = 0; i < handles.size(); ++i) gradients[i] = handles[i];
+    for (size_t i = 0; i < n; ++i) variables[i] = made[i];
+    total = vars.size();
   });
 }
 

@@ -24,6 +24,10 @@ tapegrad_require(fmt_FOUND "fmt" libfmt-dev)
 
 find_package(Threads REQUIRED)
 
+# Parses and writes the JSON headers of safetensors checkpoints (src/nn/safetensors.cpp).
+find_package(nlohmann_json 3.9 QUIET)
+tapegrad_require(nlohmann_json_FOUND "nlohmann/json (JSON for Modern C++)" nlohmann-json3-dev)
+
 if(TAPEGRAD_BUILD_EXAMPLES)
   find_package(ZLIB QUIET)
   tapegrad_require(ZLIB_FOUND "zlib (to read the gzip'd Fashion-MNIST files)" zlib1g-dev)

@@ -6,6 +6,7 @@
  *
  *   fashion_mnist [--epochs N] [--batch-size N] [--learning-rate F] [--hidden 256,128]
  *                 [--seed N] [--threads N] [--checkpoint PATH] [--load PATH] [--data DIR]
+ *                 [--limit N]   (use only the first N training and test images: smoke tests)
  *
  * Legend: N = samples, P = 784 pixels, C = 10 classes, B = batch size.
  */
@@ -50,11 +51,13 @@ typedef struct {
   const char* checkpoint; /* written after training; "" = none */
   const char* load;       /* read before training; NULL = start fresh */
   const char* data_dir;
+  int64_t limit; /* 0 = every image */
 } options;
 
 static void usage(void) {
   fputs("usage: fashion_mnist [--epochs N] [--batch-size N] [--learning-rate F] [--hidden 256,128]\n"
         "                     [--seed N] [--threads N] [--checkpoint PATH] [--load PATH] [--data DIR]\n"
+        "                     [--limit N]\n"
         "  --epochs 0 with --load evaluates a saved model without training.\n"
         "  --checkpoint '' saves nothing.\n",
         stderr);
@@ -84,6 +87,7 @@ static options parse_options(int argc, char** argv) {
   o.checkpoint = "fashion_mnist.safetensors";
   o.load = NULL;
   o.data_dir = "/usr/share/datasets/fashion-mnist";
+  o.limit = 0;
   for (i = 1; i < argc; ++i) {
     const char* arg = argv[i];
     const char* value = i + 1 < argc ? argv[i + 1] : NULL;
@@ -118,6 +122,8 @@ static options parse_options(int argc, char** argv) {
       o.load = value;
     } else if (!strcmp(arg, "--data")) {
       o.data_dir = value;
+    } else if (!strcmp(arg, "--limit")) {
+      o.limit = parse_long(value, arg, 1);
     } else {
       usage();
     }
@@ -188,9 +194,9 @@ static uint64_t splitmix64(uint64_t* state) {
   return z ^ (z >> 31);
 }
 
-/* Writes a random permutation of the training set into (images, onehot) (Fisher–Yates). */
+/* Writes a random permutation of the training set into (images, labels) (Fisher–Yates). */
 static void shuffle_into(const dataset* d, uint64_t* rng, int64_t* order, float* images,
-                         float* onehot) {
+                         int32_t* labels) {
   int64_t i;
   for (i = 0; i < d->n; ++i) order[i] = i;
   for (i = d->n - 1; i > 0; --i) {
@@ -198,10 +204,9 @@ static void shuffle_into(const dataset* d, uint64_t* rng, int64_t* order, float*
     order[i] = order[j];
     order[j] = t;
   }
-  memset(onehot, 0, (size_t)(d->n * CLASSES) * sizeof(float));
   for (i = 0; i < d->n; ++i) {
     memcpy(images + i * PIXELS, d->images + order[i] * PIXELS, PIXELS * sizeof(float));
-    onehot[i * CLASSES + d->labels[order[i]]] = 1.0f;
+    labels[i] = d->labels[order[i]];
   }
 }
 
@@ -211,6 +216,8 @@ typedef struct {
   tg_model* model;
   tg_variable* vars[2 * (MAX_LAYERS + 1)];
   size_t num_vars;
+  tg_loss* loss;        /* SparseCategoricalCrossentropy(from_logits=True) */
+  tg_metric* accuracy;  /* SparseCategoricalAccuracy */
 } mlp;
 
 static mlp build_mlp(const options* o) {
@@ -231,6 +238,8 @@ static mlp build_mlp(const options* o) {
   tg_tensor_free(probe);
   check(tg_model_trainable_variables(m.model, m.vars, 2 * (MAX_LAYERS + 1), &m.num_vars),
         "tg_model_trainable_variables");
+  check(tg_loss_sparse_categorical_crossentropy(1, 0, 0, TG_REDUCTION_AUTO, &m.loss), "loss");
+  check(tg_metric_sparse_categorical_accuracy(&m.accuracy), "metric");
   return m;
 }
 
@@ -244,33 +253,30 @@ static tg_tensor* rows_of(float* data, int64_t first, int64_t rows, int64_t widt
   return t;
 }
 
-/* Number of rows of `logits` (rows, C) whose largest entry is at the true label. */
-static int64_t count_correct(const tg_tensor* logits, const int32_t* labels, int64_t rows) {
-  const float* z;
-  int64_t i, correct = 0;
-  int c;
-  check(tg_tensor_data(logits, (const void**)&z), "tg_tensor_data");
-  for (i = 0; i < rows; ++i) {
-    int best = 0;
-    for (c = 1; c < CLASSES; ++c)
-      if (z[i * CLASSES + c] > z[i * CLASSES + best]) best = c;
-    correct += best == labels[i];
-  }
-  return correct;
+/* The labels [first, first + rows) as an int32 tensor (rows,), no copy. */
+static tg_tensor* labels_of(int32_t* labels, int64_t first, int64_t rows) {
+  tg_tensor* t;
+  check(tg_tensor_wrap(TG_INT32, &rows, 1, labels + first, NULL, NULL, &t), "tg_tensor_wrap");
+  return t;
 }
 
 static double accuracy(mlp* m, const dataset* d) {
   const int64_t chunk = 1000;
-  int64_t first, correct = 0;
+  int64_t first;
+  double value;
+  check(tg_metric_reset(m->accuracy), "accuracy.reset_state()");
   for (first = 0; first < d->n; first += chunk) {
     const int64_t rows = d->n - first < chunk ? d->n - first : chunk;
-    tg_tensor *x = rows_of(d->images, first, rows, PIXELS), *logits;
+    tg_tensor *x = rows_of(d->images, first, rows, PIXELS), *y = labels_of(d->labels, first, rows);
+    tg_tensor* logits;
     check(tg_model_call(m->model, x, &logits), "model(x)");
-    correct += count_correct(logits, d->labels + first, rows);
+    check(tg_metric_update(m->accuracy, y, logits, NULL), "accuracy.update_state()");
     tg_tensor_free(logits);
+    tg_tensor_free(y);
     tg_tensor_free(x);
   }
-  return (double)correct / (double)d->n;
+  check(tg_metric_result(m->accuracy, &value), "accuracy.result()");
+  return value;
 }
 
 /* ---- progress --------------------------------------------------------------------------- */
@@ -295,7 +301,7 @@ static void show_progress(int epoch, int epochs, int64_t done, int64_t total, do
 /* ---- training --------------------------------------------------------------------------- */
 
 static double train_epoch(mlp* m, tg_optimizer* opt, const dataset* train, const options* o,
-                          int epoch, uint64_t* rng, int64_t* order, float* images, float* onehot,
+                          int epoch, uint64_t* rng, int64_t* order, float* images, int32_t* labels,
                           int interactive) {
   const double start = now_seconds();
   double loss_sum = 0, last_shown = 0;
@@ -304,17 +310,17 @@ static double train_epoch(mlp* m, tg_optimizer* opt, const dataset* train, const
   tg_tensor* grads[2 * (MAX_LAYERS + 1)];
   size_t i;
   for (i = 0; i < m->num_vars; ++i) sources[i] = m->vars[i];
-  shuffle_into(train, rng, order, images, onehot);
+  shuffle_into(train, rng, order, images, labels);
   for (first = 0; first < train->n; first += o->batch_size) {
     const int64_t rows = train->n - first < o->batch_size ? train->n - first : o->batch_size;
-    tg_tensor *x = rows_of(images, first, rows, PIXELS), *y = rows_of(onehot, first, rows, CLASSES);
+    tg_tensor *x = rows_of(images, first, rows, PIXELS), *y = labels_of(labels, first, rows);
     tg_tensor *logits, *loss;
     tg_tape* tape;
     const void* targets[1];
     double value;
     check(tg_tape_begin(TG_TAPE_DEFAULT, &tape), "tape");
     check(tg_model_call(m->model, x, &logits), "model(x)");
-    check(tg_categorical_crossentropy_from_logits(y, logits, &loss), "loss");
+    check(tg_loss_call(m->loss, y, logits, NULL, &loss), "loss");
     check(tg_tape_end(tape), "tape end");
     targets[0] = loss;
     check(tg_tape_gradient(tape, targets, 1, sources, m->num_vars, grads), "tape.gradient");
@@ -344,13 +350,16 @@ int main(int argc, char** argv) {
   tg_optimizer* opt;
   uint64_t rng = o.seed;
   int64_t* order;
-  float *images, *onehot;
+  float* images;
+  int32_t* labels;
   int epoch, i;
   const int interactive = isatty(STDOUT_FILENO);
 
   check(tg_set_num_threads(o.threads), "tg_set_num_threads");
   train = load_split(o.data_dir, "train");
   test = load_split(o.data_dir, "t10k");
+  if (o.limit && o.limit < train.n) train.n = o.limit;
+  if (o.limit && o.limit < test.n) test.n = o.limit;
   printf("tapegrad %s: Fashion-MNIST, %lld training and %lld test images\n", tg_version(),
          (long long)train.n, (long long)test.n);
   printf("model: 784");
@@ -360,31 +369,41 @@ int main(int argc, char** argv) {
 
   m = build_mlp(&o);
   check(tg_optimizer_adam(o.learning_rate, TG_ADAM_DEFAULT_BETA_1, TG_ADAM_DEFAULT_BETA_2,
-                          TG_ADAM_DEFAULT_EPSILON, &opt),
+                          TG_ADAM_DEFAULT_EPSILON, 0, &opt),
         "Adam");
   if (o.load) {
-    printf("loaded %s: test accuracy %.4f\n", o.load, accuracy(&m, &test));
+    check(tg_checkpoint_load(o.load, m.vars, m.num_vars, opt), "load the checkpoint");
+    printf("loaded %s: train accuracy %.4f  test accuracy %.4f\n", o.load, accuracy(&m, &train),
+           accuracy(&m, &test));
   }
 
   order = malloc((size_t)train.n * sizeof(int64_t));
   images = malloc((size_t)(train.n * PIXELS) * sizeof(float));
-  onehot = malloc((size_t)(train.n * CLASSES) * sizeof(float));
-  if (!order || !images || !onehot) die("out of memory", NULL);
+  labels = malloc((size_t)train.n * sizeof(int32_t));
+  if (!order || !images || !labels) die("out of memory", NULL);
   for (epoch = 1; epoch <= o.epochs; ++epoch) {
     const double start = now_seconds();
-    double loss = train_epoch(&m, opt, &train, &o, epoch, &rng, order, images, onehot, interactive);
+    double loss = train_epoch(&m, opt, &train, &o, epoch, &rng, order, images, labels, interactive);
     const double seconds = now_seconds() - start;
     const double train_acc = accuracy(&m, &train), test_acc = accuracy(&m, &test);
     printf("\nepoch %d/%d  loss %.4f  train accuracy %.4f  test accuracy %.4f  %.1f s (%.0f samples/s)\n",
            epoch, o.epochs, loss, train_acc, test_acc, seconds, train.n / seconds);
   }
 
+  if (o.checkpoint[0] && o.epochs > 0) {
+    check(tg_checkpoint_save(o.checkpoint, m.vars, m.num_vars, opt), "save the checkpoint");
+    printf("saved %s (variables and optimizer state); evaluate it with --load %s --epochs 0\n",
+           o.checkpoint, o.checkpoint);
+  }
+
   for (i = 0; i < (int)m.num_vars; ++i) tg_variable_free(m.vars[i]);
+  tg_loss_free(m.loss);
+  tg_metric_free(m.accuracy);
   tg_optimizer_free(opt);
   tg_model_free(m.model);
   free(order);
   free(images);
-  free(onehot);
+  free(labels);
   free(train.images);
   free(train.labels);
   free(test.images);

@@ -99,7 +99,7 @@ static void second_cell(void) {
   check(tg_model_add_dense(model, 32, TG_ACTIVATION_RELU, 1, 42, NULL), "Dense(32, 'relu')");
   check(tg_model_add_dense(model, 10, TG_ACTIVATION_LINEAR, 1, 43, NULL), "Dense(10)");
   check(tg_optimizer_adam(TG_ADAM_DEFAULT_LEARNING_RATE, TG_ADAM_DEFAULT_BETA_1, TG_ADAM_DEFAULT_BETA_2,
-                          TG_ADAM_DEFAULT_EPSILON, &optimizer),
+                          TG_ADAM_DEFAULT_EPSILON, 0, &optimizer),
         "tf.keras.optimizers.Adam()");
 
   /* The model builds its variables on the first call. */

@@ -213,9 +213,14 @@ TG_API tg_status tg_exp(const tg_tensor* x, tg_tensor** out);
 TG_API tg_status tg_log(const tg_tensor* x, tg_tensor** out);
 TG_API tg_status tg_relu(const tg_tensor* x, tg_tensor** out);
 
-/* out (M,N) = op(a) · op(b), where op(a) is a (M,K) or, if transpose_a, aᵀ with a (K,M);
- * likewise b (K,N) or (N,K). Rank 2, float32 or float64, both of one dtype. The transpose
- * flags are passed to BLAS; nothing is copied. */
+/* out (…, M,N) = op(a) · op(b), tf.linalg.matmul / np.matmul for rank >= 2, float32 or
+ * float64, both of one dtype. The last two dims are the matrices: op(a) is a (…, M,K) or, if
+ * transpose_a, the transpose of a (…, K,M); likewise b (…, K,N) or (…, N,K). The leading
+ * (batch) dims broadcast as NumPy's do: (2,1,3,4) x (5,4,2) gives (2,5,3,2). Rank-2 operands
+ * give an (M,N) matrix. The transpose flags are passed to BLAS and broadcast operands are
+ * reused: nothing is copied. Gradients are summed over broadcast batch dims.
+ * TG_INVALID_ARGUMENT for rank < 2, other dtypes, different inner dims (K) or batch dims that
+ * do not broadcast; the message names both shapes. */
 TG_API tg_status tg_matmul(const tg_tensor* a, const tg_tensor* b, int transpose_a,
                            int transpose_b, tg_tensor** out);
 
@@ -243,15 +248,317 @@ TG_API tg_status tg_cast(const tg_tensor* x, tg_dtype dtype, tg_tensor** out);
 
 /* --- Ops: unary math ------------------------------------------------------------------ */
 
+/* Elementwise unary math and activations (tf.math.*, tf.nn.*): *out has x's shape and
+ * dtype (but see tg_leaky_relu) and is owned by the caller (tg_tensor_free). Dtypes:
+ *   every numeric dtype (float32/64, int32/64): abs, sign, square, relu6, round;
+ *   every dtype, bool included: identity, stop_gradient;
+ *   floating dtypes only: the others (tg_leaky_relu also takes integers).
+ * Integer abs and square wrap around on overflow. A dtype an op does not accept gives
+ * TG_INVALID_ARGUMENT naming the op and the dtype ("[tg_sqrt] sqrt: expected a floating
+ * dtype (float32 or float64), got int32"); a bad handle gives TG_INVALID_HANDLE.
+ * Gradients follow TensorFlow and are themselves differentiable (higher-order gradients
+ * work through every op below). */
+
+/* |x|. Gradient sign(x)·g, so 0 at x = 0 (as TensorFlow). */
+TG_API tg_status tg_abs(const tg_tensor* x, tg_tensor** out);
+/* -1, 0 or 1 by the sign of x; NaN stays NaN. Not differentiable: a gradient through it is
+ * NULL, as for floor (TensorFlow's _SignGrad returns zeros instead: the same numbers). */
+TG_API tg_status tg_sign(const tg_tensor* x, tg_tensor** out);
+/* x². */
+TG_API tg_status tg_square(const tg_tensor* x, tg_tensor** out);
+/* sqrt(x) and 1/sqrt(x) (NaN below 0, inf / 0 at 0). */
+TG_API tg_status tg_sqrt(const tg_tensor* x, tg_tensor** out);
+TG_API tg_status tg_rsqrt(const tg_tensor* x, tg_tensor** out);
+/* exp(x) − 1 and log(1 + x), accurate for x near 0 (C's expm1 / log1p). */
+TG_API tg_status tg_expm1(const tg_tensor* x, tg_tensor** out);
+TG_API tg_status tg_log1p(const tg_tensor* x, tg_tensor** out);
+/* sin(x), cos(x), tanh(x). */
+TG_API tg_status tg_sin(const tg_tensor* x, tg_tensor** out);
+TG_API tg_status tg_cos(const tg_tensor* x, tg_tensor** out);
+TG_API tg_status tg_tanh(const tg_tensor* x, tg_tensor** out);
+/* 1/(1 + exp(−x)) and log(1 + exp(x)), computed so that no |x| overflows (sigmoid(±1000)
+ * is 1 / 0, softplus(1000) is 1000). */
+TG_API tg_status tg_sigmoid(const tg_tensor* x, tg_tensor** out);
+TG_API tg_status tg_softplus(const tg_tensor* x, tg_tensor** out);
+/* min(max(x, 0), 6). Gradient g where 0 < x < 6, else 0. */
+TG_API tg_status tg_relu6(const tg_tensor* x, tg_tensor** out);
+
+/* tf.nn.leaky_relu's default slope. */
+#define TG_LEAKY_RELU_DEFAULT_ALPHA 0.2
+/* x > 0 ? x : alpha·x (tf.nn.leaky_relu). Gradient g for x > 0, alpha·g otherwise. As in
+ * TensorFlow, an int32/int64 x is cast to float32 first (*out is then TG_FLOAT32). */
+TG_API tg_status tg_leaky_relu(const tg_tensor* x, double alpha, tg_tensor** out);
+/* x < 0 ? exp(x) − 1 : x (tf.nn.elu). */
+TG_API tg_status tg_elu(const tg_tensor* x, tg_tensor** out);
+/* scale·(x < 0 ? alpha·(exp(x) − 1) : x) with TensorFlow's constants
+ * alpha = 1.6732632423543772, scale = 1.0507009873554805 (tf.nn.selu; selu(1) = 1.0507010). */
+TG_API tg_status tg_selu(const tg_tensor* x, tg_tensor** out);
+/* tf.nn.gelu. approximate == 0: the exact x·Φ(x) = 0.5·x·(1 + erf(x/√2)) (gelu(1) =
+ * 0.8413447); approximate != 0: 0.5·x·(1 + tanh(0.7978845608·(x + 0.044715·x³))). */
+TG_API tg_status tg_gelu(const tg_tensor* x, int approximate, tg_tensor** out);
+/* x·sigmoid(x) (tf.nn.silu, Keras "swish"). */
+TG_API tg_status tg_silu(const tg_tensor* x, tg_tensor** out);
+
+/* Rounding: floor, ceil (floating dtypes) and round (half to even, as TensorFlow:
+ * round(2.5) = 2, round(-2.5) = -2; integers are returned unchanged). Not differentiable:
+ * gradients through them are NULL (TF's _FloorGrad, _CeilGrad, _RoundGrad return None). */
+TG_API tg_status tg_floor(const tg_tensor* x, tg_tensor** out);
+TG_API tg_status tg_ceil(const tg_tensor* x, tg_tensor** out);
+TG_API tg_status tg_round(const tg_tensor* x, tg_tensor** out);
+
+/* x's values as a new tensor handle (sharing x's storage), any dtype. tg_identity passes
+ * gradients through unchanged; tg_stop_gradient blocks them: a gradient through it is NULL
+ * (tf.stop_gradient). */
+TG_API tg_status tg_identity(const tg_tensor* x, tg_tensor** out);
+TG_API tg_status tg_stop_gradient(const tg_tensor* x, tg_tensor** out);
+
 /* --- Ops: binary math, comparisons, selection ------------------------------------------ */
+
+/* Elementwise binary ops with NumPy broadcasting: *out has the broadcast shape of the
+ * inputs and is owned by the caller (tg_tensor_free). x and y must have one dtype. Shapes
+ * that do not broadcast, or dtypes that differ, give TG_INVALID_ARGUMENT naming the op and
+ * both shapes ("[tg_pow] pow: shapes (2,3) and (4,5) cannot be broadcast together"). */
+
+/* x^y (tf.pow). Numeric dtypes; integer powers wrap around on overflow, and a negative
+ * integer exponent is TG_INVALID_ARGUMENT ("Integers to negative integer powers are not
+ * allowed"). Gradient (TF's _PowGrad): d/dx = g·y·x^(y−1); d/dy = g·x^y·log(x) where x > 0
+ * and 0 where x <= 0. */
+TG_API tg_status tg_pow(const tg_tensor* x, const tg_tensor* y, tg_tensor** out);
+/* Elementwise max / min (tf.maximum, tf.minimum). Numeric dtypes; a NaN in either input
+ * gives NaN. Gradient: g goes to the selected input; on ties it goes to x (TF selects x
+ * where x >= y for maximum, x <= y for minimum). */
+TG_API tg_status tg_maximum(const tg_tensor* x, const tg_tensor* y, tg_tensor** out);
+TG_API tg_status tg_minimum(const tg_tensor* x, const tg_tensor* y, tg_tensor** out);
+/* (x − y)² (tf.math.squared_difference). Numeric dtypes. */
+TG_API tg_status tg_squared_difference(const tg_tensor* x, const tg_tensor* y,
+                                       tg_tensor** out);
+
+/* Comparisons: *out is a TG_BOOL tensor of the broadcast shape. tg_equal / tg_not_equal
+ * accept every dtype, the orderings the numeric dtypes (TG_INVALID_ARGUMENT for bool).
+ * NaN compares unequal to everything. Not differentiable: gradients through them are NULL. */
+TG_API tg_status tg_equal(const tg_tensor* x, const tg_tensor* y, tg_tensor** out);
+TG_API tg_status tg_not_equal(const tg_tensor* x, const tg_tensor* y, tg_tensor** out);
+TG_API tg_status tg_less(const tg_tensor* x, const tg_tensor* y, tg_tensor** out);
+TG_API tg_status tg_less_equal(const tg_tensor* x, const tg_tensor* y, tg_tensor** out);
+TG_API tg_status tg_greater(const tg_tensor* x, const tg_tensor* y, tg_tensor** out);
+TG_API tg_status tg_greater_equal(const tg_tensor* x, const tg_tensor* y, tg_tensor** out);
+
+/* Logic on TG_BOOL tensors (a nonzero byte counts as true), broadcasting; *out is TG_BOOL.
+ * Other dtypes give TG_INVALID_ARGUMENT. */
+TG_API tg_status tg_logical_and(const tg_tensor* x, const tg_tensor* y, tg_tensor** out);
+TG_API tg_status tg_logical_or(const tg_tensor* x, const tg_tensor* y, tg_tensor** out);
+TG_API tg_status tg_logical_not(const tg_tensor* x, tg_tensor** out);
+
+/* condition ? x : y elementwise (TF2 tf.where): condition (TG_BOOL), x and y broadcast
+ * together; x and y share any dtype, which *out has. Gradient: g flows to x where the
+ * condition holds and to y elsewhere (each summed to its shape); none to condition.
+ * TG_INVALID_ARGUMENT if condition is not TG_BOOL, if x and y dtypes differ, or if the three
+ * shapes do not broadcast (the message names all three). */
+TG_API tg_status tg_where(const tg_tensor* condition, const tg_tensor* x, const tg_tensor* y,
+                          tg_tensor** out);
+
+/* Clips t elementwise to [clip_value_min, clip_value_max] (tf.clip_by_value, computed as
+ * max(min(t, clip_value_max), clip_value_min)). The bounds are tensors that broadcast to
+ * t's shape (scalars usually); *out has t's shape. One numeric dtype for all three; NaN in t
+ * or a bound gives NaN. Gradient (TF's _ClipByValueGrad): t gets g where
+ * clip_value_min <= t <= clip_value_max, clip_value_min gets g where t < clip_value_min,
+ * clip_value_max gets g where t > clip_value_max (summed to each bound's shape).
+ * TG_INVALID_ARGUMENT for differing dtypes or bounds that would change t's shape. */
+TG_API tg_status tg_clip_by_value(const tg_tensor* t, const tg_tensor* clip_value_min,
+                                  const tg_tensor* clip_value_max, tg_tensor** out);
 
 /* --- Ops: reductions and batched products ---------------------------------------------- */
 
+/* Max / min / product / log-sum-exp / population variance over `axes`, with the axes
+ * convention of tg_reduce_sum (num_axes entries in [-rank, rank), no duplicates; num_axes == 0
+ * reduces every axis; keepdims != 0 keeps reduced axes with size 1).
+ *   max, min: numeric dtypes (not bool). An empty reduction gives -inf / +inf (the lowest /
+ *     highest value of an integer dtype). Gradient: split equally among tied extrema,
+ *     g·[x == max]/count, as TensorFlow.
+ *   prod: numeric dtypes; integer products wrap around. The gradient (g times the product of
+ *     the other elements) divides by nothing, so it is exact where x has zeros, and is itself
+ *     differentiable.
+ *   logsumexp: log(sum(exp(x))), computed with the maximum subtracted, so large inputs do not
+ *     overflow (a slice of -inf gives -inf). Floating dtypes. Gradient: g·softmax(x).
+ *   variance: mean((x - mean(x))^2), tf.math.reduce_variance. Floating dtypes.
+ * TG_INVALID_ARGUMENT for a bad axis or dtype (the message names the op and the shape). */
+TG_API tg_status tg_reduce_max(const tg_tensor* x, const int64_t* axes, int num_axes,
+                               int keepdims, tg_tensor** out);
+TG_API tg_status tg_reduce_min(const tg_tensor* x, const int64_t* axes, int num_axes,
+                               int keepdims, tg_tensor** out);
+TG_API tg_status tg_reduce_prod(const tg_tensor* x, const int64_t* axes, int num_axes,
+                                int keepdims, tg_tensor** out);
+TG_API tg_status tg_reduce_logsumexp(const tg_tensor* x, const int64_t* axes, int num_axes,
+                                     int keepdims, tg_tensor** out);
+TG_API tg_status tg_reduce_variance(const tg_tensor* x, const int64_t* axes, int num_axes,
+                                    int keepdims, tg_tensor** out);
+
+/* Index of the largest / smallest element along `axis` (in [-rank, rank)), as a TG_INT64
+ * tensor of x's shape without that axis (tf.math.argmax's default output type). Ties give
+ * the smallest index; a NaN counts as the largest and the smallest (its first index wins).
+ * Numeric dtypes. Not differentiable: a gradient through it is NULL.
+ * TG_INVALID_ARGUMENT for a bad axis, a bool x, or an empty axis ("Reduction axis 0 is
+ * empty in shape (0,3)"). */
+TG_API tg_status tg_argmax(const tg_tensor* x, int64_t axis, tg_tensor** out);
+TG_API tg_status tg_argmin(const tg_tensor* x, int64_t axis, tg_tensor** out);
+
 /* --- Ops: shape ------------------------------------------------------------------------ */
+
+/* Shape ops (tf.expand_dims, tf.squeeze, tf.broadcast_to, tf.concat, tf.stack, tf.split,
+ * tf.slice, tf.pad, tf.strided_slice, tf.gather, tf.one_hot, tf.tile). Every dtype is
+ * accepted unless said otherwise; float32/float64 inputs are differentiable, and every
+ * gradient here is itself differentiable (slice and pad are each other's gradient, gather's
+ * is a scatter-add whose gradient is gather). Error messages name the op and the shapes.
+ * Results are new tensors owned by the caller (tg_tensor_free). */
+
+/* Inserts a size-1 axis at `axis`, in [-rank-1, rank] (-1 appends one at the end).
+ * Shares x's storage. TG_INVALID_ARGUMENT for an axis out of range or a rank-8 x. */
+TG_API tg_status tg_expand_dims(const tg_tensor* x, int64_t axis, tg_tensor** out);
+
+/* Removes size-1 axes: the num_axes axes listed in `axes` (each in [-rank, rank); repeats
+ * allowed), or every size-1 axis if num_axes is 0 (axes may then be NULL). Shares storage.
+ * TG_INVALID_ARGUMENT if a listed axis is out of range or its size is not 1. */
+TG_API tg_status tg_squeeze(const tg_tensor* x, const int64_t* axes, int num_axes,
+                            tg_tensor** out);
+
+/* Broadcasts x to `shape` (`rank` dims) with NumPy rules; the gradient sums back to x's
+ * shape. TG_INVALID_ARGUMENT if x's shape does not broadcast to `shape`. */
+TG_API tg_status tg_broadcast_to(const tg_tensor* x, const int64_t* shape, int rank,
+                                 tg_tensor** out);
+
+/* Joins `count` (>= 1) tensors along `axis` in [-rank, rank). All have one dtype and one
+ * rank (>= 1) and equal dims except along axis: out.shape[axis] = the sum of theirs. A single
+ * tensor is returned as a new handle to the same value, as tf.concat does (no checks).
+ * TG_INVALID_ARGUMENT for count < 1, values NULL, scalars, mismatched dtype/rank/dims;
+ * TG_INVALID_HANDLE if any values[i] is not a live tensor. */
+TG_API tg_status tg_concat(const tg_tensor* const* values, int count, int64_t axis,
+                           tg_tensor** out);
+
+/* Stacks `count` (>= 1) tensors of one dtype and shape S along a new axis `axis` in
+ * [-(rank(S)+1), rank(S)+1): out.shape = S with count inserted at axis.
+ * TG_INVALID_ARGUMENT for count < 1, values NULL, mismatched dtype or shape. */
+TG_API tg_status tg_stack(const tg_tensor* const* values, int count, int64_t axis,
+                          tg_tensor** out);
+
+/* Splits x along `axis` (in [-rank, rank), rank >= 1) into num_outputs tensors, written to
+ * outputs[0..num_outputs) (new handles owned by the caller; nothing is written on error).
+ * sizes NULL: num_outputs equal parts, which must divide x.shape[axis] evenly.
+ * sizes non-NULL: num_outputs sizes, each >= 0 or one -1 (the remainder), adding up to
+ * x.shape[axis]. TG_INVALID_ARGUMENT otherwise, or if outputs is NULL. */
+TG_API tg_status tg_split(const tg_tensor* x, const int64_t* sizes, int num_outputs, int64_t axis,
+                          tg_tensor** outputs);
+
+/* tf.slice: out = x[begin[d] : begin[d] + size[d]] on each axis d; begin and size have
+ * `rank` == x's rank entries, begin[d] in [0, dim], size[d] in [0, dim - begin[d]] or -1
+ * (to the end). The gradient pads with zeros. TG_INVALID_ARGUMENT otherwise. */
+TG_API tg_status tg_slice(const tg_tensor* x, const int64_t* begin, const int64_t* size, int rank,
+                          tg_tensor** out);
+
+/* tf.pad in CONSTANT mode: paddings is (rank, 2), row-major: paddings[2d] elements of
+ * `value` before axis d and paddings[2d+1] after it, all >= 0; rank == x's rank. value is
+ * converted to x's dtype (integer dtypes: truncated, must be in range). The gradient
+ * slices. TG_INVALID_ARGUMENT otherwise. */
+TG_API tg_status tg_pad(const tg_tensor* x, const int64_t* paddings, int rank, double value,
+                        tg_tensor** out);
+
+/* tf.strided_slice: begin, end, strides have n (< 32) entries each; entry i slices from
+ * begin[i] to end[i] (exclusive) in steps of strides[i] (non-zero; negative walks
+ * backwards); negative indices count from the end, and indices are clamped to the axis.
+ * Bit i of the masks changes entry i: begin_mask / end_mask ignore begin[i] / end[i] (the
+ * whole range in the stride's direction); shrink_axis_mask takes the single index begin[i]
+ * (must be in range, stride > 0) and removes the axis; new_axis_mask inserts a size-1 axis;
+ * ellipsis_mask (at most one bit) stands for every axis not otherwise named. Axes past the
+ * last entry are taken whole. The gradient scatters into zeros.
+ * TG_INVALID_ARGUMENT for mismatched lengths, a zero stride, an out-of-range shrink index,
+ * several ellipses, too many entries for x's rank. */
+TG_API tg_status tg_strided_slice(const tg_tensor* x, const int64_t* begin, const int64_t* end,
+                                  const int64_t* strides, int n, int32_t begin_mask,
+                                  int32_t end_mask, int32_t ellipsis_mask,
+                                  int32_t new_axis_mask, int32_t shrink_axis_mask,
+                                  tg_tensor** out);
+
+/* tf.gather(params, indices, axis) with batch_dims 0: out.shape = params.shape[:axis] +
+ * indices.shape + params.shape[axis+1:]. indices: TG_INT32 or TG_INT64, each in
+ * [0, params.shape[axis]); axis in [-rank, rank), params rank >= 1. Differentiable in params
+ * (duplicate indices add up); indices get no gradient.
+ * TG_INVALID_ARGUMENT for an index out of range (the message names it and the range), a
+ * non-integer indices tensor, a bad axis, a result above rank 8. */
+TG_API tg_status tg_gather(const tg_tensor* params, const tg_tensor* indices, int64_t axis,
+                           tg_tensor** out);
+
+/* tf.one_hot: indices (TG_INT32 or TG_INT64) of shape S; out has S's axes plus a new axis of
+ * size `depth` (>= 0) at `axis` (-1: last, else in [0, rank(S)]), of `dtype`: on_value where
+ * the position along that axis equals the index, off_value elsewhere. An index outside
+ * [0, depth) gives a row of off_value. Not differentiable.
+ * TG_INVALID_ARGUMENT for non-integer indices, negative depth, a bad axis or dtype, or
+ * on/off values out of an integer dtype's range. */
+TG_API tg_status tg_one_hot(const tg_tensor* indices, int64_t depth, double on_value,
+                            double off_value, int64_t axis, tg_dtype dtype, tg_tensor** out);
+
+/* tf.tile: out.shape[d] = x.shape[d] * multiples[d]; `rank` == x's rank multiples, each
+ * >= 0. The gradient sums the copies. TG_INVALID_ARGUMENT otherwise. */
+TG_API tg_status tg_tile(const tg_tensor* x, const int64_t* multiples, int rank,
+                         tg_tensor** out);
 
 /* --- Ops: fused losses ----------------------------------------------------------------- */
 
+/* tf.nn.softmax_cross_entropy_with_logits: the per-example loss
+ *   out = sum over `axis` of labels · (logsumexp(logits) − logits)
+ * computed in one pass with the maximum subtracted (finite for large logits). labels and
+ * logits have the same shape and the same floating dtype; axis in [-rank, rank) (-1: the
+ * last); out has logits' shape without `axis`. Each labels slice is normally a probability
+ * distribution. Gradients, as TensorFlow's kernel: logits get g·(softmax(logits) − labels)
+ * (the exact derivative when each labels slice sums to 1), labels get −g·log_softmax(logits);
+ * both can be differentiated again.
+ * TG_INVALID_ARGUMENT for different shapes or dtypes, integer dtypes, a bad axis. */
+TG_API tg_status tg_softmax_cross_entropy_with_logits(const tg_tensor* labels,
+                                                      const tg_tensor* logits, int64_t axis,
+                                                      tg_tensor** out);
+
+/* tf.nn.sparse_softmax_cross_entropy_with_logits: labels (B…) TG_INT32 or TG_INT64 class
+ * indices, logits (B…, C) floating → out (B…) = logsumexp(logits) − logits[label], of logits'
+ * dtype. Gradient w.r.t. logits: g·(softmax(logits) − one_hot(labels)); labels get none.
+ * TG_INVALID_ARGUMENT for a label outside [0, C) ("Received a label value of 7 which is
+ * outside the valid range of [0, 5).  Label values: 1 7"), a labels shape other than logits'
+ * without its last dim, scalar logits, C == 0, or wrong dtypes. */
+TG_API tg_status tg_sparse_softmax_cross_entropy_with_logits(const tg_tensor* labels,
+                                                             const tg_tensor* logits,
+                                                             tg_tensor** out);
+
 /* --- Creation -------------------------------------------------------------------------- */
+
+/* New tensors without inputs (never recorded on a tape). Each writes *out, owned by the
+ * caller (tg_tensor_free), and returns TG_OK, TG_INVALID_ARGUMENT (bad dtype, rank,
+ * dimension or value, as below) or TG_OUT_OF_MEMORY. */
+
+/* All zeros / all ones (true for TG_BOOL) of the given dtype and shape (`rank` dims, each
+ * >= 0; shape may be NULL when rank is 0). */
+TG_API tg_status tg_zeros(tg_dtype dtype, const int64_t* shape, int rank, tg_tensor** out);
+TG_API tg_status tg_ones(tg_dtype dtype, const int64_t* shape, int rank, tg_tensor** out);
+
+/* tf.range(start, limit, delta, dtype): the rank-1 tensor start, start + delta, … up to but
+ * not including limit; ceil(|limit − start| / |delta|) elements, each the previous plus
+ * delta in `dtype` (as TensorFlow accumulates). delta may be negative: tg_range(5, 1, -2)
+ * is (5, 3). Numeric dtypes (not TG_BOOL). TG_INVALID_ARGUMENT for delta == 0
+ * ("Requires delta != 0"), start > limit with delta > 0 or start < limit with delta < 0
+ * (an error, as in TensorFlow, not an empty result), non-finite values, and for integer
+ * dtypes values that are not whole numbers of that dtype. */
+TG_API tg_status tg_range(double start, double limit, double delta, tg_dtype dtype,
+                          tg_tensor** out);
+
+/* tf.eye: a (num_rows, num_columns) matrix of `dtype` with ones on the main diagonal and
+ * zeros elsewhere. num_columns == -1 means num_columns = num_rows (TensorFlow's None).
+ * TG_INVALID_ARGUMENT for a negative size (other than that -1). */
+TG_API tg_status tg_eye(int64_t num_rows, int64_t num_columns, tg_dtype dtype, tg_tensor** out);
+
+/* tf.random.truncated_normal: mean + stddev·z with z standard normal, where any z with
+ * |z| >= 2 is re-drawn (so every value lies within two standard deviations of the mean).
+ * float32 or float64; stddev >= 0. Deterministic from `seed` (Philox4x32-10, like
+ * tg_random_uniform): element i depends only on (seed, i). TG_INVALID_ARGUMENT for another
+ * dtype or a negative / NaN stddev. */
+TG_API tg_status tg_random_truncated_normal(tg_dtype dtype, const int64_t* shape, int rank,
+                                            double mean, double stddev, uint64_t seed,
+                                            tg_tensor** out);
 
 /* ------------------------------------------------------------------------------------- */
 /* Variables: named, mutable, optionally trainable                                       */
@@ -295,32 +602,115 @@ TG_API tg_status tg_variable_free(tg_variable* variable);
 
 typedef struct tg_tape tg_tape;
 
+/*
+ * A tape records the ops run on the tensors it watches, so that gradients can be taken
+ * afterwards. TensorFlow's Python maps to C as follows (docs/gradient-tape.md has the full
+ * table, with the few deliberate differences):
+ *
+ *   with tf.GradientTape(...) as t:   tg_tape_begin(flags, &t) ... tg_tape_end(t)
+ *   with t:  (the same tape again)    tg_tape_enter(t) ... tg_tape_end(t)
+ *   with t.stop_recording():          tg_tape_stop_recording(t) ... tg_tape_resume_recording(t)
+ *   t.reset()                         tg_tape_reset(t)
+ *   t.watch(x)                        tg_tape_watch(t, x)
+ *   t.gradient(y, xs, og, u)          tg_tape_gradient(...), tg_tape_gradient_ex(...)
+ *   t.jacobian(y, xs, u)              tg_tape_jacobian(...)
+ *   t.batch_jacobian(y, x, u)         tg_tape_batch_jacobian(...)
+ *   t.watched_variables()             tg_tape_watched_variables(...)
+ *   del t                             tg_tape_free(t)
+ *   None (a gradient)                 NULL
+ *
+ * STATES. A tape is *recording* from tg_tape_begin, tg_tape_enter or
+ * tg_tape_resume_recording until tg_tape_end or tg_tape_stop_recording, and idle otherwise.
+ * While it records, every op with a float32/float64 input that the tape watches (directly,
+ * or as the output of an op it recorded) is recorded, and every trainable variable read is
+ * watched (unless TG_TAPE_NO_WATCH_ACCESSED_VARIABLES). A non-persistent tape is *used* after
+ * its one tg_tape_gradient, tg_tape_gradient_ex, tg_tape_jacobian or tg_tape_batch_jacobian
+ * call: its record is released, and tg_tape_enter starts a fresh one. A call in the wrong
+ * state returns TG_INVALID_STATE with TensorFlow's message, and changes nothing.
+ *
+ * NESTING. All recording tapes of a thread record every op, each with its own watched set.
+ * A gradient computed while an outer tape records is recorded on it, so it can be
+ * differentiated again (second and higher derivatives); a persistent tape may even
+ * differentiate its own gradients while it records (x³ at 3: 27, then 18, then 6).
+ *
+ * THREADS. Each thread has its own stack of recording tapes; an op is recorded only on the
+ * tapes of the thread that runs it. A tape belongs to the thread that began it: any tape
+ * function called with it from another thread returns TG_INVALID_STATE (the one exception:
+ * tg_tape_free of a tape that is not recording).
+ *
+ * DTYPES AND OPS. Only float32/float64 values are differentiated. An integer tensor may be
+ * watched, but no op on it is recorded, so its gradient is NULL (zeros with
+ * TG_UNCONNECTED_ZERO); a cast to an integer dtype cuts the chain. Ops that are not
+ * differentiable give NULL gradients through them. An op on the differentiated path with no
+ * gradient rule at all is TG_NO_GRADIENT, naming the op.
+ */
+
 #define TG_TAPE_DEFAULT 0u                     /* non-persistent, watches accessed variables */
 #define TG_TAPE_PERSISTENT 1u                  /* persistent=True: any number of gradients */
 #define TG_TAPE_NO_WATCH_ACCESSED_VARIABLES 2u /* watch_accessed_variables=False */
 
+/* What a source that the targets do not depend on gets (tf.UnconnectedGradients). */
+typedef enum tg_unconnected_gradients {
+  TG_UNCONNECTED_NONE = 0, /* NULL (TF's None), the default */
+  TG_UNCONNECTED_ZERO = 1  /* zeros of the source's shape and dtype */
+} tg_unconnected_gradients;
+
 /* Creates a tape and starts recording on the calling thread (entering the `with` block).
- * Tapes nest: every active tape records every op on tensors it watches. The tape belongs to
- * this thread; using it from another thread gives TG_INVALID_STATE.
- * *out owned by the caller (tg_tape_free). Returns TG_OK, TG_INVALID_ARGUMENT (unknown
- * flag bits or out NULL), TG_OUT_OF_MEMORY. */
+ * flags: TG_TAPE_DEFAULT or an OR of TG_TAPE_PERSISTENT, TG_TAPE_NO_WATCH_ACCESSED_VARIABLES.
+ * The tape belongs to this thread. *out owned by the caller (tg_tape_free).
+ * Returns TG_OK, TG_INVALID_ARGUMENT (unknown flag bits or out NULL), TG_OUT_OF_MEMORY. */
 TG_API tg_status tg_tape_begin(uint32_t flags, tg_tape** out);
 
-/* Stops recording (leaving the `with` block). The record is kept for tg_tape_gradient.
+/* Enters the tape again (a second `with tape:` block): recording continues into the same
+ * record, so y = 2x in a first block and z = 2y in a second give dz/dx = 4. A used
+ * non-persistent tape starts a fresh record and forgets its watched tensors and variables.
+ * Returns TG_OK, TG_INVALID_HANDLE, TG_INVALID_STATE ("Tape is still recording, This can
+ * happen if you try to re-enter an already-active tape." if it is recording; a call from
+ * another thread). */
+TG_API tg_status tg_tape_enter(tg_tape* tape);
+
+/* Stops recording (leaving the `with` block). The record is kept for the gradient calls.
  * Returns TG_OK, TG_INVALID_HANDLE, TG_INVALID_STATE ("Tape is not recording." or a call
  * from another thread). */
 TG_API tg_status tg_tape_end(tg_tape* tape);
 
+/* The start of a `with tape.stop_recording():` block: ops run until
+ * tg_tape_resume_recording are invisible to this tape (other tapes still record them);
+ * their results are constants for it.
+ * Returns TG_OK, TG_INVALID_HANDLE, TG_INVALID_STATE ("Trying to stop recording a tape which
+ * is not recording." on a used non-persistent tape, "Tape is not recording." if it is not
+ * recording, or a call from another thread). */
+TG_API tg_status tg_tape_stop_recording(tg_tape* tape);
+
+/* The end of the stop_recording block: the tape records again, into the same record (into a
+ * fresh one if a non-persistent gradient was taken in between, as TensorFlow does).
+ * Returns TG_OK, TG_INVALID_HANDLE, TG_INVALID_STATE (no tg_tape_stop_recording to end;
+ * "Tape is still recording, ..." if the tape was entered again in between, which also ends
+ * the stop_recording block; a call from another thread). */
+TG_API tg_status tg_tape_resume_recording(tg_tape* tape);
+
+/* tape.reset(): drops everything recorded so far, the watched tensors and variables
+ * included, and keeps recording, as if the block were left and a new tape entered. With
+ * v = 1: loss = v·v; reset; loss += v·v gives d loss / dv = 2, not 4.
+ * Returns TG_OK, TG_INVALID_HANDLE, TG_INVALID_STATE ("Tape is not recording." or a call
+ * from another thread). */
+TG_API tg_status tg_tape_reset(tg_tape* tape);
+
 /* Makes the tape track `tensor_or_variable` (a tg_tensor* or tg_variable*), so ops on it
- * are recorded and gradients with respect to it can be taken. Watching an integer tensor
- * is allowed but records nothing (its gradient is NULL), as in TensorFlow.
- * Returns TG_OK, TG_INVALID_HANDLE, TG_INVALID_STATE (another thread). */
+ * are recorded and gradients with respect to it can be taken. Works whether or not the tape
+ * is recording. A watched variable is listed by tg_tape_watched_variables, trainable or not.
+ * Watching an integer tensor is allowed but records nothing (its gradient is NULL), as in
+ * TensorFlow. Returns TG_OK, TG_INVALID_HANDLE, TG_INVALID_STATE (another thread). */
 TG_API tg_status tg_tape_watch(tg_tape* tape, const void* tensor_or_variable);
 
 /* Gradients of the sum of `targets` with respect to each source, in order.
  * targets: num_targets handles, each a tg_tensor* or tg_variable*. Several targets are
- *   summed; a non-scalar target contributes the gradient of the sum of its elements.
- * sources: num_sources handles (tg_tensor* or tg_variable*); repeats are allowed.
+ *   summed; a non-scalar target contributes the gradient of the sum of its elements. A
+ *   target that is also a source contributes ones ([x, x·x] at x = 2 gives 1 + 4 = 5); a
+ *   variable is a valid target.
+ * sources: num_sources handles (tg_tensor* or tg_variable*); repeats are allowed and each
+ *   copy gets the full gradient. A source may be an intermediate result: its gradient is
+ *   taken there, and still flows on to the sources it depends on.
  * gradients: array of num_sources slots; gradients[i] receives a new tensor of source i's
  *   shape and dtype, owned by the caller, or NULL if the targets do not depend on source i
  *   (that is not an error: TF's None).
@@ -330,13 +720,81 @@ TG_API tg_status tg_tape_watch(tg_tape* tape, const void* tensor_or_variable);
  * computation is itself recorded (for higher-order derivatives).
  * Returns TG_OK, TG_INVALID_HANDLE, TG_INVALID_ARGUMENT (targets, sources or gradients NULL
  * with a non-zero count), TG_INVALID_STATE, TG_NO_GRADIENT (an op on the path has no gradient
- * rule; the message names it), TG_OUT_OF_MEMORY. On error no gradient is written. */
+ * rule; the message names it), TG_OUT_OF_MEMORY. On error no gradient is written; an error
+ * raised while walking the record (TG_NO_GRADIENT, TG_OUT_OF_MEMORY) still uses up a
+ * non-persistent tape. */
 TG_API tg_status tg_tape_gradient(tg_tape* tape, const void* const* targets, size_t num_targets,
                                   const void* const* sources, size_t num_sources,
                                   tg_tensor** gradients);
 
-/* Frees the tape and everything its record keeps alive; stops its recording if it is still
- * active. NULL: no-op. Returns TG_OK, TG_INVALID_HANDLE, or TG_INVALID_STATE if the tape is
+/* tg_tape_gradient with TensorFlow's two optional arguments.
+ * output_gradients: NULL (every target seeded with ones), or num_targets entries, each NULL
+ *   (ones) or a tensor of its target's shape and dtype that replaces that target's seed: a
+ *   vector-Jacobian product. Targets [x·y, x] with seeds [1, 2] at x = 3, y = 2 give
+ *   d/dx = 2·1 + 2 = 4.
+ * unconnected: TG_UNCONNECTED_NONE (NULL for a source the targets do not depend on) or
+ *   TG_UNCONNECTED_ZERO (zeros of that source's shape and dtype, integer sources included).
+ * Returns as tg_tape_gradient, plus TG_INVALID_ARGUMENT for an output gradient whose shape or
+ * dtype differs from its target's (the message names both) or an unknown `unconnected`
+ * ("Unknown value for unconnected_gradients: 7 ..."), and TG_INVALID_HANDLE for an output
+ * gradient that is not a live tensor. Argument errors leave the tape as it was. */
+TG_API tg_status tg_tape_gradient_ex(tg_tape* tape, const void* const* targets,
+                                     size_t num_targets, const void* const* sources,
+                                     size_t num_sources, const tg_tensor* const* output_gradients,
+                                     tg_unconnected_gradients unconnected, tg_tensor** gradients);
+
+/* tape.jacobian(target, sources): the derivative of every element of one target with
+ * respect to every element of each source.
+ * target: a tg_tensor* or tg_variable* of shape T. sources: num_sources handles, of shapes S_j.
+ * jacobians: array of num_sources slots; jacobians[j] receives a new tensor of shape T + S_j
+ *   (the dimensions of T, then those of S_j; rank at most TG_MAX_RANK) and of source j's
+ *   dtype, owned by the caller: jacobians[j][t..., s...] = d target[t...] / d source_j[s...].
+ *   An unconnected source gets NULL, or zeros with TG_UNCONNECTED_ZERO.
+ * x = [1, 2], y = x·x gives [[2, 0], [0, 4]].
+ * One backward pass per element of the target, the rows joined with the library's own
+ * (differentiable) ops: a jacobian computed while an outer tape records is recorded on it,
+ * so a Hessian is the jacobian of a gradient or of a jacobian. Like tg_tape_gradient, it is
+ * the one use of a non-persistent tape and stops that tape's recording first.
+ * Returns TG_OK, TG_INVALID_HANDLE, TG_INVALID_ARGUMENT (sources or jacobians NULL with a
+ * non-zero count, a jacobian rank above TG_MAX_RANK, an unknown `unconnected`),
+ * TG_INVALID_STATE (a used tape, another thread), TG_NO_GRADIENT, TG_OUT_OF_MEMORY. On error
+ * nothing is written. */
+TG_API tg_status tg_tape_jacobian(tg_tape* tape, const void* target, const void* const* sources,
+                                  size_t num_sources, tg_unconnected_gradients unconnected,
+                                  tg_tensor** jacobians);
+
+/* tape.batch_jacobian(target, source): per-example jacobians, for a target whose row i
+ * depends only on row i of the source (rows mixing would be summed in).
+ * target: shape (B, Y...) and source: shape (B, X...), a tg_tensor* or tg_variable* each,
+ *   both of rank >= 2, with the same first dimension B.
+ * *out: a new tensor of shape (B, Y..., X...) (rank at most TG_MAX_RANK), owned by the
+ *   caller: out[i, y..., x...] = d target[i, y...] / d source[i, x...], of the source's dtype.
+ *   x = [[1, 2], [3, 4]], y = x·x gives [[[2, 0], [0, 4]], [[6, 0], [0, 8]]].
+ *   As in TensorFlow, an unconnected source gives zeros even with TG_UNCONNECTED_NONE (of
+ *   the target's dtype then; of the source's with TG_UNCONNECTED_ZERO), never NULL.
+ * One backward pass per element of a target row. Like tg_tape_jacobian, it is the one use of
+ * a non-persistent tape, and is differentiable on outer tapes.
+ * Returns TG_OK, TG_INVALID_HANDLE, TG_INVALID_ARGUMENT ("Need first dimension of target
+ * shape (2,2) and source shape (3,2) to match.", a rank below 2, a result rank above
+ * TG_MAX_RANK, an unknown `unconnected`, out NULL), TG_INVALID_STATE, TG_NO_GRADIENT,
+ * TG_OUT_OF_MEMORY. */
+TG_API tg_status tg_tape_batch_jacobian(tg_tape* tape, const void* target, const void* source,
+                                        tg_unconnected_gradients unconnected, tg_tensor** out);
+
+/* tape.watched_variables(): the variables the tape watches — the trainable ones read while
+ * it recorded (unless begun with TG_TAPE_NO_WATCH_ACCESSED_VARIABLES) and those given to
+ * tg_tape_watch — in order of construction, not of access. After a non-persistent tape's
+ * gradient call, the ones it watched until then; after tg_tape_reset, none so far.
+ * variables: array of `capacity` slots, or NULL to only count. Writes min(capacity, total)
+ * new handles, each owned by the caller (tg_variable_free), and *count = total.
+ * Returns TG_OK, TG_INVALID_HANDLE, TG_INVALID_ARGUMENT (count NULL, or variables NULL with
+ * capacity > 0), TG_INVALID_STATE (another thread), TG_OUT_OF_MEMORY. */
+TG_API tg_status tg_tape_watched_variables(tg_tape* tape, tg_variable** variables,
+                                           size_t capacity, size_t* count);
+
+/* Frees the tape and everything its record keeps alive (the tensors saved for gradients: a
+ * persistent tape holds them until it is freed); stops its recording if it is still active.
+ * NULL: no-op. Returns TG_OK, TG_INVALID_HANDLE, or TG_INVALID_STATE if the tape is
  * recording on another thread (it is then not freed). */
 TG_API tg_status tg_tape_free(tg_tape* tape);
 
@@ -348,8 +806,45 @@ typedef struct tg_model tg_model;
 
 typedef enum tg_activation {
   TG_ACTIVATION_LINEAR = 0, /* identity, Keras activation=None */
-  TG_ACTIVATION_RELU = 1
+  TG_ACTIVATION_RELU = 1,
+  TG_ACTIVATION_SIGMOID = 2,
+  TG_ACTIVATION_TANH = 3,
+  TG_ACTIVATION_SOFTMAX = 4,     /* over the last axis */
+  TG_ACTIVATION_GELU = 5,        /* exact (erf) form, Keras's default */
+  TG_ACTIVATION_SILU = 6,        /* x·sigmoid(x), also called swish */
+  TG_ACTIVATION_ELU = 7,         /* alpha = 1 */
+  TG_ACTIVATION_SELU = 8,
+  TG_ACTIVATION_SOFTPLUS = 9,
+  TG_ACTIVATION_RELU6 = 10,
+  TG_ACTIVATION_EXPONENTIAL = 11
 } tg_activation;
+
+/* Keras initializers. The VarianceScaling kinds use fan_in / fan_out of the weight's shape
+ * ((in, out) for a Dense kernel); their "normal" forms draw from a normal truncated at two
+ * standard deviations, scaled so the draws have the intended variance, as Keras does. */
+typedef enum tg_initializer_kind {
+  TG_INIT_GLOROT_UNIFORM = 0, /* U(±sqrt(6 / (fan_in + fan_out))) */
+  TG_INIT_GLOROT_NORMAL = 1,  /* variance 2 / (fan_in + fan_out) */
+  TG_INIT_HE_NORMAL = 2,      /* variance 2 / fan_in */
+  TG_INIT_HE_UNIFORM = 3,     /* U(±sqrt(6 / fan_in)) */
+  TG_INIT_LECUN_NORMAL = 4,   /* variance 1 / fan_in */
+  TG_INIT_LECUN_UNIFORM = 5,  /* U(±sqrt(3 / fan_in)) */
+  TG_INIT_ZEROS = 6,
+  TG_INIT_ONES = 7,
+  TG_INIT_CONSTANT = 8,         /* every element = a */
+  TG_INIT_RANDOM_NORMAL = 9,    /* N(mean a, stddev b); Keras default a = 0, b = 0.05 */
+  TG_INIT_RANDOM_UNIFORM = 10,  /* U[a, b); Keras default a = -0.05, b = 0.05 */
+  TG_INIT_TRUNCATED_NORMAL = 11 /* N(a, b) re-drawn beyond 2·b; Keras default 0, 0.05 */
+} tg_initializer_kind;
+
+/* An initializer: its kind, the parameters a and b that the kinds above name (ignored by
+ * the others), and the seed of its deterministic random draws. Passed by value. */
+typedef struct tg_initializer {
+  tg_initializer_kind kind;
+  double a;
+  double b;
+  uint64_t seed;
+} tg_initializer;
 
 /* Creates an empty model that runs its layers in the order they were added (a Keras model
  * whose call() applies them in turn). name: the model's name, which prefixes its variables
@@ -357,16 +852,58 @@ typedef enum tg_activation {
  * *out owned by the caller (tg_model_free). */
 TG_API tg_status tg_model_create(const char* name, tg_model** out);
 
-/* Appends a Keras Dense layer: out = activation(x · kernel + bias).
- * units > 0. The kernel, shape (in_features, units), is drawn from glorot_uniform
- * (U(±sqrt(6/(in+units)))) with `seed`; the bias, shape (units,), starts at zero; both are
- * created on the model's first call, from the input's last dimension, as float32.
+/* Appends a Keras Dense layer with the Keras defaults: out = activation(x · kernel + bias).
+ * units > 0. The kernel, shape (in_features, units), is drawn from glorot_uniform with
+ * `seed`; the bias, shape (units,), starts at zero; both are created on the model's first
+ * call, from the input's last dimension, as float32. Inputs of rank > 2 are contracted on
+ * their last axis (tensordot).
  * name: the layer's name; NULL gives Keras's automatic "dense", "dense_1", … (counted per
- * process; an explicit name does not advance the counter).
+ * process, reset by tg_clear_session; an explicit name does not advance the counter).
  * Returns TG_OK, TG_INVALID_HANDLE, TG_INVALID_ARGUMENT (units <= 0, unknown activation),
  * TG_INVALID_STATE (the model has already been built by a call). */
 TG_API tg_status tg_model_add_dense(tg_model* model, int64_t units, tg_activation activation,
                                     int use_bias, uint64_t seed, const char* name);
+
+/* Dense with explicit initializers for the kernel and the bias (ignored if use_bias is 0).
+ * Same statuses as tg_model_add_dense, plus TG_INVALID_ARGUMENT for an unknown initializer
+ * kind. */
+TG_API tg_status tg_model_add_dense_ex(tg_model* model, int64_t units, tg_activation activation,
+                                       int use_bias, tg_initializer kernel_initializer,
+                                       tg_initializer bias_initializer, const char* name);
+
+/* Appends Keras Dropout(rate, seed): during calls with training != 0 each element is kept
+ * with probability 1 − rate and scaled by 1/(1 − rate), with a new mask every call (drawn
+ * deterministically from seed and the call count); otherwise the identity.
+ * 0 <= rate < 1. NULL name: "dropout", "dropout_1", … */
+TG_API tg_status tg_model_add_dropout(tg_model* model, double rate, uint64_t seed,
+                                      const char* name);
+
+/* Appends Keras Flatten: (N, d1, d2, …) → (N, d1·d2·…). NULL name: "flatten", … */
+TG_API tg_status tg_model_add_flatten(tg_model* model, const char* name);
+
+/* Appends Keras Embedding(input_dim, output_dim): integer indices of any shape S (int32 or
+ * int64; other dtypes are cast to int32, as Keras does) → rows of a float32 table
+ * (input_dim, output_dim), output shape S + (output_dim,). An index outside [0, input_dim)
+ * gives TG_INVALID_ARGUMENT. Rows used several times in a batch accumulate gradient.
+ * NULL name: "embedding", … */
+TG_API tg_status tg_model_add_embedding(tg_model* model, int64_t input_dim, int64_t output_dim,
+                                        tg_initializer embeddings_initializer,
+                                        const char* name);
+
+/* Number of layers, and the name of layer `index` (owned by the model, valid while it
+ * lives). */
+TG_API tg_status tg_model_num_layers(const tg_model* model, size_t* out);
+TG_API tg_status tg_model_layer_name(const tg_model* model, size_t index, const char** out);
+
+/* Keras `layer.trainable = …`: a frozen layer's variables move from the trainable to the
+ * non-trainable list (the variables' own trainable flags do not change, as in Keras).
+ * TG_INVALID_ARGUMENT if index >= the number of layers. */
+TG_API tg_status tg_model_set_layer_trainable(tg_model* model, size_t index, int trainable);
+
+/* Resets Keras's automatic layer and model names ("dense", "dense_1", …) to their first
+ * values, like tf.keras.backend.clear_session(). Existing objects keep their names.
+ * Returns TG_OK. */
+TG_API tg_status tg_clear_session(void);
 
 /* Runs the model on x (shape (N, in_features); float64 input is cast to float32, as Keras
  * does). The first call builds the layers' variables. Inside a recording tape the reads of
@@ -375,6 +912,10 @@ TG_API tg_status tg_model_add_dense(tg_model* model, int64_t units, tg_activatio
  * the layers), TG_OUT_OF_MEMORY. */
 TG_API tg_status tg_model_call(tg_model* model, const tg_tensor* x, tg_tensor** out);
 
+/* tg_model_call with Keras's `training` argument: training != 0 enables Dropout. */
+TG_API tg_status tg_model_call_ex(tg_model* model, const tg_tensor* x, int training,
+                                  tg_tensor** out);
+
 /* The model's trainable variables in Keras order (layer by layer, kernel then bias).
  * variables: array of `capacity` slots, or NULL to only count. Writes min(capacity, total)
  * new handles, each owned by the caller (tg_variable_free), and *count = total.
@@ -382,6 +923,11 @@ TG_API tg_status tg_model_call(tg_model* model, const tg_tensor* x, tg_tensor** 
  * (count NULL). */
 TG_API tg_status tg_model_trainable_variables(tg_model* model, tg_variable** variables,
                                               size_t capacity, size_t* count);
+
+/* The variables of frozen layers (and variables created non-trainable), in Keras order;
+ * same contract as tg_model_trainable_variables. */
+TG_API tg_status tg_model_non_trainable_variables(tg_model* model, tg_variable** variables,
+                                                  size_t capacity, size_t* count);
 
 /* Frees the model; variables stay alive while handles to them exist. NULL: no-op. */
 TG_API tg_status tg_model_free(tg_model* model);
@@ -400,40 +946,494 @@ TG_API tg_status tg_categorical_crossentropy_from_logits(const tg_tensor* labels
                                                          tg_tensor** out);
 
 /* ------------------------------------------------------------------------------------- */
+/* Losses (Keras)                                                                          */
+/* ------------------------------------------------------------------------------------- */
+
+/*
+ * Loss objects with the numbers of tf.keras.losses (Keras 2.15). tg_loss_call(loss, y_true,
+ * y_pred, sample_weight) is Keras's loss(y_true, y_pred, sample_weight):
+ *   1. the per-sample loss reduces the last axis: y_pred (batch…, C) gives (batch…). If y_true
+ *      and y_pred ranks differ by one, the trailing size-1 axis of the larger is dropped first
+ *      (except for sparse labels (batch…) against (batch…, C));
+ *   2. sample_weight (NULL = all ones; any dtype, cast to the loss dtype) is a scalar, or
+ *      broadcasts to the per-sample losses after gaining or losing one trailing size-1 axis:
+ *      (N), (N, 1) and (N, T) weights all fit (N, T) losses;
+ *   3. the reduction: TG_REDUCTION_NONE returns the weighted per-sample losses (batch…);
+ *      TG_REDUCTION_SUM their sum; TG_REDUCTION_SUM_OVER_BATCH_SIZE (and TG_REDUCTION_AUTO)
+ *      that sum divided by their number of elements — not by the sum of the weights — or 0
+ *      for an empty batch.
+ * The loss has y_pred's dtype (float32 or float64; y_true is cast to it) and is built from
+ * recorded ops: inside a tape it is differentiable to any order in y_pred, and in y_true and
+ * sample_weight when they are floating. Probabilities are clipped to [ε, 1 − ε], ε = 1e-7
+ * (keras.backend.epsilon()); a clipped entry gets no gradient.
+ *
+ * Example — the seed notebook's loss, CategoricalCrossentropy(from_logits=True):
+ *   tg_loss *cce;
+ *   tg_loss_categorical_crossentropy(1, 0.0, TG_REDUCTION_AUTO, &cce);
+ *   tg_loss_call(cce, labels, logits, NULL, &loss);  // inside the tape
+ *   ...
+ *   tg_loss_free(cce);
+ *
+ * Loss objects are immutable: one may be called from several threads at once.
+ */
+typedef struct tg_loss tg_loss;
+
+typedef enum tg_reduction {
+  TG_REDUCTION_AUTO = 0,               /* Keras's default: SUM_OVER_BATCH_SIZE */
+  TG_REDUCTION_NONE = 1,               /* the weighted per-sample losses */
+  TG_REDUCTION_SUM = 2,                /* their sum */
+  TG_REDUCTION_SUM_OVER_BATCH_SIZE = 3 /* their sum / their number of elements */
+} tg_reduction;
+
+/* The constructors write a new loss to *out, owned by the caller (tg_loss_free). They return
+ * TG_OK, TG_INVALID_ARGUMENT (an unknown reduction, a parameter outside its range, or out
+ * NULL), TG_OUT_OF_MEMORY. */
+
+/* CategoricalCrossentropy(from_logits, label_smoothing, reduction). y_true: one-hot (or any
+ * distribution) of y_pred's shape (batch…, C). label_smoothing in [0, 1]:
+ * y_true·(1 − ls) + ls / C. from_logits != 0: y_pred are logits (the fused, stable softmax
+ * cross-entropy); otherwise probabilities, normalised to sum 1 over C, clipped, −Σ y·log p. */
+TG_API tg_status tg_loss_categorical_crossentropy(int from_logits, double label_smoothing,
+                                                  tg_reduction reduction, tg_loss** out);
+
+/* SparseCategoricalCrossentropy(from_logits, ignore_class, reduction). y_true: class
+ * indices in [0, C) (int32/int64; float labels are truncated as tf.cast does) of shape
+ * (batch…), or (batch…, 1), against y_pred (batch…, C); an index outside [0, C) is
+ * TG_INVALID_ARGUMENT at call time. Probabilities go through log(clip(p)) (no normalisation).
+ * use_ignore_class != 0: entries whose label is ignore_class get loss 0, and
+ * SUM_OVER_BATCH_SIZE / AUTO divide by the number of the other entries (Keras: NaN if every
+ * entry is ignored); use_ignore_class == 0 ignores the ignore_class argument. */
+TG_API tg_status tg_loss_sparse_categorical_crossentropy(int from_logits, int use_ignore_class,
+                                                         int64_t ignore_class,
+                                                         tg_reduction reduction, tg_loss** out);
+
+/* BinaryCrossentropy(from_logits, label_smoothing, reduction): the mean over the last axis
+ * of the elementwise cross-entropy. label_smoothing in [0, 1]: y_true·(1 − ls) + 0.5·ls.
+ * from_logits != 0: max(x, 0) − x·y + log1p(exp(−|x|)) (TF's stable form), y_true of y_pred's
+ * shape; otherwise probabilities: −(y·log(p + ε) + (1 − y)·log(1 − p + ε)) with p clipped to
+ * [ε, 1 − ε] (Keras adds ε twice), y_true broadcasting to y_pred. */
+TG_API tg_status tg_loss_binary_crossentropy(int from_logits, double label_smoothing,
+                                             tg_reduction reduction, tg_loss** out);
+
+/* MeanSquaredError: mean over the last axis of (y_pred − y_true)². MeanAbsoluteError: of
+ * |y_pred − y_true| (gradient 0 where they are equal, as TF). y_true and y_pred broadcast
+ * together. */
+TG_API tg_status tg_loss_mean_squared_error(tg_reduction reduction, tg_loss** out);
+TG_API tg_status tg_loss_mean_absolute_error(tg_reduction reduction, tg_loss** out);
+
+/* Huber(delta): mean over the last axis of 0.5·x² where |x| <= delta, else
+ * delta·|x| − 0.5·delta², with x = y_pred − y_true. delta finite and >= 0 (Keras: 1.0).
+ * Unlike Keras, which casts to float32 (floatx), float64 inputs are computed in float64. */
+TG_API tg_status tg_loss_huber(double delta, tg_reduction reduction, tg_loss** out);
+
+/* Applies the loss: *out is a new tensor, owned by the caller — a scalar, or the weighted
+ * per-sample losses (batch…) for TG_REDUCTION_NONE. sample_weight may be NULL.
+ * Recorded on every active tape that watches y_pred (or a floating y_true / sample_weight).
+ * Returns TG_OK; TG_INVALID_HANDLE (a bad loss or tensor handle); TG_INVALID_ARGUMENT
+ * (y_pred not float32/float64, shapes that do not fit — the message names the loss and the
+ * shapes — a label out of range, or out NULL); TG_OUT_OF_MEMORY. */
+TG_API tg_status tg_loss_call(const tg_loss* loss, const tg_tensor* y_true,
+                              const tg_tensor* y_pred, const tg_tensor* sample_weight,
+                              tg_tensor** out);
+
+/* Frees the loss. NULL: no-op. Returns TG_OK or TG_INVALID_HANDLE. */
+TG_API tg_status tg_loss_free(tg_loss* loss);
+
+/* ------------------------------------------------------------------------------------- */
+/* Metrics                                                                                */
+/* ------------------------------------------------------------------------------------- */
+
+/*
+ * Stateful accuracy metrics with the numbers of tf.keras.metrics (Keras 2.15): each update
+ * adds a batch to a weighted mean, result() reads it, reset() starts again (reset_state).
+ *   tg_metric *acc;
+ *   tg_metric_sparse_categorical_accuracy(&acc);
+ *   for each batch: tg_metric_update(acc, labels, logits, NULL);
+ *   tg_metric_result(acc, &value);  tg_metric_reset(acc);  // per epoch
+ *   tg_metric_free(acc);
+ * An update casts y_true and y_pred to float32 and, if their ranks differ by one, drops the
+ * trailing size-1 axis of the larger. The per-element matches (1 or 0) are weighted by
+ * sample_weight (NULL = ones; a scalar, or broadcastable to the matches after gaining or
+ * losing one trailing size-1 axis, else the matches are averaged over their trailing axes
+ * down to the weight's rank): total += Σ matches·w, count += Σ w. result = total / count, 0
+ * before any weight is counted. total and count are float32, as in Keras.
+ * Metrics are not recorded on tapes. A metric is mutable state: do not use one from two
+ * threads at once.
+ */
+typedef struct tg_metric tg_metric;
+
+/* The constructors write a new metric (total = count = 0) to *out, owned by the caller
+ * (tg_metric_free). Return TG_OK, TG_INVALID_ARGUMENT (out NULL, threshold NaN),
+ * TG_OUT_OF_MEMORY. */
+
+/* Accuracy: matches = (y_true == y_pred) elementwise; the shapes must agree. */
+TG_API tg_status tg_metric_accuracy(tg_metric** out);
+/* BinaryAccuracy(threshold): matches = (y_true == (y_pred > threshold ? 1 : 0)), broadcasting;
+ * Keras's threshold is 0.5. */
+TG_API tg_status tg_metric_binary_accuracy(double threshold, tg_metric** out);
+/* CategoricalAccuracy: argmax(y_true) == argmax(y_pred) over the last axis (the first index
+ * wins a tie); y_true one-hot (batch…, C), y_pred (batch…, C) logits or probabilities. */
+TG_API tg_status tg_metric_categorical_accuracy(tg_metric** out);
+/* SparseCategoricalAccuracy: y_true == argmax(y_pred); y_true class indices (batch…) or
+ * (batch…, 1), any dtype; y_pred (batch…, C). */
+TG_API tg_status tg_metric_sparse_categorical_accuracy(tg_metric** out);
+
+/* Adds one batch. sample_weight may be NULL. On error the metric is unchanged.
+ * Returns TG_OK, TG_INVALID_HANDLE, TG_INVALID_ARGUMENT (shapes that do not fit — the message
+ * names the metric and the shapes), TG_OUT_OF_MEMORY. */
+TG_API tg_status tg_metric_update(tg_metric* metric, const tg_tensor* y_true,
+                                  const tg_tensor* y_pred, const tg_tensor* sample_weight);
+/* Writes total / count (0 if count is 0) to *out. Returns TG_OK, TG_INVALID_HANDLE,
+ * TG_INVALID_ARGUMENT (out NULL). */
+TG_API tg_status tg_metric_result(const tg_metric* metric, double* out);
+/* Sets total and count to 0. Returns TG_OK or TG_INVALID_HANDLE. */
+TG_API tg_status tg_metric_reset(tg_metric* metric);
+/* Frees the metric. NULL: no-op. Returns TG_OK or TG_INVALID_HANDLE. */
+TG_API tg_status tg_metric_free(tg_metric* metric);
+
+/* ------------------------------------------------------------------------------------- */
 /* Optimizers (new Keras optimizers, TF ≥ 2.11)                                           */
 /* ------------------------------------------------------------------------------------- */
 
 typedef struct tg_optimizer tg_optimizer;
+
+/*
+ * The new Keras optimizers (tf.keras.optimizers.X since TF 2.11, same formulas as Keras 3).
+ * A training step is
+ *
+ *   tg_tape_gradient(tape, &loss, 1, vars, n, grads);       // grads = tape.gradient(...)
+ *   tg_optimizer_apply(opt, vars, grads, n, &iterations);   // optimizer.apply_gradients(...)
+ *
+ * and each tg_optimizer_apply does, in Keras's order:
+ *   1. evaluates the learning rate at the current iteration counter (a schedule, if one is
+ *      set, sees 0 on the first step);
+ *   2. builds the optimizer for `variables` if it is not built yet (creating the slots: m
+ *      and v for Adam, ...); a later call may only update variables it was built for;
+ *   3. skips NULL gradients, reporting Keras's warning through the warning handler;
+ *   4. clips the gradients: the first of clipnorm, global_clipnorm, clipvalue that is set;
+ *   5. decays each variable not excluded: θ ← θ − θ·weight_decay·lr (if weight_decay > 0);
+ *   6. updates each variable with its rule (one pass over its buffer);
+ *   7. increments the iteration counter and returns it.
+ * Hyperparameters are kept in double and rounded to each variable's dtype (float32 or
+ * float64) when used. Slots have their variable's shape and dtype.
+ * An optimizer handle is not thread-safe: one thread at a time may configure or apply it.
+ */
+
+#define TG_SGD_DEFAULT_LEARNING_RATE 0.01
+#define TG_SGD_DEFAULT_MOMENTUM 0.0
 
 #define TG_ADAM_DEFAULT_LEARNING_RATE 0.001
 #define TG_ADAM_DEFAULT_BETA_1 0.9
 #define TG_ADAM_DEFAULT_BETA_2 0.999
 #define TG_ADAM_DEFAULT_EPSILON 1e-7
 
-/* Adam as Keras computes it: with t = iterations + 1,
- *   m ← m + (g − m)(1 − β1);  v ← v + (g² − v)(1 − β2);
- *   θ ← θ − lr·sqrt(1 − β2ᵗ)/(1 − β1ᵗ) · m / (sqrt(v) + ε).
- * learning_rate > 0, 0 <= beta_1 < 1, 0 <= beta_2 < 1, epsilon >= 0.
- * *out owned by the caller (tg_optimizer_free). */
+#define TG_ADAMW_DEFAULT_WEIGHT_DECAY 0.004
+
+#define TG_RMSPROP_DEFAULT_LEARNING_RATE 0.001
+#define TG_RMSPROP_DEFAULT_RHO 0.9
+#define TG_RMSPROP_DEFAULT_MOMENTUM 0.0
+#define TG_RMSPROP_DEFAULT_EPSILON 1e-7
+
+#define TG_ADAGRAD_DEFAULT_LEARNING_RATE 0.001
+#define TG_ADAGRAD_DEFAULT_INITIAL_ACCUMULATOR_VALUE 0.1
+#define TG_ADAGRAD_DEFAULT_EPSILON 1e-7
+
+/* Every constructor writes a new optimizer to *out, owned by the caller (tg_optimizer_free),
+ * with iterations 0, no clipping and no weight decay (AdamW: weight_decay), and returns
+ * TG_OK, TG_INVALID_ARGUMENT (a hyperparameter out of range, or out NULL; the message names
+ * it), TG_OUT_OF_MEMORY. learning_rate must be finite and > 0 in every constructor. */
+
+/* SGD (Keras SGD). Slot "m". momentum in [0, 1] ("`momentum` must be between [0, 1]."
+ * otherwise). momentum 0: θ ← θ − lr·g (the "m" slot stays 0). Otherwise
+ *   m ← μ·m − lr·g, then θ ← θ + m, or with nesterov != 0: θ ← θ + μ·m − lr·g (new m). */
+TG_API tg_status tg_optimizer_sgd(double learning_rate, double momentum, int nesterov,
+                                  tg_optimizer** out);
+
+/* Adam as Keras computes it. Slots "m", "v", and "vhat" if amsgrad != 0. With
+ * t = iterations + 1:
+ *   m ← m + (g − m)(1 − β1);  v ← v + (g² − v)(1 − β2);  amsgrad: v̂ ← max(v̂, v);
+ *   θ ← θ − lr·sqrt(1 − β2ᵗ)/(1 − β1ᵗ) · m / (sqrt(v, or v̂ with amsgrad) + ε).
+ * ε is not bias-corrected ("epsilon hat"). 0 <= beta_1 < 1, 0 <= beta_2 < 1, epsilon >= 0. */
 TG_API tg_status tg_optimizer_adam(double learning_rate, double beta_1, double beta_2,
-                                   double epsilon, tg_optimizer** out);
+                                   double epsilon, int amsgrad, tg_optimizer** out);
+
+/* AdamW (Keras AdamW): decoupled weight decay θ ← θ − θ·weight_decay·lr before the Adam
+ * step above; weight_decay finite and >= 0 (TG_ADAMW_DEFAULT_WEIGHT_DECAY is Keras's).
+ * Same as tg_optimizer_adam followed by tg_optimizer_set_weight_decay. */
+TG_API tg_status tg_optimizer_adamw(double learning_rate, double weight_decay, double beta_1,
+                                    double beta_2, double epsilon, int amsgrad,
+                                    tg_optimizer** out);
+
+/* RMSprop with the new Keras formula (ε inside the square root; the legacy optimizer puts
+ * it outside). Slots "velocity", "momentum" if momentum > 0, "average_gradient" if
+ * centered != 0:
+ *   v ← ρ·v + (1 − ρ)·g²;  centered: a ← ρ·a + (1 − ρ)·g, den = v − a² + ε; else den = v + ε;
+ *   inc = lr·g / sqrt(den);  momentum > 0: mom ← μ·mom + inc, θ ← θ − mom; else θ ← θ − inc.
+ * 0 <= rho <= 1, momentum >= 0, epsilon >= 0. */
+TG_API tg_status tg_optimizer_rmsprop(double learning_rate, double rho, double momentum,
+                                      double epsilon, int centered, tg_optimizer** out);
+
+/* Adagrad with the new Keras formula. Slot "accumulator", starting at
+ * initial_accumulator_value (>= 0): acc ← acc + g²;  θ ← θ − lr·g / sqrt(acc + ε).
+ * epsilon >= 0. */
+TG_API tg_status tg_optimizer_adagrad(double learning_rate, double initial_accumulator_value,
+                                      double epsilon, tg_optimizer** out);
+
+/* Gradient clipping (Keras's clipnorm, global_clipnorm, clipvalue arguments). A value > 0
+ * (finite) sets the option, 0 unsets it; they may be changed at any time. Only one is
+ * applied per step, the first set in this order:
+ *   clipnorm:        each gradient g ← g·c / max(‖g‖₂, c) (tf.clip_by_norm);
+ *   global_clipnorm: every gradient scaled by c / max(G, c), G = sqrt(Σ‖gᵢ‖²) over the
+ *                    non-NULL gradients (tf.clip_by_global_norm; NaN if G is not finite);
+ *   clipvalue:       each element clamped to [−c, c].
+ * Setting clipnorm while global_clipnorm is set (or the reverse) fails with
+ * "At most one of `clipnorm` and `global_clipnorm` can be set.".
+ * Returns TG_OK, TG_INVALID_HANDLE, TG_INVALID_ARGUMENT (negative, NaN or infinite value, or
+ * both norms). The caller's gradient tensors are never modified. */
+TG_API tg_status tg_optimizer_set_clipnorm(tg_optimizer* optimizer, double clipnorm);
+TG_API tg_status tg_optimizer_set_global_clipnorm(tg_optimizer* optimizer,
+                                                  double global_clipnorm);
+TG_API tg_status tg_optimizer_set_clipvalue(tg_optimizer* optimizer, double clipvalue);
+
+/* Decoupled weight decay for any optimizer (Keras's weight_decay argument): before each
+ * update, every variable that has a gradient and is not excluded gets
+ * θ ← θ − θ·weight_decay·lr, with lr the step's learning rate. 0 switches it off.
+ * Returns TG_OK, TG_INVALID_HANDLE, TG_INVALID_ARGUMENT (negative, NaN or infinite). */
+TG_API tg_status tg_optimizer_set_weight_decay(tg_optimizer* optimizer, double weight_decay);
+
+/* Keras exclude_from_weight_decay(var_list, var_names): replaces the exclusions with
+ * variables[0..num_variables) and the regular expressions name_patterns[0..num_patterns)
+ * (ECMAScript syntax; a variable is excluded if a pattern matches anywhere in its name, as
+ * Python's re.search, e.g. "bias" excludes every ".../bias:0"). Either array may be NULL
+ * when its count is 0. Must be called before the optimizer is built (by
+ * tg_optimizer_build or the first tg_optimizer_apply).
+ * Returns TG_OK, TG_INVALID_HANDLE, TG_INVALID_ARGUMENT (NULL array or pattern, invalid
+ * regular expression), TG_INVALID_STATE ("`exclude_from_weight_decay()` can only be
+ * configued before the optimizer is built.", Keras's text). */
+TG_API tg_status tg_optimizer_exclude_from_weight_decay(tg_optimizer* optimizer,
+                                                        tg_variable* const* variables,
+                                                        size_t num_variables,
+                                                        const char* const* name_patterns,
+                                                        size_t num_patterns);
+
+/* Learning rate and schedules. An optimizer has either a constant learning rate (the
+ * constructor's) or one schedule, evaluated at the iteration counter when a step begins;
+ * setting one replaces the other. The constructor's learning_rate is unused while a
+ * schedule is set. Each returns TG_OK, TG_INVALID_HANDLE or TG_INVALID_ARGUMENT (the
+ * message names the bad argument).
+ *
+ * tg_optimizer_set_learning_rate: a constant learning_rate (finite, > 0).
+ * tg_optimizer_set_exponential_decay (Keras ExponentialDecay):
+ *   lr(step) = initial_learning_rate · decay_rate^(step / decay_steps), the exponent floored
+ *   if staircase != 0. initial_learning_rate > 0, decay_steps > 0, decay_rate > 0.
+ * tg_optimizer_set_cosine_decay (Keras CosineDecay without warmup):
+ *   s = min(step, decay_steps);
+ *   lr(step) = initial_learning_rate · ((1 − alpha)·0.5·(1 + cos(π·s/decay_steps)) + alpha).
+ *   initial_learning_rate > 0, decay_steps > 0, 0 <= alpha <= 1.
+ * tg_optimizer_set_piecewise_constant_decay (Keras PiecewiseConstantDecay):
+ *   boundaries: num_boundaries strictly increasing steps (may be NULL when 0);
+ *   values: num_boundaries + 1 learning rates (finite, >= 0);
+ *   lr(step) = values[0] while step <= boundaries[0], values[i] while
+ *   boundaries[i−1] < step <= boundaries[i], values[num_boundaries] afterwards. */
+TG_API tg_status tg_optimizer_set_learning_rate(tg_optimizer* optimizer, double learning_rate);
+TG_API tg_status tg_optimizer_set_exponential_decay(tg_optimizer* optimizer,
+                                                    double initial_learning_rate,
+                                                    int64_t decay_steps, double decay_rate,
+                                                    int staircase);
+TG_API tg_status tg_optimizer_set_cosine_decay(tg_optimizer* optimizer,
+                                               double initial_learning_rate,
+                                               int64_t decay_steps, double alpha);
+TG_API tg_status tg_optimizer_set_piecewise_constant_decay(tg_optimizer* optimizer,
+                                                           const int64_t* boundaries,
+                                                           size_t num_boundaries,
+                                                           const double* values);
+
+/* The learning rate the next step will use: the schedule at the current iteration counter,
+ * or the constant. (Keras 3 reports the same; Keras 2.15's optimizer.learning_rate reports
+ * the previous step's value.) Returns TG_OK, TG_INVALID_HANDLE, TG_INVALID_ARGUMENT (out
+ * NULL). */
+TG_API tg_status tg_optimizer_learning_rate(const tg_optimizer* optimizer, double* out);
+
+/* Keras optimizer.build(var_list): creates the slots of variables[0..count) (a variable
+ * listed twice gets one set), zero-filled (Adagrad: initial_accumulator_value). Build with
+ * the full list of trainable variables when steps will update different subsets. Once built
+ * (here or by the first tg_optimizer_apply), later builds do nothing, and a step given a
+ * gradient for a variable outside the list fails with TG_INVALID_ARGUMENT and Keras's text:
+ * "The optimizer cannot recognize variable {name}. This usually means you are trying to
+ * call the optimizer to update different parts of the model separately. Please call
+ * `optimizer.build(variables)` with the full list of trainable variables before the training
+ * loop or use legacy optimizer `tf.keras.optimizers.legacy.{Adam|SGD|...}.".
+ * count 0 builds for no variables. Returns TG_OK, TG_INVALID_HANDLE, TG_INVALID_ARGUMENT
+ * (variables NULL with count > 0), TG_OUT_OF_MEMORY. */
+TG_API tg_status tg_optimizer_build(tg_optimizer* optimizer, tg_variable* const* variables,
+                                    size_t count);
 
 /* One optimizer step (apply_gradients(zip(gradients, variables))): updates variables[i]
- * with gradients[i] for i < count. A NULL gradient skips its variable; all-NULL is
- * TG_INVALID_ARGUMENT naming the variables. Slots are created for a variable the first time
- * it is seen. The iteration counter is incremented once per call; its new value is written
- * to *iterations if that is not NULL (1 after the first step).
- * Each gradient must have its variable's shape and dtype (TG_INVALID_ARGUMENT otherwise;
- * no variable is changed then).
+ * with gradients[i] for i < count, in the order given in the overview above. A NULL
+ * gradient skips its variable (Keras's warning "Gradients do not exist for variables [...]
+ * when minimizing the loss. ..." goes to the warning handler); all-NULL is
+ * TG_INVALID_ARGUMENT "No gradients provided for any variable: [names].". count 0 changes
+ * nothing and writes the unchanged counter. The iteration counter is incremented once per
+ * call; its new value is written to *iterations if that is not NULL (1 after the first
+ * step, as Keras's apply_gradients returns it).
+ * Each gradient must have its variable's shape and a floating dtype equal to the
+ * variable's; every variable with a gradient must be one the optimizer was built for.
+ * Everything is checked before anything changes: on error no variable, slot or counter is
+ * modified.
  * Returns TG_OK, TG_INVALID_HANDLE, TG_INVALID_ARGUMENT, TG_OUT_OF_MEMORY. */
 TG_API tg_status tg_optimizer_apply(tg_optimizer* optimizer, tg_variable* const* variables,
                                     tg_tensor* const* gradients, size_t count,
                                     int64_t* iterations);
 
-/* The number of steps applied so far. */
+/* The number of steps applied so far (Keras optimizer.iterations). Returns TG_OK,
+ * TG_INVALID_HANDLE, TG_INVALID_ARGUMENT (out NULL). */
 TG_API tg_status tg_optimizer_iterations(const tg_optimizer* optimizer, int64_t* out);
 
+/* Sets the iteration counter (Keras optimizer.iterations.assign(n)), at any time; the next
+ * step uses t = n + 1 and returns n + 1; schedules see n. Returns TG_OK, TG_INVALID_HANDLE,
+ * TG_INVALID_ARGUMENT (n < 0). */
+TG_API tg_status tg_optimizer_set_iterations(tg_optimizer* optimizer, int64_t iterations);
+
+/* Frees the optimizer and its slots; variables are not affected. NULL: no-op.
+ * Returns TG_OK or TG_INVALID_HANDLE. */
 TG_API tg_status tg_optimizer_free(tg_optimizer* optimizer);
+
+/* Warnings. The library never prints: warnings (such as the NULL-gradient warning above)
+ * are passed to one process-wide handler, called on the thread that raised the warning
+ * with a message valid only during the call and the `context` given here. The handler must
+ * not throw or longjmp; it may call tapegrad functions (but then tg_last_error_message() of
+ * the interrupted call is replaced). handler NULL (the default) drops warnings.
+ * Thread-safe; replaces the previous handler. Returns TG_OK. */
+typedef void (*tg_warning_handler)(const char* message, void* context);
+TG_API tg_status tg_set_warning_handler(tg_warning_handler handler, void* context);
+
+/* ------------------------------------------------------------------------------------- */
+/* Checkpoints (safetensors files)                                                        */
+/* ------------------------------------------------------------------------------------- */
+
+/* A checkpoint is one file in Hugging Face's safetensors format (an 8-byte little-endian
+ * header length, a JSON header, then the raw data, row-major and little-endian), so numpy,
+ * PyTorch and the `safetensors` package read it too. It holds:
+ *   - each variable under its name, e.g. "my_model/dense/kernel:0";
+ *   - with an optimizer, its state under "optimizer/": "optimizer/iterations" (int64 scalar)
+ *     and every slot of every variable it has updated, e.g. "optimizer/m/my_model/dense/kernel:0"
+ *     and "optimizer/v/…" for Adam;
+ *   - the metadata {"format": "tapegrad", "version": TG_VERSION_STRING}.
+ * Saving variables and optimizer, then loading both into a new model and optimizer of the same
+ * architecture (called once, so its variables exist), resumes training bit for bit.
+ * tapegrad runs on little-endian hosts only (x86-64, aarch64), so data is written as it is in
+ * memory. Threads: a save reads the variables and the optimizer, a load changes them; neither
+ * may run while another thread updates or frees them. */
+
+/* Writes variables[0..count), and the optimizer's state if `optimizer` is not NULL, to the
+ * file `path`, replacing any file there. The write is atomic: the data goes to a temporary file
+ * next to it ("<path>.tmp.<pid>.<n>"), is flushed to disk and then renamed to `path`, so a
+ * crash leaves the old file or the new one, never part of one. A variable listed twice is
+ * written once.
+ * Returns TG_OK; TG_INVALID_HANDLE (a NULL or wrong handle in variables, or a wrong optimizer);
+ * TG_INVALID_ARGUMENT (path NULL; variables NULL with count > 0; a variable with an empty name;
+ * two different variables with one name); TG_IO_ERROR (the file cannot be written: the
+ * message names the path and the system's reason, e.g. "No such file or directory");
+ * TG_OUT_OF_MEMORY. On error no file appears at `path` and an existing one is unchanged. */
+TG_API tg_status tg_checkpoint_save(const char* path, tg_variable* const* variables, size_t count,
+                                    const tg_optimizer* optimizer);
+
+/* Loads each of variables[0..count) from the tensor of its name in the file `path`, and the
+ * optimizer's state if `optimizer` is not NULL (its iteration counter and slots, as saved).
+ * An optimizer that has stepped restores the slots of the variables it was built for; a new
+ * one is built for those of `variables` whose slots the file holds (the ones the saved
+ * optimizer was updating), or, if the file holds no slots, only takes the counter.
+ * Each variable must be in the file with its own dtype and shape. Tensors no variable asks
+ * for are ignored, so any safetensors file with matching names loads (one written by numpy or
+ * PyTorch, or a larger model's checkpoint).
+ * The file is treated as untrusted and checked whole before anything changes: on any error no
+ * variable and no optimizer state is modified. Rejected files: shorter than 8 bytes; a header
+ * length above 100,000,000 bytes or past the end of the file; a header that is not UTF-8, not
+ * a JSON object, has duplicate keys, empty names, unknown dtypes or fields; tensors whose
+ * data_offsets do not tile the data exactly (in order, no gaps or overlaps) or disagree with
+ * dtype × shape; trailing bytes or a truncated file; BOOL bytes other than 0 and 1.
+ * Returns TG_OK; TG_INVALID_HANDLE; TG_IO_ERROR (the file cannot be opened or read: the message
+ * names the path and the reason); TG_INVALID_ARGUMENT (path NULL; variables NULL with
+ * count > 0; a malformed file, the message naming the file and the problem; a variable missing
+ * from the file or stored with another dtype or shape, the message naming the variable and
+ * both; no or mismatched optimizer state; a dtype tapegrad lacks, such as F16, for a tensor it
+ * must load); TG_OUT_OF_MEMORY. */
+TG_API tg_status tg_checkpoint_load(const char* path, tg_variable* const* variables, size_t count,
+                                    tg_optimizer* optimizer);
+
+/* Writes tensors[i] under names[i] for i < count to a safetensors file at `path`, atomically
+ * as tg_checkpoint_save, with no metadata. Names are UTF-8, non-empty, distinct and not
+ * "__metadata__". The layout is the reference writer's (data ordered by dtype, I64, F64, F32,
+ * I32, BOOL, then by name; header padded with spaces to 8 bytes).
+ * Returns TG_OK; TG_INVALID_HANDLE; TG_INVALID_ARGUMENT (path NULL, names or tensors NULL with
+ * count > 0, a NULL or invalid name); TG_IO_ERROR; TG_OUT_OF_MEMORY. */
+TG_API tg_status tg_safetensors_write(const char* path, const char* const* names,
+                                      tg_tensor* const* tensors, size_t count);
+
+/* Reads the tensor `name` from the safetensors file `path`, validating the whole file as
+ * tg_checkpoint_load does. *out: a new tensor owned by the caller.
+ * Returns TG_OK; TG_IO_ERROR; TG_INVALID_ARGUMENT (path, name or out NULL; a malformed file;
+ * no tensor of that name; a dtype tapegrad lacks (it reads F32, F64, I32, I64, BOOL) or a rank
+ * above TG_MAX_RANK); TG_OUT_OF_MEMORY. */
+TG_API tg_status tg_safetensors_read(const char* path, const char* name, tg_tensor** out);
+
+/* ------------------------------------------------------------------------------------- */
+/* DLPack: zero-copy exchange with numpy, PyTorch and other array libraries               */
+/* ------------------------------------------------------------------------------------- */
+
+/*
+ * DLPack (https://github.com/dmlc/dlpack) is the C struct that array libraries hand each
+ * other to share a buffer without copying: numpy's np.from_dlpack / __dlpack__, PyTorch's
+ * torch.from_dlpack / torch.utils.dlpack, JAX, CuPy, ... tapegrad speaks the unversioned ABI
+ * of DLPack 0.6 (Debian's libdlpack-dev, <dlpack/dlpack.h>): DLManagedTensor, whose
+ * `deleter(self)` the consumer calls exactly once when it no longer needs the buffer.
+ *
+ * This header only forward-declares `struct DLManagedTensor`, so it compiles without
+ * <dlpack/dlpack.h>; include that header to read or fill the struct's fields. (The struct is
+ * named by its tag, not by the DLPack typedef, so that both headers may be included in
+ * either order under C99.)
+ *
+ * Only what tapegrad itself can hold is exchanged: CPU memory (kDLCPU), one lane, the dtypes
+ *   TG_FLOAT32 {kDLFloat, 32}, TG_FLOAT64 {kDLFloat, 64}, TG_INT32 {kDLInt, 32},
+ *   TG_INT64 {kDLInt, 64}, TG_BOOL {code 6 = kDLBool of DLPack >= 0.8, 8 bits},
+ * rank 0..TG_MAX_RANK, in compact row-major (C-contiguous) layout. Anything else is
+ * TG_INVALID_ARGUMENT, never a silent copy: copy a strided array on its own side first
+ * (numpy: np.ascontiguousarray), as the Python package does for you.
+ *
+ * DLPack 0.6 has no read-only flag. tapegrad tensors are immutable values that other tensors,
+ * tapes and variables may share: a consumer must not write through an exported buffer, and a
+ * producer must not change a buffer while tapegrad tensors use it (the contract of
+ * tg_tensor_wrap).
+ */
+struct DLManagedTensor;
+
+/* Exports `tensor` as a new DLManagedTensor sharing its buffer (no copy).
+ * *out: a DLManagedTensor owned by the caller, who passes it to one consumer (or calls
+ *   (*out)->deleter(*out) itself); the consumer calls deleter exactly once, from any thread,
+ *   when done. Until then the buffer stays valid, even after tg_tensor_free(tensor).
+ * Fields: data = the tensor's elements (tg_tensor_data), byte_offset 0, device {kDLCPU, 0},
+ *   ndim = rank, shape = the dims, strides = the compact row-major strides in elements (given
+ *   explicitly rather than NULL, for consumers that require them), dtype as listed above.
+ *   shape and strides live inside the DLManagedTensor and die with it.
+ * Returns TG_OK, TG_INVALID_HANDLE, TG_INVALID_ARGUMENT (out NULL), TG_OUT_OF_MEMORY. On error
+ * *out is not written. */
+TG_API tg_status tg_tensor_to_dlpack(const tg_tensor* tensor, struct DLManagedTensor** out);
+
+/* Imports a DLManagedTensor as a new tensor over its buffer (no copy): the tensor's elements
+ * start at dl_tensor.data + dl_tensor.byte_offset.
+ * On TG_OK tapegrad takes ownership of `managed`: it calls managed->deleter(managed) exactly
+ * once (unless deleter is NULL), on whichever thread frees the last tensor, tape or variable
+ * that uses the buffer. shape and strides are read during this call only.
+ * On error nothing is taken: the caller still owns `managed` and must call its deleter.
+ * Requirements (TG_INVALID_ARGUMENT otherwise, the message naming the field and its value):
+ *   device kDLCPU; ndim in [0, TG_MAX_RANK]; shape non-NULL if ndim > 0, dims >= 0; a dtype
+ *   listed above with lanes == 1; strides NULL or compact row-major (the stride of a size-1
+ *   dim, and every stride of an empty tensor, is ignored, as numpy and PyTorch give those any
+ *   value); data + byte_offset aligned to the element size, and non-NULL unless the tensor
+ *   has no elements.
+ * *out: new tensor owned by the caller (tg_tensor_free).
+ * Returns TG_OK, TG_INVALID_ARGUMENT (as above, managed NULL or out NULL), TG_OUT_OF_MEMORY. */
+TG_API tg_status tg_tensor_from_dlpack(struct DLManagedTensor* managed, tg_tensor** out);
 
 #ifdef __cplusplus
 } /* extern "C" */

@@ -1,11 +1,46 @@
 #include "autodiff/tape.h"
 
 #include <algorithm>
+#include <utility>
 
 #include "autodiff/ops.h"
 
 namespace tg {
+
+namespace tape_detail {
+
+bool IdMap::insert(uint64_t id, int64_t value) {
+  if (2 * (size_ + 1) > slots_.size()) grow();
+  for (size_t i = hash(id);; i = (i + 1) & mask()) {
+    if (slots_[i].key == id) return false;
+    if (slots_[i].key == 0) {
+      slots_[i] = {id, value};
+      ++size_;
+      return true;
+    }
+  }
+}
+
+void IdMap::grow() {
+  const size_t capacity = slots_.empty() ? 64 : slots_.size() * 2;
+  const std::vector<Slot> old = std::exchange(slots_, std::vector<Slot>(capacity));
+  shift_ = 64 - std::countr_zero(capacity);
+  for (const Slot& s : old) {
+    if (s.key == 0) continue;
+    size_t i = hash(s.key);
+    while (slots_[i].key != 0) i = (i + 1) & mask();
+    slots_[i] = s;
+  }
+}
+
+}  // namespace tape_detail
+
 namespace {
+
+using tape_detail::IdMap;
+
+constexpr const char* kUsedMessage =
+    "A non-persistent GradientTape can only be used to compute one set of gradients (or jacobians)";
 
 // This thread's stack of active tapes. When the thread exits, tapes still on it stop
 // recording and belong to no thread, so another thread can free them.
@@ -18,17 +53,38 @@ struct ActiveTapes {
 thread_local ActiveTapes t_active_tapes;
 thread_local std::vector<Tape*>& t_active = t_active_tapes.tapes;
 
-TensorMeta meta_of(const Tensor& t) { return {t.id(), t.shape(), t.dtype()}; }
-
 // Adds `g` into slot (which may be empty); the sum is an op, so outer tapes record it.
 void accumulate(Tensor& slot, const Tensor& g) { slot = slot ? ops::add(slot, g) : g; }
+
+// Is input i of `def` differentiable? Bit 31 of the mask stands for inputs 31 and above.
+bool differentiable_input(const OpDef& def, size_t i) {
+  return (def.differentiable_inputs >> std::min<size_t>(i, 31)) & 1u;
+}
+
+// Zeros of `shape` but for ones at the flat positions start, start + stride, … (count of
+// them): the seed that picks target elements for a jacobian row. A constant, not recorded.
+Tensor ones_at(const Shape& shape, DType dtype, int64_t start, int64_t stride, int64_t count) {
+  Tensor t = Tensor::zeros(shape, dtype);
+  visit_dtype(dtype, [&]<class T>() {
+    T* p = t.mutable_data<T>();
+    for (int64_t k = 0; k < count; ++k) p[start + k * stride] = T(1);
+  });
+  return t;
+}
+
+// shape + the dims of `tail` from index `from` on.
+Shape concat_shapes(Shape shape, const Shape& tail, int from) {
+  for (int d = from; d < tail.rank(); ++d) shape.push_back(tail[d]);
+  return shape;
+}
 
 }  // namespace
 
 std::span<Tape* const> active_tapes() { return t_active; }
 
 Tape::Tape(bool persistent, bool watch_accessed_variables)
-    : persistent_(persistent), watch_accessed_(watch_accessed_variables),
+    : persistent_(persistent),
+      watch_accessed_(watch_accessed_variables),
       owner_(std::this_thread::get_id()) {}
 
 Tape::~Tape() {
@@ -47,145 +103,263 @@ void Tape::orphan() {
 void Tape::check_thread(const char* what) const {
   if (owner_ != std::this_thread::get_id())
     fail(Status::invalid_state,
-         "{}: the tape belongs to the thread that began it; tapes cannot be used across threads", what);
+         "{}: the tape belongs to the thread that began it; tapes cannot be used across threads",
+         what);
 }
 
-void Tape::begin() {
-  check_thread("tape_begin");
+void Tape::check_not_used() const {
+  if (used_) fail(Status::invalid_state, "{}", kUsedMessage);
+}
+
+// ---- the recording state machine (TF's _push_tape / _pop_tape) -------------------------
+
+void Tape::push() {
   if (recording_)
     fail(Status::invalid_state,
          "Tape is still recording, This can happen if you try to re-enter an already-active tape.");
-  if (used_) {  // a used non-persistent tape starts afresh, as TF creates a new C++ tape
+  if (used_) {  // TF's __enter__ makes a new C++ tape when the old one was used up
     used_ = false;
-    ops_.clear();
-    tensor_op_.clear();
+    clear_record();
     watched_variables_.clear();
   }
   t_active.push_back(this);
   recording_ = true;
 }
 
-void Tape::end() {
-  check_thread("tape_end");
+void Tape::pop() {
   if (!recording_) fail(Status::invalid_state, "Tape is not recording.");
   t_active.erase(std::remove(t_active.begin(), t_active.end(), this), t_active.end());
   recording_ = false;
 }
 
+void Tape::begin() {
+  check_thread("tape_begin");
+  push();
+}
+
+void Tape::end() {
+  check_thread("tape_end");
+  pop();
+}
+
+void Tape::stop_recording() {
+  check_thread("tape_stop_recording");
+  if (used_) fail(Status::invalid_state, "Trying to stop recording a tape which is not recording.");
+  pop();
+  ++pending_resumes_;
+}
+
+void Tape::resume_recording() {
+  check_thread("tape_resume_recording");
+  if (pending_resumes_ == 0)
+    fail(Status::invalid_state,
+         "resume_recording: the tape's recording was not stopped (stop_recording must come first)");
+  --pending_resumes_;  // like the `finally` of TF's stop_recording, even if the push fails
+  push();
+}
+
+void Tape::reset() {
+  check_thread("tape_reset");
+  if (!recording_) fail(Status::invalid_state, "Tape is not recording.");
+  clear_record();
+  watched_variables_.clear();
+}
+
+void Tape::clear_record() {
+  records_.clear();
+  tensor_op_.clear();
+  metas_.clear();
+  saved_.clear();
+}
+
+void Tape::consume() {
+  used_ = true;  // watched_variables_ stays: it is the cached answer of watched_variables()
+  clear_record();
+}
+
+// ---- watching and recording ----------------------------------------------------------
+
 void Tape::watch(const Tensor& t) {
   check_thread("tape_watch");
-  tensor_op_.try_emplace(t.id(), kWatched);
+  tensor_op_.insert(t.id(), kWatched);
 }
 
 void Tape::watch(const std::shared_ptr<Variable>& v) {
   check_thread("tape_watch");
-  tensor_op_.try_emplace(v->id(), kWatched);
-  const bool known = std::any_of(watched_variables_.begin(), watched_variables_.end(),
-                                 [&](const auto& w) { return w.get() == v.get(); });
-  if (!known) watched_variables_.push_back(v);
+  if (tensor_op_.insert(v->id(), kWatched)) watched_variables_.push_back(v);
 }
 
 void Tape::variable_accessed(const std::shared_ptr<Variable>& v) {
-  if (watch_accessed_ && v->trainable()) watch(v);
+  if (watch_accessed_ && v->trainable() && tensor_op_.insert(v->id(), kWatched))
+    watched_variables_.push_back(v);
 }
 
 std::vector<std::shared_ptr<Variable>> Tape::watched_variables() const {
+  check_thread("tape_watched_variables");
   auto vars = watched_variables_;
-  std::sort(vars.begin(), vars.end(), [](const auto& a, const auto& b) { return a->id() < b->id(); });
+  std::sort(vars.begin(), vars.end(),
+            [](const auto& a, const auto& b) { return a->id() < b->id(); });
   return vars;
+}
+
+bool Tape::should_record(std::span<const Tensor> inputs) const {
+  for (const Tensor& t : inputs)
+    if (is_floating(t.dtype()) && tensor_op_.contains(t.id())) return true;
+  return false;
 }
 
 bool Tape::should_record(std::span<const TensorMeta> inputs) const {
   for (const TensorMeta& m : inputs)
-    if (is_floating(m.dtype) && tensor_op_.count(m.id)) return true;
+    if (is_floating(m.dtype) && tensor_op_.contains(m.id)) return true;
   return false;
 }
 
-void Tape::record(const OpDef& def, const Attrs& attrs, std::vector<TensorMeta> inputs,
-                  std::span<const Tensor> saved_inputs, const Tensor& output) {
-  Record r{&def, attrs, std::move(inputs), {}, meta_of(output), {}};
-  if (def.saves_inputs) r.saved_inputs.assign(saved_inputs.begin(), saved_inputs.end());
+Tape::Record& Tape::start_record(const OpDef& def, const Attrs& attrs, const Tensor& output,
+                                 uint32_t arity) {
+  Record& r = records_.emplace_back();
+  r.def = &def;
+  r.attrs = attrs;
+  r.output_id = output.id();
+  r.arity = arity;
   if (def.saves_output) r.saved_output = output;
-  ops_.push_back(std::move(r));
-  tensor_op_[output.id()] = static_cast<int64_t>(ops_.size()) - 1;
+  return r;
 }
 
-std::vector<Tensor> Tape::gradient(std::span<const Differentiable> targets,
-                                   std::span<const Differentiable> sources,
-                                   std::span<const Tensor> output_gradients, Unconnected unconnected) {
-  check_thread("tape_gradient");
-  if (used_)
-    fail(Status::invalid_state,
-         "A non-persistent GradientTape can only be used to compute one set of gradients (or jacobians)");
-  if (!output_gradients.empty() && output_gradients.size() != targets.size())
-    fail(Status::invalid_argument, "tape_gradient: {} output gradients for {} targets",
-         output_gradients.size(), targets.size());
-  // A non-persistent tape stops recording; a persistent one keeps recording, so the gradient
-  // computation lands on it too (that is how it differentiates its own gradients).
-  if (recording_ && !persistent_) end();
+void Tape::record(const OpDef& def, const Attrs& attrs, std::span<const Tensor> inputs,
+                  const Tensor& output) {
+  const auto arity = static_cast<uint32_t>(inputs.size());
+  TensorMeta* metas = metas_.alloc(arity);
+  for (uint32_t i = 0; i < arity; ++i) {
+    const Tensor& t = inputs[i];
+    if (t.id() == output.id())
+      fail(Status::internal, "{}: the op returned its input {} itself; it must return a new tensor",
+           def.name, i);
+    // why field by field: a braced temporary is built on the stack and copied back in
+    // overlapping 16-byte pieces, a store-forwarding stall that cost ~40% of record().
+    metas[i].id = t.id();
+    metas[i].shape = t.shape();
+    metas[i].dtype = t.dtype();
+  }
+  Tensor* saved = def.saves_inputs ? saved_.alloc(arity) : nullptr;
+  if (saved) std::copy(inputs.begin(), inputs.end(), saved);
+  Record& r = start_record(def, attrs, output, arity);
+  r.inputs = metas;
+  r.saved_inputs = saved;
+  tensor_op_.insert(output.id(), static_cast<int64_t>(records_.size()) - 1);
+}
 
-  std::unordered_map<uint64_t, bool> is_source;
-  for (const Differentiable& s : sources) is_source[s.id] = true;
+void Tape::record(const OpDef& def, const Attrs& attrs, std::span<const TensorMeta> inputs,
+                  std::span<const Tensor> saved_inputs, const Tensor& output) {
+  const auto arity = static_cast<uint32_t>(inputs.size());
+  TensorMeta* metas = metas_.alloc(arity);
+  std::copy(inputs.begin(), inputs.end(), metas);
+  Tensor* saved = def.saves_inputs ? saved_.alloc(arity) : nullptr;
+  if (saved) std::copy(saved_inputs.begin(), saved_inputs.end(), saved);
+  Record& r = start_record(def, attrs, output, arity);
+  r.inputs = metas;
+  r.saved_inputs = saved;
+  tensor_op_.insert(output.id(), static_cast<int64_t>(records_.size()) - 1);
+}
 
-  // Seeds. A target that is watched, recorded or a source gets ones (or its output gradient).
-  std::unordered_map<uint64_t, Tensor> pending;
+void record_operation(const OpDef& def, const Attrs& attrs, std::span<const Tensor> inputs,
+                      const Tensor& output) {
+  for (Tape* tape : t_active)
+    if (tape->should_record(inputs)) tape->record(def, attrs, inputs, output);
+}
+
+// ---- the backward pass (TF's ComputeGradient) ----------------------------------------
+
+std::vector<Tensor> Tape::backprop(std::span<const Differentiable> targets,
+                                   std::span<const Tensor> seeds,
+                                   std::span<const Differentiable> sources, Unconnected unconnected,
+                                   bool release) {
+  // Only the records that exist now take part: a persistent tape that is recording appends
+  // the gradient computation's own records while this pass runs.
+  const size_t n = records_.size();
+  // Sources, without repeats: id -> index into `leaf`, the gradients of sources that no
+  // record produced (watched tensors, variables, unrecorded tensors).
+  IdMap source_index;
+  for (const Differentiable& s : sources)
+    source_index.insert(s.id, static_cast<int64_t>(source_index.size()));
+  std::vector<Tensor> leaf(source_index.size());
+  // slot[k]: the gradient flowing into record k's output; `live` counts the filled slots
+  // not yet walked, so the walk stops as soon as nothing is left to propagate.
+  std::vector<Tensor> slot(n);
+  size_t live = 0;
+  const auto producer = [&](uint64_t id) {
+    const int64_t k = tensor_op_.find(id);
+    return (k >= 0 && static_cast<size_t>(k) < n) ? k : int64_t{-1};
+  };
+  const auto add = [&](uint64_t id, const Tensor& g) {
+    if (const int64_t k = producer(id); k >= 0) {
+      Tensor& s = slot[static_cast<size_t>(k)];
+      if (!s) ++live;
+      accumulate(s, g);
+    } else if (const int64_t j = source_index.find(id); j != IdMap::kAbsent) {
+      accumulate(leaf[static_cast<size_t>(j)], g);
+    }  // else: no record and no source will ever read it
+  };
+
+  // Seeds (TF's InitialGradients): an output gradient when given, else ones for a floating
+  // target that a record produced or that is a source.
   for (size_t i = 0; i < targets.size(); ++i) {
     const Differentiable& t = targets[i];
-    if (!is_floating(t.value.dtype())) continue;
-    if (!tensor_op_.count(t.id) && !is_source.count(t.id)) continue;
-    Tensor seed = (i < output_gradients.size() && output_gradients[i]) ? output_gradients[i]
-                                                                         : ops::ones_like(t.value);
-    if (seed.shape() != t.value.shape() || seed.dtype() != t.value.dtype())
-      fail(Status::invalid_argument,
-           "tape_gradient: output gradient {} {} does not match target {} {}",
-           dtype_name(seed.dtype()), seed.shape().str(), dtype_name(t.value.dtype()),
-           t.value.shape().str());
-    accumulate(pending[t.id], seed);
+    const bool given = i < seeds.size() && seeds[i];
+    if (!given &&
+        (!is_floating(t.value.dtype()) || (producer(t.id) < 0 && !source_index.contains(t.id))))
+      continue;
+    add(t.id, given ? seeds[i] : ops::ones_like(t.value));
   }
 
-  // Walk the record backwards; the record is in execution order, a topological order.
-  const int64_t n = static_cast<int64_t>(ops_.size());
-  std::vector<Tensor> input_grads;
-  std::vector<bool> needed_storage;
-  for (int64_t k = n - 1; k >= 0 && !pending.empty(); --k) {
-    Record& r = ops_[static_cast<size_t>(k)];
-    auto it = pending.find(r.output.id);
-    if (it == pending.end()) continue;
-    const Tensor grad = it->second;
-    if (!is_source.count(r.output.id)) pending.erase(it);
-    if (r.def->differentiability == Differentiability::none) continue;
-    if (r.def->differentiability == Differentiability::unregistered)
-      fail(Status::no_gradient, "gradient registry has no entry for: {}", r.def->name);
-
-    const size_t arity = r.inputs.size();
-    needed_storage.assign(arity, false);
+  // Walk the record backwards: it is in execution order, a topological order.
+  std::vector<Tensor> grads;
+  std::unique_ptr<bool[]> needed;
+  size_t needed_capacity = 0;
+  for (size_t k = n; k-- > 0 && live > 0;) {
+    if (!slot[k]) continue;
+    --live;
+    Record& r = records_[k];
+    // A source keeps its gradient (it is a result) and still passes it on, as in TF.
+    const Tensor grad = source_index.contains(r.output_id) ? slot[k] : std::move(slot[k]);
+    const OpDef& def = *r.def;
+    if (def.differentiability == Differentiability::unregistered)
+      fail(Status::no_gradient, "gradient registry has no entry for: {}", def.name);
+    const size_t arity = r.arity;
+    if (arity > needed_capacity) {
+      needed.reset(new bool[arity]);
+      needed_capacity = arity;
+    }
+    // TF skips inputs that are neither on the tape nor sources.
     bool any = false;
     for (size_t i = 0; i < arity; ++i) {
-      const uint64_t id = r.inputs[i].id;
-      const bool differentiable = (r.def->differentiable_inputs >> i) & 1u;
-      needed_storage[i] = differentiable && is_floating(r.inputs[i].dtype) &&
-                          (tensor_op_.count(id) || is_source.count(id));
-      any = any || needed_storage[i];
-    }
-    if (!any) continue;
-    std::unique_ptr<bool[]> needed(new bool[arity]);
-    for (size_t i = 0; i < arity; ++i) needed[i] = needed_storage[i];
-    input_grads.assign(arity, Tensor());
-    const GradContext ctx{r.attrs, r.inputs, r.saved_inputs, r.saved_output, grad,
-                          std::span<const bool>(needed.get(), arity)};
-    r.def->backward(ctx, input_grads);
-    for (size_t i = 0; i < arity; ++i) {
-      Tensor g = std::move(input_grads[i]);
-      if (!needed[i] || !g) continue;
       const TensorMeta& m = r.inputs[i];
-      if (r.def->broadcasts && g.shape() != m.shape) g = ops::sum_to_shape(g, m.shape);
-      if (g.shape() != m.shape || g.dtype() != m.dtype)
-        fail(Status::internal, "{}: gradient for input {} is {} {}, expected {} {}", r.def->name, i,
-             dtype_name(g.dtype()), g.shape().str(), dtype_name(m.dtype), m.shape.str());
-      accumulate(pending[m.id], g);
+      needed[i] = def.differentiability == Differentiability::rule &&
+                  differentiable_input(def, i) && is_floating(m.dtype) &&
+                  (tensor_op_.contains(m.id) || source_index.contains(m.id));
+      any = any || needed[i];
     }
-    if (!persistent_) {  // release what the record kept alive as soon as it is used
-      r.saved_inputs.clear();
+    if (any) {
+      grads.assign(arity, Tensor());
+      const GradContext ctx{r.attrs,
+                            std::span<const TensorMeta>(r.inputs, arity),
+                            std::span<const Tensor>(r.saved_inputs, r.saved_inputs ? arity : 0),
+                            r.saved_output,
+                            grad,
+                            std::span<const bool>(needed.get(), arity)};
+      def.backward(ctx, grads);
+      for (size_t i = 0; i < arity; ++i) {
+        if (!needed[i] || !grads[i]) continue;
+        Tensor g = std::move(grads[i]);
+        const TensorMeta& m = r.inputs[i];
+        if (def.broadcasts && g.shape() != m.shape) g = ops::sum_to_shape(g, m.shape);
+        if (g.shape() != m.shape || g.dtype() != m.dtype)
+          fail(Status::internal, "{}: gradient for input {} is {} {}, expected {} {}", def.name, i,
+               dtype_name(g.dtype()), g.shape().str(), dtype_name(m.dtype), m.shape.str());
+        add(m.id, g);
+      }
+    }
+    if (release) {  // a non-persistent tape lets go of what the record kept, once used
+      for (size_t i = 0; r.saved_inputs && i < arity; ++i) r.saved_inputs[i] = Tensor();
       r.saved_output = Tensor();
     }
   }
@@ -193,30 +367,169 @@ std::vector<Tensor> Tape::gradient(std::span<const Differentiable> targets,
   std::vector<Tensor> result;
   result.reserve(sources.size());
   for (const Differentiable& s : sources) {
-    auto it = pending.find(s.id);
-    if (it != pending.end() && it->second)
-      result.push_back(it->second);
-    else if (unconnected == Unconnected::zero && is_floating(s.value.dtype()))
-      result.push_back(ops::zeros_like(s.value));
-    else
-      result.push_back(Tensor());
-  }
-  if (!persistent_) {
-    used_ = true;
-    ops_.clear();
-    tensor_op_.clear();
+    const int64_t k = producer(s.id);
+    Tensor g =
+        k >= 0 ? slot[static_cast<size_t>(k)] : leaf[static_cast<size_t>(source_index.find(s.id))];
+    // TF makes zeros of the source's shape and dtype for every unconnected source,
+    // integer ones included.
+    if (!g && unconnected == Unconnected::zero) g = ops::zeros_like(s.value);
+    result.push_back(std::move(g));
   }
   return result;
 }
 
-void record_operation(const OpDef& def, const Attrs& attrs, std::span<const Tensor> inputs,
-                      const Tensor& output) {
-  if (t_active.empty()) return;
-  std::vector<TensorMeta> metas;
-  metas.reserve(inputs.size());
-  for (const Tensor& t : inputs) metas.push_back(meta_of(t));
-  for (Tape* tape : t_active)
-    if (tape->should_record(metas)) tape->record(def, attrs, metas, inputs, output);
+std::vector<Tensor> Tape::gradient(std::span<const Differentiable> targets,
+                                   std::span<const Differentiable> sources,
+                                   std::span<const Tensor> output_gradients,
+                                   Unconnected unconnected) {
+  check_thread("tape_gradient");
+  check_not_used();
+  if (!output_gradients.empty() && output_gradients.size() != targets.size())
+    fail(Status::invalid_argument, "gradient: {} output gradients for {} targets",
+         output_gradients.size(), targets.size());
+  for (size_t i = 0; i < output_gradients.size(); ++i) {
+    const Tensor& g = output_gradients[i];
+    const Tensor& t = targets[i].value;
+    if (g && (g.shape() != t.shape() || g.dtype() != t.dtype()))
+      fail(Status::invalid_argument,
+           "gradient: output_gradients[{}] is {} {}, but targets[{}] is {} {}", i,
+           dtype_name(g.dtype()), g.shape().str(), i, dtype_name(t.dtype()), t.shape().str());
+  }
+  // A non-persistent tape stops recording; a persistent one keeps recording, so the gradient
+  // computation lands on it too (that is how it differentiates its own gradients).
+  if (recording_ && !persistent_) pop();
+  if (persistent_) return backprop(targets, output_gradients, sources, unconnected, false);
+  try {
+    std::vector<Tensor> result = backprop(targets, output_gradients, sources, unconnected, true);
+    consume();
+    return result;
+  } catch (...) {
+    consume();  // some saved tensors may be gone already: the tape cannot be used again
+    throw;
+  }
+}
+
+std::vector<Tensor> Tape::jacobian(const Differentiable& target,
+                                   std::span<const Differentiable> sources,
+                                   Unconnected unconnected) {
+  check_thread("tape_jacobian");
+  check_not_used();
+  const Tensor& y = target.value;
+  for (size_t j = 0; j < sources.size(); ++j) {
+    const Tensor& x = sources[j].value;
+    if (y.rank() + x.rank() > kMaxRank)
+      fail(Status::invalid_argument,
+           "jacobian: target {} and sources[{}] {} give a jacobian of rank {}, above the maximum "
+           "rank {}",
+           y.shape().str(), j, x.shape().str(), y.rank() + x.rank(), kMaxRank);
+  }
+  if (recording_ && !persistent_) pop();
+  std::vector<Tensor> result;
+  try {
+    // rows[j][i]: d y.flat[i] / d source j, one backward pass per element of y (an empty y
+    // still gets one pass, with an empty seed, to learn which sources are connected).
+    const size_t m = sources.size();
+    const int64_t n = y.numel();
+    std::vector<std::vector<Tensor>> rows(m, std::vector<Tensor>(static_cast<size_t>(n)));
+    std::vector<bool> connected(m, false);
+    if (is_floating(y.dtype())) {
+      const int64_t passes = std::max<int64_t>(n, 1);
+      for (int64_t i = 0; i < passes; ++i) {
+        const Tensor seed =
+            n == 0 ? Tensor::zeros(y.shape(), y.dtype()) : ones_at(y.shape(), y.dtype(), i, 0, 1);
+        std::vector<Tensor> g = backprop({&target, 1}, {&seed, 1}, sources, Unconnected::none,
+                                         !persistent_ && i + 1 == passes);
+        for (size_t j = 0; j < m; ++j) {
+          if (!g[j]) continue;
+          connected[j] = true;
+          if (n > 0) rows[j][static_cast<size_t>(i)] = std::move(g[j]);
+        }
+      }
+    }
+    for (size_t j = 0; j < m; ++j) {
+      const Tensor& x = sources[j].value;
+      const Shape shape = concat_shapes(y.shape(), x.shape(), 0);
+      if (!connected[j]) {
+        result.push_back(unconnected == Unconnected::zero ? Tensor::zeros(shape, x.dtype())
+                                                          : Tensor());
+      } else if (n == 0) {
+        result.push_back(Tensor::zeros(shape, x.dtype()));
+      } else {
+        for (Tensor& row : rows[j])
+          if (!row) row = ops::zeros_like(x);
+        result.push_back(ops::reshape(ops::stack(rows[j], 0), shape));
+      }
+    }
+  } catch (...) {
+    if (!persistent_) consume();
+    throw;
+  }
+  if (!persistent_) consume();
+  return result;
+}
+
+Tensor Tape::batch_jacobian(const Differentiable& target, const Differentiable& source,
+                            Unconnected unconnected) {
+  check_thread("tape_batch_jacobian");
+  check_not_used();
+  const Tensor& y = target.value;
+  const Tensor& x = source.value;
+  if (y.rank() < 2)
+    fail(Status::invalid_argument, "batch_jacobian: target shape {} must have rank at least 2",
+         y.shape().str());
+  if (x.rank() < 2)
+    fail(Status::invalid_argument, "batch_jacobian: source shape {} must have rank at least 2",
+         x.shape().str());
+  if (y.shape()[0] != x.shape()[0])
+    fail(Status::invalid_argument,
+         "Need first dimension of target shape {} and source shape {} to match.", y.shape().str(),
+         x.shape().str());
+  if (y.rank() + x.rank() - 1 > kMaxRank)
+    fail(Status::invalid_argument,
+         "batch_jacobian: target {} and source {} give a jacobian of rank {}, above the maximum "
+         "rank {}",
+         y.shape().str(), x.shape().str(), y.rank() + x.rank() - 1, kMaxRank);
+  if (recording_ && !persistent_) pop();
+
+  // Legend: b = batch, r = elements per target row, s = elements per source row.
+  const int64_t b = y.shape()[0];
+  const int64_t r = b == 0 ? 0 : y.numel() / b;
+  const int64_t s = b == 0 ? 0 : x.numel() / b;
+  const Shape shape = concat_shapes(concat_shapes(Shape{b}, y.shape(), 1), x.shape(), 1);
+  Tensor result;
+  try {
+    // Pass j seeds target[:, j] (flattened rows) with ones: since row i of the target depends
+    // only on row i of the source, the gradient's row i is d target[i, j] / d source[i].
+    std::vector<Tensor> rows;  // r of them, each (b, x...)
+    bool connected = false;
+    if (is_floating(y.dtype())) {
+      const bool empty = b == 0 || r == 0;
+      const int64_t passes = empty ? 1 : r;
+      for (int64_t j = 0; j < passes; ++j) {
+        const Tensor seed =
+            empty ? Tensor::zeros(y.shape(), y.dtype()) : ones_at(y.shape(), y.dtype(), j, r, b);
+        Tensor g = backprop({&target, 1}, {&seed, 1}, {&source, 1}, Unconnected::none,
+                            !persistent_ && j + 1 == passes)[0];
+        connected = connected || g.defined();
+        if (!empty) rows.push_back(std::move(g));
+      }
+    }
+    if (!connected) {
+      // TF returns zeros here even with UnconnectedGradients.NONE ("compatibility with the
+      // previous behavior"), in the target's dtype; with ZERO each row is zeros of the source.
+      result = Tensor::zeros(shape, unconnected == Unconnected::zero ? x.dtype() : y.dtype());
+    } else if (rows.empty()) {
+      result = Tensor::zeros(shape, x.dtype());
+    } else {
+      for (Tensor& row : rows) row = ops::reshape(row ? row : ops::zeros_like(x), Shape{b, s});
+      result = ops::reshape(ops::stack(rows, 1), shape);  // (b, r, s) -> (b, y..., x...)
+    }
+  } catch (...) {
+    if (!persistent_) consume();
+    throw;
+  }
+  if (!persistent_) consume();
+  return result;
 }
 
 }  // namespace tg

@@ -3,12 +3,22 @@
 //
 // Each thread has a stack of active tapes. apply() records an op on every active tape that
 // watches one of its floating inputs; a recorded op's output becomes watched in turn.
+//
+// State machine (TensorFlow's GradientTape, §1.1 and §1.7), as the C ABI exposes it:
+//   recording  — on this thread's stack: begin() / resume_recording() / reset() leave it here;
+//   idle       — end(), stop_recording() or a non-persistent gradient() leave it here;
+//   used       — a non-persistent tape after its one gradient()/jacobian()/batch_jacobian():
+//                its record is gone; begin() starts a fresh one, as TF makes a new C++ tape.
 #pragma once
 
-#include <deque>
+#include <algorithm>
+#include <bit>
+#include <cstdint>
 #include <memory>
+#include <new>
+#include <span>
 #include <thread>
-#include <unordered_map>
+#include <utility>
 #include <vector>
 
 #include "autodiff/op.h"
@@ -25,7 +35,125 @@ struct Differentiable {
   static Differentiable of(const std::shared_ptr<Variable>& v) { return {v->id(), v->value(), v}; }
 };
 
+// TF's UnconnectedGradients: what a source the targets do not depend on gets.
 enum class Unconnected { none, zero };
+
+namespace tape_detail {
+
+// Open-addressing hash map from object ids (never 0) to int64 values: insert and lookup
+// only, one probe sequence in one array, no allocation per entry.
+class IdMap {
+ public:
+  static constexpr int64_t kAbsent = INT64_MIN;
+  int64_t find(uint64_t id) const {
+    if (slots_.empty()) return kAbsent;
+    for (size_t i = hash(id);; i = (i + 1) & mask()) {
+      if (slots_[i].key == id) return slots_[i].value;
+      if (slots_[i].key == 0) return kAbsent;
+    }
+  }
+  bool contains(uint64_t id) const { return find(id) != kAbsent; }
+  // Inserts id -> value unless id is present; true if it was inserted.
+  bool insert(uint64_t id, int64_t value);
+  size_t size() const { return size_; }
+  void clear() {
+    slots_.clear();
+    slots_.shrink_to_fit();
+    size_ = 0;
+  }
+
+ private:
+  struct Slot {
+    uint64_t key = 0;
+    int64_t value = 0;
+  };
+  size_t mask() const { return slots_.size() - 1; }
+  // Fibonacci hashing: consecutive ids (the common case) spread over the table.
+  size_t hash(uint64_t id) const {
+    return static_cast<size_t>((id * 0x9E3779B97F4A7C15ull) >> shift_);
+  }
+  void grow();
+  std::vector<Slot> slots_;  // power-of-two size, at most half full
+  size_t size_ = 0;
+  int shift_ = 64;
+};
+
+// Append-only sequence whose elements never move (chunks of 16, 32, 64, … elements), so a
+// backward rule may append records while the tape holds a reference to the one it runs.
+// Elements are constructed when appended, not when their chunk is allocated.
+template <class T>
+class StableVector {
+ public:
+  StableVector() = default;
+  StableVector(const StableVector&) = delete;
+  StableVector& operator=(const StableVector&) = delete;
+  ~StableVector() { clear(); }
+
+  size_t size() const { return size_; }
+  T& operator[](size_t i) {
+    const auto [c, o] = locate(i);
+    return chunks_[c][o];
+  }
+  T& emplace_back() {
+    const auto [c, o] = locate(size_);
+    if (c == chunks_.size()) {
+      chunks_.reserve(c + 1);  // first, so that the push_back below cannot throw
+      chunks_.push_back(std::allocator<T>().allocate(kFirst << c));
+    }
+    T* p = new (chunks_[c] + o) T;  // default-initialised: no zeroing pass before the ctor
+    ++size_;
+    return *p;
+  }
+  // Destroys the elements in order (a loop, whatever they hold) and frees the chunks.
+  void clear() {
+    for (size_t i = 0; i < size_; ++i) (*this)[i].~T();
+    size_ = 0;
+    for (size_t c = 0; c < chunks_.size(); ++c)
+      std::allocator<T>().deallocate(chunks_[c], kFirst << c);
+    chunks_.clear();
+  }
+
+ private:
+  static constexpr int kFirstBits = 4;
+  static constexpr size_t kFirst = size_t{1} << kFirstBits;
+  static std::pair<size_t, size_t> locate(size_t i) {
+    const size_t j = i + kFirst;
+    const size_t c = static_cast<size_t>(std::bit_width(j)) - 1 - kFirstBits;
+    return {c, j - (kFirst << c)};
+  }
+  std::vector<T*> chunks_;  // chunk c holds kFirst << c elements, the first size_ constructed
+  size_t size_ = 0;
+};
+
+// Contiguous runs of value-initialised T that never move, carved from growing chunks.
+template <class T>
+class Arena {
+ public:
+  T* alloc(size_t n) {
+    if (n == 0) return nullptr;
+    if (used_ + n > capacity_) {
+      capacity_ = std::max(n, next_);
+      next_ = std::min(next_ * 2, kMax);
+      chunks_.push_back(std::make_unique<T[]>(capacity_));
+      used_ = 0;
+    }
+    T* p = chunks_.back().get() + used_;
+    used_ += n;
+    return p;
+  }
+  void clear() {
+    chunks_.clear();
+    used_ = capacity_ = 0;
+    next_ = kFirst;
+  }
+
+ private:
+  static constexpr size_t kFirst = 32, kMax = 4096;
+  std::vector<std::unique_ptr<T[]>> chunks_;
+  size_t used_ = 0, capacity_ = 0, next_ = kFirst;
+};
+
+}  // namespace tape_detail
 
 class Tape {
  public:
@@ -38,30 +166,58 @@ class Tape {
   bool recording() const { return recording_; }
   std::thread::id owner() const { return owner_; }
 
-  // Pushes the tape on this thread's stack (the `with` block). Re-entering a tape that has
-  // ended continues its record; entering one that is recording is an invalid-state error.
+  // Pushes the tape on this thread's stack (`with tape:`). Entering a tape that has been
+  // entered before continues its record; entering a used non-persistent tape starts a fresh
+  // one. Error if it is recording.
   void begin();
   // Pops it (end of the `with` block). Error if it is not recording.
   void end();
+  // TF's stop_recording(): pops the tape so that ops run until resume_recording() are not
+  // recorded. Error on a used tape or one that is not recording.
+  void stop_recording();
+  // The end of the stop_recording() block: pushes the tape again (a fresh record if a
+  // non-persistent gradient was taken meanwhile). Error unless stop_recording() came first,
+  // or if the tape was entered again meanwhile.
+  void resume_recording();
+  // TF's reset(): drops the record, the watched tensors and variables, and keeps recording.
+  // Error if it is not recording.
+  void reset();
 
   void watch(const Tensor& t);
   void watch(const std::shared_ptr<Variable>& v);
 
   // One gradient per source (undefined Tensor = None). Several targets are summed; each
-  // target is seeded with ones, or with output_gradients[i] when given and defined.
+  // target is seeded with ones, or with output_gradients[i] when given and defined (it must
+  // have the target's shape and dtype). Unconnected sources get None, or with
+  // Unconnected::zero zeros of their shape and dtype.
   std::vector<Tensor> gradient(std::span<const Differentiable> targets,
                                std::span<const Differentiable> sources,
                                std::span<const Tensor> output_gradients = {},
                                Unconnected unconnected = Unconnected::none);
 
-  // Variables watched so far, in order of construction.
+  // d target / d source for each source, of shape target.shape + source.shape (None for an
+  // unconnected source unless Unconnected::zero). One backward pass per target element,
+  // assembled with stack/reshape, so that it is differentiable on outer tapes.
+  std::vector<Tensor> jacobian(const Differentiable& target,
+                               std::span<const Differentiable> sources,
+                               Unconnected unconnected = Unconnected::none);
+  // Per-example jacobians: target (b, y...) and source (b, x...) give (b, y..., x...). An
+  // unconnected source gives zeros (in the target's dtype) even with Unconnected::none.
+  Tensor batch_jacobian(const Differentiable& target, const Differentiable& source,
+                        Unconnected unconnected = Unconnected::none);
+
+  // Variables watched so far, in order of construction. After a non-persistent gradient
+  // call, the ones watched before it.
   std::vector<std::shared_ptr<Variable>> watched_variables() const;
 
-  size_t num_records() const { return ops_.size(); }
+  size_t num_records() const { return records_.size(); }
 
   // Called by apply() and Variable::read() for each active tape.
+  bool should_record(std::span<const Tensor> inputs) const;
   bool should_record(std::span<const TensorMeta> inputs) const;
-  void record(const OpDef& def, const Attrs& attrs, std::vector<TensorMeta> inputs,
+  void record(const OpDef& def, const Attrs& attrs, std::span<const Tensor> inputs,
+              const Tensor& output);
+  void record(const OpDef& def, const Attrs& attrs, std::span<const TensorMeta> inputs,
               std::span<const Tensor> saved_inputs, const Tensor& output);
   void variable_accessed(const std::shared_ptr<Variable>& v);
   // Called when the owning thread exits while the tape is recording.
@@ -69,25 +225,42 @@ class Tape {
 
  private:
   struct Record {
-    const OpDef* def;
+    const OpDef* def = nullptr;
     Attrs attrs;
-    std::vector<TensorMeta> inputs;
-    std::vector<Tensor> saved_inputs;  // empty unless the op saves inputs
-    TensorMeta output;
-    Tensor saved_output;               // undefined unless the op saves its output
+    const TensorMeta* inputs = nullptr;  // arity entries in metas_
+    Tensor* saved_inputs = nullptr;      // arity entries in saved_, when the op saves inputs
+    Tensor saved_output;                 // undefined unless the op saves its output
+    uint64_t output_id = 0;
+    uint32_t arity = 0;
   };
   static constexpr int64_t kWatched = -1;
 
   void check_thread(const char* what) const;
+  void check_not_used() const;
+  void push();  // onto this thread's stack; a used tape starts afresh
+  void pop();
+  void clear_record();
+  // A non-persistent tape after its one gradient computation.
+  void consume();
+  Record& start_record(const OpDef& def, const Attrs& attrs, const Tensor& output, uint32_t arity);
+  // One backward pass over the records made so far. seeds[i] (when given and defined)
+  // replaces target i's ones seed. release: drop saved tensors as soon as they are used.
+  std::vector<Tensor> backprop(std::span<const Differentiable> targets,
+                               std::span<const Tensor> seeds,
+                               std::span<const Differentiable> sources, Unconnected unconnected,
+                               bool release);
 
   bool persistent_;
   bool watch_accessed_;
   bool recording_ = false;
-  bool used_ = false;  // a non-persistent tape after its one gradient call
+  bool used_ = false;        // a non-persistent tape after its one gradient call
+  int pending_resumes_ = 0;  // stop_recording() calls not yet resumed
   std::thread::id owner_;
-  std::unordered_map<uint64_t, int64_t> tensor_op_;  // watched id -> producing record or kWatched
-  std::deque<Record> ops_;  // why: deque keeps references stable while gradient ops append
-  std::vector<std::shared_ptr<Variable>> watched_variables_;
+  tape_detail::IdMap tensor_op_;  // watched id -> producing record, or kWatched
+  tape_detail::StableVector<Record> records_;
+  tape_detail::Arena<TensorMeta> metas_;
+  tape_detail::Arena<Tensor> saved_;
+  std::vector<std::shared_ptr<Variable>> watched_variables_;  // in watch order
 };
 
 // This thread's active tapes, innermost last.

@@ -32,7 +32,8 @@ Tensor Variable::read() {
   const TensorMeta input{id_, value_.shape(), value_.dtype()};
   for (Tape* tape : active) {
     tape->variable_accessed(self);
-    if (tape->should_record({&input, 1})) tape->record(kReadVariable, {}, {input}, {}, snapshot);
+    const std::span<const TensorMeta> inputs(&input, 1);
+    if (tape->should_record(inputs)) tape->record(kReadVariable, {}, inputs, {}, snapshot);
   }
   return snapshot;
 }

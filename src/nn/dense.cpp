@@ -1,7 +1,6 @@
 #include "nn/dense.h"
 
 #include "autodiff/ops.h"
-#include "nn/initializers.h"
 #include "nn/naming.h"
 
 namespace tg {
@@ -17,14 +16,14 @@ void Dense::build(const Tensor& x, const std::string& prefix) {
     fail(Status::invalid_argument, "Dense '{}': the last dimension of the input {} must be defined and non-zero",
          name(), x.shape().str());
   const int64_t in = x.shape()[x.rank() - 1];
-  // Keras layers compute in float32 by default: the variables are float32.
-  kernel_ = std::make_shared<Variable>(prefix + "kernel:0",
-                                       glorot_uniform(Shape{in, options_.units}, DType::f32, options_.seed), true);
+  kernel_ = std::make_shared<Variable>(
+      prefix + "kernel:0", initialize(options_.kernel_initializer, Shape{in, options_.units}, DType::f32), true);
   if (options_.use_bias)
-    bias_ = std::make_shared<Variable>(prefix + "bias:0", Tensor::zeros(Shape{options_.units}, DType::f32), true);
+    bias_ = std::make_shared<Variable>(
+        prefix + "bias:0", initialize(options_.bias_initializer, Shape{options_.units}, DType::f32), true);
 }
 
-Tensor Dense::call(const Tensor& x) {
+Tensor Dense::call(const Tensor& x, bool) {
   const int64_t in = kernel_->shape()[0];
   if (x.rank() < 1 || x.shape()[x.rank() - 1] != in)
     fail(Status::invalid_argument, "Dense '{}': expected inputs with last dimension {}, got {}", name(), in,
@@ -42,8 +41,7 @@ Tensor Dense::call(const Tensor& x) {
     y = ops::reshape(y, out);
   }
   if (bias_) y = ops::add(y, bias_->read());
-  if (options_.activation == Activation::relu) y = ops::relu(y);
-  return y;
+  return activate(options_.activation, y);
 }
 
 std::vector<std::shared_ptr<Variable>> Dense::variables() const {

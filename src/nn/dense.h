@@ -1,21 +1,22 @@
 // Keras Dense (K/keras/layers/core/dense.py): out = activation(x · kernel + bias), kernel of
-// shape (in_features, units) from glorot_uniform, bias zeros. Rank > 2 inputs contract the
-// last axis (tensordot).
+// shape (in_features, units), bias (units,). Rank > 2 inputs contract the last axis
+// (tensordot). Variables are float32, the Keras default; inputs are cast to it.
 #pragma once
 
 #include <cstdint>
 
+#include "nn/activations.h"
+#include "nn/initializers.h"
 #include "nn/layer.h"
 
 namespace tg {
-
-enum class Activation { linear = 0, relu = 1 };
 
 struct DenseOptions {
   int64_t units = 0;
   Activation activation = Activation::linear;
   bool use_bias = true;
-  uint64_t seed = 0;
+  Initializer kernel_initializer{InitKind::glorot_uniform, 0, 0, 0};
+  Initializer bias_initializer{InitKind::zeros, 0, 0, 0};
 };
 
 class Dense : public Layer {
@@ -26,7 +27,7 @@ class Dense : public Layer {
 
  protected:
   void build(const Tensor& x, const std::string& prefix) override;
-  Tensor call(const Tensor& x) override;
+  Tensor call(const Tensor& x, bool training) override;
 
  private:
   DenseOptions options_;

@@ -13,11 +13,18 @@ void Model::add(std::unique_ptr<Layer> layer) {
   layers_.push_back(std::move(layer));
 }
 
-Tensor Model::call(const Tensor& x) {
+Layer& Model::layer(size_t index) {
+  if (index >= layers_.size())
+    fail(Status::invalid_argument, "model '{}' has {} layers; index {} is out of range", name_, layers_.size(),
+         index);
+  return *layers_[index];
+}
+
+Tensor Model::call(const Tensor& x, bool training) {
   if (layers_.empty()) fail(Status::invalid_state, "model '{}' has no layers", name_);
   Tensor y = x;
   const std::string scope = name_ + "/";
-  for (auto& layer : layers_) y = (*layer)(y, scope);
+  for (auto& layer : layers_) y = (*layer)(y, scope, training);
   built_ = true;
   return y;
 }
@@ -26,7 +33,15 @@ std::vector<std::shared_ptr<Variable>> Model::trainable_variables() const {
   std::vector<std::shared_ptr<Variable>> out;
   for (const auto& layer : layers_)
     for (auto& v : layer->variables())
-      if (v->trainable()) out.push_back(v);
+      if (layer->trainable() && v->trainable()) out.push_back(v);
+  return out;
+}
+
+std::vector<std::shared_ptr<Variable>> Model::non_trainable_variables() const {
+  std::vector<std::shared_ptr<Variable>> out;
+  for (const auto& layer : layers_)
+    for (auto& v : layer->variables())
+      if (!(layer->trainable() && v->trainable())) out.push_back(v);
   return out;
 }
 

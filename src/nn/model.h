@@ -18,9 +18,13 @@ class Model {
   const std::string& name() const { return name_; }
   bool built() const { return built_; }
   void add(std::unique_ptr<Layer> layer);
-  Tensor call(const Tensor& x);
-  // Layer by layer, each layer's variables in creation order (Keras order).
+  size_t num_layers() const { return layers_.size(); }
+  Layer& layer(size_t index);
+  Tensor call(const Tensor& x, bool training = false);
+  // Layer by layer, each layer's variables in creation order (Keras order). A variable is
+  // trainable here if its layer is trainable and the variable itself is.
   std::vector<std::shared_ptr<Variable>> trainable_variables() const;
+  std::vector<std::shared_ptr<Variable>> non_trainable_variables() const;
 
  private:
   std::string name_;

@@ -1,71 +1,321 @@
+// The optimizer base class: Keras's apply_gradients pipeline (K/keras/optimizers/optimizer.py
+// and utils.py), TF_SEMANTICS.md §4.5–4.7. The update rules live in src/nn/optimizers/.
 #include "nn/optimizer.h"
 
+#include <fmt/ranges.h>
+
+#include <algorithm>
 #include <cmath>
+#include <regex>
 #include <string>
+#include <unordered_set>
+
+#include "nn/warning.h"
 
 namespace tg {
+namespace {
 
-int64_t Optimizer::apply(std::span<const std::shared_ptr<Variable>> variables,
-                         std::span<const Tensor> gradients) {
+Tensor copy_of(const Tensor& t) { return Tensor::from_data(t.shape(), t.dtype(), t.raw()); }
+
+std::string join_names(const std::vector<std::string>& names) {
+  return fmt::format("[{}]", fmt::join(names, ", "));
+}
+
+void check_clip(const char* what, std::optional<double> value) {
+  if (value && !(*value > 0 && std::isfinite(*value)))
+    fail(Status::invalid_argument, "{} must be finite and > 0, got {}", what, *value);
+}
+
+[[noreturn]] void fail_both_clipnorms(double clipnorm, double global_clipnorm) {
+  fail(Status::invalid_argument,
+       "At most one of `clipnorm` and `global_clipnorm` can be set. Received: clipnorm={}, global_clipnorm={}.",
+       clipnorm, global_clipnorm);
+}
+
+// Σ g² over a floating tensor, accumulated in double.
+double sum_squares(const Tensor& g) {
+  double s = 0.0;
+  visit_floating(g.dtype(), "clip_by_norm", [&]<class T>() {
+    const T* p = g.data<T>();
+    for (int64_t i = 0, n = g.numel(); i < n; ++i) s += static_cast<double>(p[i]) * static_cast<double>(p[i]);
+  });
+  return s;
+}
+
+// g · scale, as a new tensor (the caller's gradient is never written).
+Tensor scaled(const Tensor& g, double scale) {
+  Tensor out = Tensor::empty(g.shape(), g.dtype());
+  visit_floating(g.dtype(), "clip_by_norm", [&]<class T>() {
+    const T* __restrict p = g.data<T>();
+    T* __restrict q = out.mutable_data<T>();
+    const T s = static_cast<T>(scale);
+    for (int64_t i = 0, n = g.numel(); i < n; ++i) q[i] = p[i] * s;
+  });
+  return out;
+}
+
+// clip_by_value(g, −c, c) as a new tensor; NaN stays NaN.
+Tensor clamped(const Tensor& g, double c) {
+  Tensor out = Tensor::empty(g.shape(), g.dtype());
+  visit_floating(g.dtype(), "clip_by_value", [&]<class T>() {
+    const T* __restrict p = g.data<T>();
+    T* __restrict q = out.mutable_data<T>();
+    const T hi = static_cast<T>(c), lo = -hi;
+    for (int64_t i = 0, n = g.numel(); i < n; ++i) q[i] = std::min(std::max(p[i], lo), hi);
+  });
+  return out;
+}
+
+}  // namespace
+
+void Optimizer::check_learning_rate(std::string_view optimizer, double learning_rate) {
+  if (!(learning_rate > 0) || !std::isfinite(learning_rate))
+    fail(Status::invalid_argument, "{}: need learning_rate > 0 and finite, got {}", optimizer, learning_rate);
+}
+
+// ---- configuration ----------------------------------------------------------------------
+
+void Optimizer::set_iterations(int64_t n) {
+  if (n < 0) fail(Status::invalid_argument, "iterations must be >= 0, got {}", n);
+  iterations_ = n;
+}
+
+void Optimizer::set_learning_rate(double learning_rate) {
+  check_learning_rate(name(), learning_rate);
+  learning_rate_ = learning_rate;
+  schedule_.reset();
+}
+
+void Optimizer::set_schedule(std::shared_ptr<const LearningRateSchedule> schedule) {
+  if (!schedule) fail(Status::invalid_argument, "{}: the learning-rate schedule is null", name());
+  schedule_ = std::move(schedule);
+}
+
+void Optimizer::set_clipnorm(std::optional<double> clipnorm) {
+  check_clip("clipnorm", clipnorm);
+  if (clipnorm && global_clipnorm_) fail_both_clipnorms(*clipnorm, *global_clipnorm_);
+  clipnorm_ = clipnorm;
+}
+
+void Optimizer::set_global_clipnorm(std::optional<double> global_clipnorm) {
+  check_clip("global_clipnorm", global_clipnorm);
+  if (global_clipnorm && clipnorm_) fail_both_clipnorms(*clipnorm_, *global_clipnorm);
+  global_clipnorm_ = global_clipnorm;
+}
+
+void Optimizer::set_clipvalue(std::optional<double> clipvalue) {
+  check_clip("clipvalue", clipvalue);
+  clipvalue_ = clipvalue;
+}
+
+void Optimizer::set_weight_decay(double weight_decay) {
+  if (!(weight_decay >= 0) || !std::isfinite(weight_decay))
+    fail(Status::invalid_argument, "weight_decay must be finite and >= 0, got {}", weight_decay);
+  weight_decay_ = weight_decay;
+}
+
+void Optimizer::exclude_from_weight_decay(std::span<const std::shared_ptr<Variable>> variables,
+                                          std::span<const std::string> name_patterns) {
+  if (built_)
+    fail(Status::invalid_state,
+         "`exclude_from_weight_decay()` can only be configued before the optimizer is built.");
+  std::vector<uint64_t> ids;
+  for (const auto& v : variables) {
+    if (!v) fail(Status::invalid_argument, "exclude_from_weight_decay: a variable is null");
+    ids.push_back(v->id());
+  }
+  for (const std::string& p : name_patterns) {
+    try {
+      std::regex check(p);
+    } catch (const std::regex_error& e) {
+      fail(Status::invalid_argument, "exclude_from_weight_decay: invalid regular expression '{}': {}", p, e.what());
+    }
+  }
+  excluded_ids_ = std::move(ids);
+  excluded_patterns_.assign(name_patterns.begin(), name_patterns.end());
+}
+
+// ---- build ----------------------------------------------------------------------------
+
+std::vector<Optimizer::Entry> Optimizer::plan_entries(std::span<const std::shared_ptr<Variable>> variables) const {
+  std::vector<std::regex> regexes(excluded_patterns_.begin(), excluded_patterns_.end());
+  const std::vector<SlotSpec> specs = slot_specs();
+  std::unordered_set<uint64_t> seen;
+  std::vector<Entry> entries;
+  for (const auto& v : variables) {
+    if (!v) fail(Status::invalid_argument, "build: a variable is null");
+    if (!seen.insert(v->id()).second) continue;
+    bool decay = std::find(excluded_ids_.begin(), excluded_ids_.end(), v->id()) == excluded_ids_.end();
+    for (const std::regex& r : regexes)
+      if (decay && std::regex_search(v->name(), r)) decay = false;
+    Entry e{v->id(), v->name(), decay, {}};
+    for (const SlotSpec& s : specs)
+      e.slots.tensors.push_back(s.initial == 0.0 ? Tensor::zeros(v->shape(), v->dtype())
+                                                 : Tensor::full(v->shape(), v->dtype(), s.initial));
+    entries.push_back(std::move(e));
+  }
+  return entries;
+}
+
+void Optimizer::commit_entries(std::vector<Entry> entries) {
+  std::unordered_map<uint64_t, size_t> index;
+  for (size_t i = 0; i < entries.size(); ++i) index.emplace(entries[i].id, i);
+  entries_ = std::move(entries);
+  index_ = std::move(index);
+  built_ = true;
+}
+
+void Optimizer::build(std::span<const std::shared_ptr<Variable>> variables) {
+  if (built_) return;
+  commit_entries(plan_entries(variables));
+}
+
+// ---- apply_gradients --------------------------------------------------------------------
+
+int64_t Optimizer::apply(std::span<const std::shared_ptr<Variable>> variables, std::span<const Tensor> gradients) {
   if (variables.size() != gradients.size())
     fail(Status::invalid_argument, "apply_gradients: {} variables but {} gradients", variables.size(),
          gradients.size());
-  bool any = false;
-  std::string names;
+  if (variables.empty()) return iterations_;
+
+  // Validate everything before changing anything. (Names are gathered only when needed.)
+  size_t num_missing = 0;
   for (size_t i = 0; i < variables.size(); ++i) {
+    if (!variables[i]) fail(Status::invalid_argument, "apply_gradients: variable {} is null", i);
     const Variable& v = *variables[i];
-    names += (i ? ", " : "") + v.name();
     const Tensor& g = gradients[i];
-    if (!g) continue;
-    any = true;
+    if (!g) {
+      ++num_missing;
+      continue;
+    }
     if (g.shape() != v.shape() || g.dtype() != v.dtype())
       fail(Status::invalid_argument, "apply_gradients: gradient {} {} does not match variable '{}' {} {}",
            dtype_name(g.dtype()), g.shape().str(), v.name(), dtype_name(v.dtype()), v.shape().str());
     if (!is_floating(v.dtype()))
-      fail(Status::invalid_argument, "apply_gradients: variable '{}' has dtype {}, not a floating dtype",
-           v.name(), dtype_name(v.dtype()));
+      fail(Status::invalid_argument, "apply_gradients: variable '{}' has dtype {}, not a floating dtype", v.name(),
+           dtype_name(v.dtype()));
+    if (built_ && !index_.contains(v.id()))
+      fail(Status::invalid_argument,
+           "The optimizer cannot recognize variable {}. This usually means you are trying to call the optimizer "
+           "to update different parts of the model separately. Please call `optimizer.build(variables)` with the "
+           "full list of trainable variables before the training loop or use legacy optimizer "
+           "`tf.keras.optimizers.legacy.{}.",
+           v.name(), name());
   }
-  if (!variables.empty() && !any)
-    fail(Status::invalid_argument, "No gradients provided for any variable: [{}].", names);
-  const int64_t t = iterations_ + 1;
+  if (num_missing == variables.size()) {
+    std::vector<std::string> names;
+    for (const auto& v : variables) names.push_back(v->name());
+    fail(Status::invalid_argument, "No gradients provided for any variable: {}.", join_names(names));
+  }
+
+  const double lr = learning_rate();  // at the current iterations, before the increment
+  build(variables);
+  if (num_missing > 0) {
+    std::vector<std::string> missing;
+    for (size_t i = 0; i < variables.size(); ++i)
+      if (!gradients[i]) missing.push_back(variables[i]->name());
+    warn(fmt::format("Gradients do not exist for variables {} when minimizing the loss. If you're using "
+                     "`model.compile()`, did you forget to provide a `loss` argument?",
+                     join_names(missing)));
+  }
+
+  // Clipping: exactly one of clipnorm, global_clipnorm, clipvalue, in that order (new Keras
+  // _clip_gradients). Clipped gradients are new tensors; unclipped ones are used as given.
+  std::vector<Tensor> clipped;
+  std::span<const Tensor> grads = gradients;
+  if (clipnorm_ || global_clipnorm_ || clipvalue_) {
+    clipped.assign(gradients.begin(), gradients.end());
+    if (clipnorm_) {
+      const double c = *clipnorm_;
+      for (Tensor& g : clipped) {
+        if (!g) continue;
+        const double norm = std::sqrt(sum_squares(g));  // clip_by_norm: g·c / max(‖g‖, c)
+        if (norm > c) g = scaled(g, c / norm);
+      }
+    } else if (global_clipnorm_) {
+      const double c = *global_clipnorm_;
+      double total = 0.0;
+      for (const Tensor& g : clipped)
+        if (g) total += sum_squares(g);
+      const double norm = std::sqrt(total);
+      // clip_by_global_norm: c·min(1/G, 1/c), NaN when G is infinite or NaN.
+      const double scale = c * std::min(1.0 / norm, 1.0 / c) + (norm - norm);
+      if (scale != 1.0)
+        for (Tensor& g : clipped)
+          if (g) g = scaled(g, scale);
+    } else {
+      for (Tensor& g : clipped)
+        if (g) g = clamped(g, *clipvalue_);
+    }
+    grads = clipped;
+  }
+
+  // Decay then update, fused per variable. (Keras decays every variable before updating
+  // any; the result is the same unless a variable appears twice in one call.)
+  const Step base{lr, iterations_ + 1, 0.0};
   for (size_t i = 0; i < variables.size(); ++i) {
-    if (!gradients[i]) continue;
-    Variable& v = *variables[i];
-    Slots& s = slots_[v.id()];
-    if (s.tensors.empty())
-      for (int k = 0; k < num_slots(); ++k) s.tensors.push_back(Tensor::zeros(v.shape(), v.dtype()));
-    update(v, gradients[i], s, t);
+    if (!grads[i]) continue;
+    Entry& e = entries_[index_.at(variables[i]->id())];
+    Step step = base;
+    if (e.decay) step.weight_decay = weight_decay_;
+    update(*variables[i], grads[i], e.slots, step);
   }
   return ++iterations_;
 }
 
-Adam::Adam(const AdamOptions& o) : options_(o) {
-  if (!(o.learning_rate > 0) || !(o.beta_1 >= 0 && o.beta_1 < 1) || !(o.beta_2 >= 0 && o.beta_2 < 1) ||
-      !(o.epsilon >= 0))
-    fail(Status::invalid_argument,
-         "Adam: need learning_rate > 0, 0 <= beta_1 < 1, 0 <= beta_2 < 1, epsilon >= 0; got {}, {}, {}, {}",
-         o.learning_rate, o.beta_1, o.beta_2, o.epsilon);
+// ---- checkpoints --------------------------------------------------------------------------
+
+void Optimizer::check_unique_names(const std::vector<Entry>& entries, const char* what) const {
+  std::unordered_set<std::string> names;
+  for (const Entry& e : entries)
+    if (!names.insert(e.name).second)
+      fail(Status::invalid_argument, "{}: two variables of the optimizer are named '{}'; slot names would clash",
+           what, e.name);
 }
 
-// Keras Adam.update_step, fused into one pass over the variable (TF_SEMANTICS.md §4.1).
-void Adam::update(Variable& variable, const Tensor& g, Slots& slots, int64_t t) {
-  const double td = static_cast<double>(t);
-  const double alpha = options_.learning_rate * std::sqrt(1.0 - std::pow(options_.beta_2, td)) /
-                       (1.0 - std::pow(options_.beta_1, td));
-  visit_floating(variable.dtype(), "Adam", [&]<class T>() {
-    T* theta = static_cast<T*>(variable.mutable_buffer());
-    T* m = slots.tensors[0].mutable_data<T>();
-    T* v = slots.tensors[1].mutable_data<T>();
-    const T* grad = g.data<T>();
-    const T a = static_cast<T>(alpha), eps = static_cast<T>(options_.epsilon);
-    const T one_minus_b1 = static_cast<T>(1.0 - options_.beta_1);
-    const T one_minus_b2 = static_cast<T>(1.0 - options_.beta_2);
-    for (int64_t i = 0, n = g.numel(); i < n; ++i) {
-      m[i] += (grad[i] - m[i]) * one_minus_b1;
-      v[i] += (grad[i] * grad[i] - v[i]) * one_minus_b2;
-      theta[i] -= a * m[i] / (std::sqrt(v[i]) + eps);
+std::vector<Optimizer::NamedTensor> Optimizer::state() const {
+  check_unique_names(entries_, "optimizer state");
+  std::vector<NamedTensor> out;
+  const int64_t it = iterations_;
+  out.push_back({"iterations", Tensor::from_data(Shape{}, DType::i64, &it)});
+  const std::vector<SlotSpec> specs = slot_specs();
+  for (size_t k = 0; k < specs.size(); ++k)
+    for (const Entry& e : entries_) out.push_back({fmt::format("{}/{}", specs[k].name, e.name), copy_of(e.slots.tensors[k])});
+  return out;
+}
+
+void Optimizer::load_state(std::span<const std::shared_ptr<Variable>> variables,
+                           const std::function<Tensor(const std::string&)>& lookup) {
+  std::vector<Entry> planned;
+  if (!built_) planned = plan_entries(variables);
+  const std::vector<Entry>& target = built_ ? entries_ : planned;
+  check_unique_names(target, "load_state");
+
+  const Tensor it = lookup("iterations");
+  if (!it) fail(Status::invalid_argument, "load_state: no tensor named 'iterations'");
+  if (it.rank() != 0 || (it.dtype() != DType::i64 && it.dtype() != DType::i32))
+    fail(Status::invalid_argument, "load_state: 'iterations' is {} {}, expected an int64 scalar", dtype_name(it.dtype()),
+         it.shape().str());
+  const int64_t iterations = it.dtype() == DType::i64 ? *it.data<int64_t>() : *it.data<int32_t>();
+  if (iterations < 0) fail(Status::invalid_argument, "load_state: 'iterations' is {}, expected >= 0", iterations);
+
+  const std::vector<SlotSpec> specs = slot_specs();
+  std::vector<std::vector<Tensor>> loaded(target.size(), std::vector<Tensor>(specs.size()));
+  for (size_t k = 0; k < specs.size(); ++k) {
+    for (size_t j = 0; j < target.size(); ++j) {
+      const std::string key = fmt::format("{}/{}", specs[k].name, target[j].name);
+      const Tensor want = target[j].slots.tensors[k];
+      const Tensor t = lookup(key);
+      if (!t) fail(Status::invalid_argument, "load_state: no tensor named '{}'", key);
+      if (t.shape() != want.shape() || t.dtype() != want.dtype())
+        fail(Status::invalid_argument, "load_state: '{}' is {} {}, expected {} {}", key, dtype_name(t.dtype()),
+             t.shape().str(), dtype_name(want.dtype()), want.shape().str());
+      loaded[j][k] = copy_of(t);  // slots are written in place, so never share the caller's buffer
     }
-  });
+  }
+  if (!built_) commit_entries(std::move(planned));
+  for (size_t j = 0; j < entries_.size(); ++j) entries_[j].slots.tensors = std::move(loaded[j]);
+  iterations_ = iterations;
 }
 
 }  // namespace tg

@@ -1,56 +1,263 @@
-// Optimizers (new Keras optimizers, TF_SEMANTICS.md §4). apply() is apply_gradients: one
-// step over (variable, gradient) pairs, NULL gradients skipped, the counter returned.
+// Optimizers: the new Keras optimizers (TF ≥ 2.11, Keras 2.15 keras/optimizers/*.py;
+// TF_SEMANTICS.md §4). apply() is apply_gradients: build on first use, skip NULL
+// gradients (with Keras's warning), clip, decay weights, one fused update per variable,
+// return the incremented iteration counter.
+//
+// The base class holds what every Keras optimizer shares: the learning rate or its
+// schedule, clipnorm / global_clipnorm / clipvalue, decoupled weight decay with its
+// exclusions, the variables it was built for and their slots, the iteration counter.
+// Subclasses (one per file in src/nn/optimizers/) name their slots and run one pass over a
+// variable's buffer per step.
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
+#include <optional>
 #include <span>
+#include <string>
+#include <string_view>
 #include <unordered_map>
 #include <vector>
 
 #include "autodiff/variable.h"
+#include "nn/schedules.h"
 
 namespace tg {
 
 class Optimizer {
  public:
   virtual ~Optimizer() = default;
-  // Validates every pair before changing anything, updates each variable with a gradient,
-  // increments and returns the iteration counter.
+  Optimizer(const Optimizer&) = delete;
+  Optimizer& operator=(const Optimizer&) = delete;
+
+  // The Keras class name ("SGD", "Adam", "AdamW", "RMSprop", "Adagrad").
+  virtual std::string_view name() const = 0;
+
+  // One step over (variable, gradient) pairs; an undefined gradient skips its variable.
+  // Validates everything before changing anything: equal counts, each gradient's shape and
+  // dtype against its variable, floating variables, not all gradients NULL ("No gradients
+  // provided for any variable: [...]"), every variable with a gradient known to a built
+  // optimizer (Keras's KeyError text). Then: builds for `variables` if not built, warns
+  // about NULL gradients, clips, decays and updates, increments and returns the counter.
+  // An empty list returns the counter unchanged and does not build.
   int64_t apply(std::span<const std::shared_ptr<Variable>> variables, std::span<const Tensor> gradients);
+
+  // Creates the slots of `variables` (duplicates once). A built optimizer ignores later
+  // calls, as Keras does; a variable it was not built for cannot be updated.
+  void build(std::span<const std::shared_ptr<Variable>> variables);
+  bool built() const { return built_; }
+
   int64_t iterations() const { return iterations_; }
+  // Keras `optimizer.iterations.assign(n)`: allowed at any time; n >= 0.
+  void set_iterations(int64_t n);
+
+  // The learning rate of the next step: the schedule at iterations(), or the constant.
+  double learning_rate() const { return schedule_ ? (*schedule_)(iterations_) : learning_rate_; }
+  // A constant learning rate (> 0, finite); replaces any schedule.
+  void set_learning_rate(double learning_rate);
+  void set_schedule(std::shared_ptr<const LearningRateSchedule> schedule);
+
+  // Clipping (new-Keras precedence: the first of clipnorm, global_clipnorm, clipvalue that
+  // is set wins). nullopt unsets; a value must be finite and > 0. Setting clipnorm while
+  // global_clipnorm is set (or the reverse) fails with Keras's message.
+  void set_clipnorm(std::optional<double> clipnorm);
+  void set_global_clipnorm(std::optional<double> global_clipnorm);
+  void set_clipvalue(std::optional<double> clipvalue);
+  std::optional<double> clipnorm() const { return clipnorm_; }
+  std::optional<double> global_clipnorm() const { return global_clipnorm_; }
+  std::optional<double> clipvalue() const { return clipvalue_; }
+
+  // Decoupled weight decay θ ← θ − θ·wd·lr before each update (0: none; finite, >= 0).
+  void set_weight_decay(double weight_decay);
+  double weight_decay() const { return weight_decay_; }
+  // Keras exclude_from_weight_decay(var_list, var_names): replaces the exclusions. A
+  // variable is excluded if it is one of `variables` or a pattern (ECMAScript regex) matches
+  // anywhere in its name (Python's re.search). Only before build (TG_INVALID_STATE after).
+  void exclude_from_weight_decay(std::span<const std::shared_ptr<Variable>> variables,
+                                 std::span<const std::string> name_patterns);
+
+  // Checkpointing (src/nn/checkpoint.*). The state is the iteration counter, named
+  // "iterations" (int64 scalar), then every slot of every variable the optimizer was built
+  // for, named "<slot>/<variable name>" (e.g. "m/my_model/dense/kernel:0"), slot by slot in
+  // Keras order (all m, then all v, ...), variables in build order. The tensors are copies.
+  // Two built variables with the same name make the names ambiguous: invalid_argument.
+  struct NamedTensor {
+    std::string name;
+    Tensor value;
+  };
+  std::vector<NamedTensor> state() const;
+  // Replaces the state: `lookup(name)` returns the tensor saved under that name (or an
+  // undefined Tensor if absent). Validates everything (names, shapes, dtypes) before
+  // changing anything; builds slots for `variables` if the optimizer is not built yet
+  // (a built optimizer restores the variables it was built for and ignores `variables`).
+  void load_state(std::span<const std::shared_ptr<Variable>> variables,
+                  const std::function<Tensor(const std::string&)>& lookup);
 
  protected:
-  // Slot tensors of one variable (e.g. Adam's m and v), created zeroed on first use.
+  // learning_rate is checked by check_learning_rate in the subclass (which knows its name).
+  explicit Optimizer(double learning_rate) : learning_rate_(learning_rate) {}
+  static void check_learning_rate(std::string_view optimizer, double learning_rate);
+
+  // One slot kind, e.g. Adam's "m": a tensor of each variable's shape and dtype, filled
+  // with `initial` at build.
+  struct SlotSpec {
+    const char* name;
+    double initial = 0.0;
+  };
+  // Slot tensors of one variable, in slot_specs() order. Owned by the optimizer alone, so
+  // update() writes them in place (state() hands out copies).
   struct Slots {
     std::vector<Tensor> tensors;
   };
-  virtual int num_slots() const = 0;
-  // One update of `variable` with gradient `g` (same shape and dtype) at step t = iterations + 1.
-  virtual void update(Variable& variable, const Tensor& g, Slots& slots, int64_t t) = 0;
+  // What one update needs besides the buffers.
+  struct Step {
+    double learning_rate;  // at this step
+    int64_t t;             // iterations + 1
+    double weight_decay;   // 0 when this variable is not decayed
+  };
+  virtual std::vector<SlotSpec> slot_specs() const = 0;
+  // One fused pass over `variable` (via mutable_buffer()) with gradient `g` (its shape and
+  // dtype, already clipped): first θ ← θ − θ·wd·lr when step.weight_decay != 0, then the
+  // optimizer's rule.
+  virtual void update(Variable& variable, const Tensor& g, Slots& slots, const Step& step) = 0;
+
+  // Calls f.template operator()<T, kDecay>() for a floating dtype (float32/float64) and
+  // whether weight decay applies, so kernels test neither inside their loops.
+  template <class F>
+  static void visit_update(DType dtype, bool decay, std::string_view op, F&& f) {
+    visit_floating(dtype, op, [&]<class T>() {
+      if (decay) f.template operator()<T, true>();
+      else f.template operator()<T, false>();
+    });
+  }
+  // Calls f.template operator()<B>() with B == b.
+  template <class F>
+  static void static_bool(bool b, F&& f) {
+    if (b) f.template operator()<true>();
+    else f.template operator()<false>();
+  }
 
  private:
+  struct Entry {
+    uint64_t id;
+    std::string name;
+    bool decay;  // not excluded from weight decay
+    Slots slots;
+  };
+  std::vector<Entry> plan_entries(std::span<const std::shared_ptr<Variable>> variables) const;
+  void check_unique_names(const std::vector<Entry>& entries, const char* what) const;
+  void commit_entries(std::vector<Entry> entries);
+
   int64_t iterations_ = 0;
-  std::unordered_map<uint64_t, Slots> slots_;  // by variable id
+  double learning_rate_;
+  std::shared_ptr<const LearningRateSchedule> schedule_;
+  std::optional<double> clipnorm_, global_clipnorm_, clipvalue_;
+  double weight_decay_ = 0.0;
+  std::vector<uint64_t> excluded_ids_;
+  std::vector<std::string> excluded_patterns_;  // validated ECMAScript regexes
+  bool built_ = false;
+  std::vector<Entry> entries_;                  // build order
+  std::unordered_map<uint64_t, size_t> index_;  // variable id → entries_ index
 };
 
+// ---- SGD (src/nn/optimizers/sgd.cpp) ---------------------------------------------------
+struct SGDOptions {
+  double learning_rate = 0.01;
+  double momentum = 0.0;  // in [0, 1]
+  bool nesterov = false;
+};
+// Slot "m". momentum 0: θ ← θ − lr·g. Otherwise m ← μ·m − lr·g, then θ ← θ + m, or with
+// nesterov θ ← θ + μ·m − lr·g (the new m).
+class SGD : public Optimizer {
+ public:
+  explicit SGD(const SGDOptions& options);
+  std::string_view name() const override { return "SGD"; }
+
+ protected:
+  std::vector<SlotSpec> slot_specs() const override { return {{"m"}}; }
+  void update(Variable& variable, const Tensor& g, Slots& slots, const Step& step) override;
+
+ private:
+  SGDOptions options_;
+};
+
+// ---- Adam, AdamW (src/nn/optimizers/adam.cpp) ------------------------------------------
 struct AdamOptions {
   double learning_rate = 0.001;
   double beta_1 = 0.9;
   double beta_2 = 0.999;
   double epsilon = 1e-7;
+  bool amsgrad = false;
 };
-
+// Slots "m", "v" (and "vhat" with amsgrad). With t = iterations + 1:
+//   m ← m + (g − m)(1 − β1); v ← v + (g² − v)(1 − β2); amsgrad: v̂ ← max(v̂, v);
+//   θ ← θ − lr·sqrt(1 − β2ᵗ)/(1 − β1ᵗ) · m / (sqrt(v or v̂) + ε).
 class Adam : public Optimizer {
  public:
   explicit Adam(const AdamOptions& options);
+  std::string_view name() const override { return "Adam"; }
 
  protected:
-  int num_slots() const override { return 2; }
-  void update(Variable& variable, const Tensor& g, Slots& slots, int64_t t) override;
+  std::vector<SlotSpec> slot_specs() const override;
+  void update(Variable& variable, const Tensor& g, Slots& slots, const Step& step) override;
 
  private:
   AdamOptions options_;
+};
+
+// Keras AdamW: Adam with the base class's weight decay switched on (default 0.004).
+class AdamW : public Adam {
+ public:
+  static constexpr double kDefaultWeightDecay = 0.004;
+  AdamW(const AdamOptions& options, double weight_decay);
+  std::string_view name() const override { return "AdamW"; }
+};
+
+// ---- RMSprop (src/nn/optimizers/rmsprop.cpp) -------------------------------------------
+struct RMSpropOptions {
+  double learning_rate = 0.001;
+  double rho = 0.9;
+  double momentum = 0.0;
+  double epsilon = 1e-7;
+  bool centered = false;
+};
+// New-Keras formula (ε inside the square root). Slots "velocity", then "momentum" if
+// momentum > 0, then "average_gradient" if centered.
+//   v ← ρv + (1−ρ)g²; centered: a ← ρa + (1−ρ)g, den = v − a² + ε; else den = v + ε;
+//   inc = lr·g/sqrt(den); momentum: mom ← μ·mom + inc, θ ← θ − mom; else θ ← θ − inc.
+class RMSprop : public Optimizer {
+ public:
+  explicit RMSprop(const RMSpropOptions& options);
+  std::string_view name() const override { return "RMSprop"; }
+
+ protected:
+  std::vector<SlotSpec> slot_specs() const override;
+  void update(Variable& variable, const Tensor& g, Slots& slots, const Step& step) override;
+
+ private:
+  RMSpropOptions options_;
+};
+
+// ---- Adagrad (src/nn/optimizers/adagrad.cpp) -------------------------------------------
+struct AdagradOptions {
+  double learning_rate = 0.001;
+  double initial_accumulator_value = 0.1;
+  double epsilon = 1e-7;
+};
+// New-Keras formula. Slot "accumulator", starting at initial_accumulator_value:
+//   acc ← acc + g²; θ ← θ − lr·g/sqrt(acc + ε).
+class Adagrad : public Optimizer {
+ public:
+  explicit Adagrad(const AdagradOptions& options);
+  std::string_view name() const override { return "Adagrad"; }
+
+ protected:
+  std::vector<SlotSpec> slot_specs() const override { return {{"accumulator", options_.initial_accumulator_value}}; }
+  void update(Variable& variable, const Tensor& g, Slots& slots, const Step& step) override;
+
+ private:
+  AdagradOptions options_;
 };
 
 }  // namespace tg

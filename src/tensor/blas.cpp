@@ -4,10 +4,13 @@
 #include <cblas.h>
 
 #include <atomic>
+#include <type_traits>
 #include <mutex>
 #include <thread>
 
+#include "tensor/elementwise.h"
 #include "tensor/kernels.h"
+#include "tensor/reduce_kernels.h"
 
 namespace tg {
 namespace {
@@ -33,6 +36,29 @@ void use_blas_threads(int n) {
     openblas_set_num_threads(n);
     current = n;
   }
+}
+
+// One row-major GEMM, C (M,N) = op(A) · op(B), with the given leading dimensions.
+template <class T>
+void gemm(bool ta, bool tb, int64_t M, int64_t N, int64_t K, const T* a, int64_t lda, const T* b,
+          int64_t ldb, T* c) {
+  const auto fa = ta ? CblasTrans : CblasNoTrans;
+  const auto fb = tb ? CblasTrans : CblasNoTrans;
+  if constexpr (std::is_same_v<T, float>)
+    cblas_sgemm(CblasRowMajor, fa, fb, static_cast<blasint>(M), static_cast<blasint>(N),
+                static_cast<blasint>(K), 1.0f, a, static_cast<blasint>(lda), b,
+                static_cast<blasint>(ldb), 0.0f, c, static_cast<blasint>(N));
+  else
+    cblas_dgemm(CblasRowMajor, fa, fb, static_cast<blasint>(M), static_cast<blasint>(N),
+                static_cast<blasint>(K), 1.0, a, static_cast<blasint>(lda), b,
+                static_cast<blasint>(ldb), 0.0, c, static_cast<blasint>(N));
+}
+
+// The batch dims of x: all but the last two.
+Shape batch_of(const Shape& x) {
+  Shape s;
+  for (int d = 0; d + 2 < x.rank(); ++d) s.push_back(x[d]);
+  return s;
 }
 
 }  // namespace
@@ -62,6 +88,53 @@ Tensor gemm_kernel(const Tensor& a, const Tensor& b, bool transpose_a, bool tran
                 static_cast<blasint>(K), 1.0, a.data<double>(), lda, b.data<double>(), ldb, 0.0,
                 c.mutable_data<double>(), static_cast<blasint>(N));
   }
+  return c;
+}
+
+Tensor batched_gemm_kernel(const Tensor& a, const Tensor& b, bool transpose_a, bool transpose_b,
+                           const Shape& out_shape) {
+  const int ra = a.rank(), rb = b.rank(), ro = out_shape.rank();
+  const int64_t M = out_shape[ro - 2], N = out_shape[ro - 1];
+  const int64_t K = transpose_a ? a.shape()[ra - 2] : a.shape()[ra - 1];
+  if (out_shape.numel() == 0) return Tensor::empty(out_shape, a.dtype());
+  if (K == 0) return Tensor::zeros(out_shape, a.dtype());
+  Tensor c = Tensor::empty(out_shape, a.dtype());
+  const int64_t lda = a.shape()[ra - 1], ldb = b.shape()[rb - 1];
+  const int64_t a_mat = a.shape()[ra - 2] * lda, b_mat = b.shape()[rb - 2] * ldb;
+  const int64_t batch = out_shape.numel() / (M * N);
+  const bool b_unbatched = b.numel() == b_mat;
+  visit_floating(a.dtype(), "matmul", [&]<class T>() {
+    const T* pa = a.data<T>();
+    const T* pb = b.data<T>();
+    T* pc = c.mutable_data<T>();
+    if (b_unbatched && !transpose_a) {
+      // why: A's matrices lie back to back, so (batch·M, K) · op(B) is one larger GEMM.
+      const int64_t rows = batch * M;
+      use_blas_threads(rows * N * K < kMinWorkPerExtraThread ? 1 : configured_threads());
+      gemm<T>(false, transpose_b, rows, N, K, pa, lda, pb, ldb, pc);
+      return;
+    }
+    use_blas_threads(M * N * K < kMinWorkPerExtraThread ? 1 : configured_threads());
+    // Odometer over the output batch; a broadcast operand's batch stride is 0.
+    const Shape ob = batch_of(out_shape);
+    const auto sa = detail::broadcast_strides(batch_of(a.shape()), ob);
+    const auto sb = detail::broadcast_strides(batch_of(b.shape()), ob);
+    const int br = ob.rank();
+    std::array<int64_t, kMaxRank> idx{};
+    int64_t ia = 0, ib = 0;
+    for (int64_t i = 0; i < batch; ++i) {
+      gemm<T>(transpose_a, transpose_b, M, N, K, pa + ia * a_mat, lda, pb + ib * b_mat, ldb,
+              pc + i * M * N);
+      for (int d = br - 1; d >= 0; --d) {
+        ia += sa[d];
+        ib += sb[d];
+        if (++idx[d] < ob[d]) break;
+        ia -= sa[d] * ob[d];
+        ib -= sb[d] * ob[d];
+        idx[d] = 0;
+      }
+    }
+  });
   return c;
 }
 

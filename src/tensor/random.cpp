@@ -2,6 +2,7 @@
 
 #include <cmath>
 #include <numbers>
+#include <type_traits>
 #include <vector>
 
 namespace tg {
@@ -83,6 +84,61 @@ Tensor random_normal(const Shape& shape, DType dtype, double mean, double stddev
       p[i] = static_cast<T>(mean + stddev * r * std::cos(theta));
       if (i + 1 < n) p[i + 1] = static_cast<T>(mean + stddev * r * std::sin(theta));
     }
+  });
+  return t;
+}
+
+}  // namespace tg
+
+namespace tg {
+namespace {
+
+// One candidate pair of Box–Muller normals from u1 in (0, 1] and u2 in [0, 1).
+inline void box_muller(double u1, double u2, double& z0, double& z1) {
+  const double r = std::sqrt(-2.0 * std::log(u1));
+  const double theta = 2.0 * std::numbers::pi * u2;
+  z0 = r * std::cos(theta);
+  z1 = r * std::sin(theta);
+}
+
+// The truncated standard normal of element i (mapping in random.h).
+template <class T>
+double truncated_standard_normal(uint64_t i, std::array<uint32_t, 2> key) {
+  constexpr double kTruncate = 2.0;  // TensorFlow's kTruncateValue
+  for (uint32_t attempt = 0;; ++attempt) {
+    const auto w = philox4x32_10({static_cast<uint32_t>(i), static_cast<uint32_t>(i >> 32), attempt, 1}, key);
+    double z[4];
+    int count;
+    if constexpr (std::is_same_v<T, float>) {
+      for (int p = 0; p < 2; ++p) {
+        const double u1 = 1.0 - static_cast<double>(w[2 * p] >> 8) * 0x1.0p-24;
+        const double u2 = static_cast<double>(w[2 * p + 1] >> 8) * 0x1.0p-24;
+        box_muller(u1, u2, z[2 * p], z[2 * p + 1]);
+      }
+      count = 4;
+    } else {
+      const uint64_t b1 = ((static_cast<uint64_t>(w[0]) << 21) ^ (w[1] >> 11)) & ((uint64_t{1} << 53) - 1);
+      const uint64_t b2 = ((static_cast<uint64_t>(w[2]) << 21) ^ (w[3] >> 11)) & ((uint64_t{1} << 53) - 1);
+      box_muller(1.0 - static_cast<double>(b1) * 0x1.0p-53, static_cast<double>(b2) * 0x1.0p-53, z[0], z[1]);
+      count = 2;
+    }
+    for (int k = 0; k < count; ++k)
+      if (std::abs(z[k]) < kTruncate) return z[k];
+  }
+}
+
+}  // namespace
+
+Tensor random_truncated_normal(const Shape& shape, DType dtype, double mean, double stddev,
+                               uint64_t seed) {
+  if (!(stddev >= 0))
+    fail(Status::invalid_argument, "random_truncated_normal: stddev must be >= 0, got {}", stddev);
+  Tensor t = Tensor::empty(shape, dtype);
+  visit_floating(dtype, "random_truncated_normal", [&]<class T>() {
+    T* p = t.mutable_data<T>();
+    const auto key = key_of(seed);
+    for (int64_t i = 0, n = t.numel(); i < n; ++i)
+      p[i] = static_cast<T>(mean + stddev * truncated_standard_normal<T>(static_cast<uint64_t>(i), key));
   });
   return t;
 }

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "tensor/kernels.h"
+#include "tensor/reduce_kernels.h"
 
 namespace tg {
 namespace {
@@ -121,6 +122,31 @@ void reduce_typed(const Tensor& x, std::span<const int> axes, ReduceKind kind, T
   }
 }
 
+// e[k] = exp(x[k] − m) along a row of n, returning Σ e. why two loops: the exp calls then carry
+// no dependency from one element to the next (a running sum kept across a call is spilled to
+// memory and serialises the loop); the sum runs on four accumulators.
+template <class T>
+T exp_shifted_row(const T* x, int64_t n, T m, T* e) {
+  for (int64_t k = 0; k < n; ++k) e[k] = std::exp(x[k] - m);
+  T s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+  int64_t k = 0;
+  for (; k + 4 <= n; k += 4) {
+    s0 += e[k];
+    s1 += e[k + 1];
+    s2 += e[k + 2];
+    s3 += e[k + 3];
+  }
+  for (; k < n; ++k) s0 += e[k];
+  return (s0 + s1) + (s2 + s3);
+}
+
+template <class T>
+T row_max(const T* x, int64_t n) {
+  T m = -std::numeric_limits<T>::infinity();
+  for (int64_t k = 0; k < n; ++k) m = std::max(m, x[k]);
+  return m;
+}
+
 template <class T>
 void softmax_typed(const Tensor& x, int axis, bool log, Tensor& out) {
   const Shape& s = x.shape();
@@ -129,6 +155,21 @@ void softmax_typed(const Tensor& x, int axis, bool log, Tensor& out) {
   for (int d = axis + 1; d < s.rank(); ++d) inner *= s[d];
   const T* in = x.data<T>();
   T* o = out.mutable_data<T>();
+  if (inner == 1) {  // the last axis: one contiguous row per slice, scalars instead of vectors
+    for (int64_t p = 0; p < outer; ++p) {
+      const T* xr = in + p * n;
+      T* orow = o + p * n;
+      const T m = row_max(xr, n);
+      const T sum = exp_shifted_row(xr, n, m, orow);  // the exps land in the output row
+      if (log) {  // (x − max) first: max + log(sum) would round away log(sum) for large x
+        const T log_sum = std::log(sum);
+        for (int64_t k = 0; k < n; ++k) orow[k] = (xr[k] - m) - log_sum;
+      } else {
+        for (int64_t k = 0; k < n; ++k) orow[k] /= sum;
+      }
+    }
+    return;
+  }
   std::vector<T> mx(static_cast<size_t>(inner)), sum(static_cast<size_t>(inner));
   for (int64_t p = 0; p < outer; ++p) {
     const T* xb = in + p * n * inner;
@@ -176,6 +217,261 @@ Tensor softmax_kernel(const Tensor& x, int axis, bool log) {
   if (x.numel() == 0) return out;
   visit_floating(x.dtype(), log ? "log_softmax" : "softmax",
                  [&]<class T>() { softmax_typed<T>(x, axis, log, out); });
+  return out;
+}
+
+}  // namespace tg
+
+// ---- issue-3 kernels (declared in reduce_kernels.h) ----
+namespace tg {
+namespace {
+
+struct Layout {
+  int64_t outer = 1, n = 1, inner = 1;
+};
+
+// (outer, n, inner) around the contiguous block of axes [first, last].
+Layout layout_of(const Shape& s, int first, int last) {
+  Layout l;
+  for (int d = 0; d < s.rank(); ++d) {
+    if (d < first) l.outer *= s[d];
+    else if (d <= last) l.n *= s[d];
+    else l.inner *= s[d];
+  }
+  return l;
+}
+
+Shape reduced_shape(const Shape& s, std::span<const int> axes, bool keepdims) {
+  Shape out;
+  for (int d = 0; d < s.rank(); ++d) {
+    const bool reduced = std::find(axes.begin(), axes.end(), d) != axes.end();
+    if (!reduced) out.push_back(s[d]);
+    else if (keepdims) out.push_back(1);
+  }
+  return out;
+}
+
+// why: a non-finite maximum would turn x − max into NaN; tf.reduce_logsumexp uses 0 then.
+template <class T>
+T finite_or_zero(T m) {
+  return std::isfinite(m) ? m : T(0);
+}
+
+// x viewed as (outer, n, inner); out (outer, inner).
+template <class T>
+void logsumexp_typed(const T* x, Layout l, T* out) {
+  std::vector<T> scratch(static_cast<size_t>(l.inner == 1 ? l.n : 0));
+  std::vector<T> mx(static_cast<size_t>(l.inner));
+  std::vector<double> sum(static_cast<size_t>(l.inner));
+  for (int64_t p = 0; p < l.outer; ++p) {
+    const T* xb = x + p * l.n * l.inner;
+    T* ob = out + p * l.inner;
+    if (l.inner == 1) {
+      const T m = finite_or_zero(row_max(xb, l.n));  // a NaN reaches the sum
+      const T row_sum = exp_shifted_row(xb, l.n, m, scratch.data());
+      ob[0] = std::log(row_sum) + m;
+      continue;
+    }
+    std::fill(mx.begin(), mx.end(), -std::numeric_limits<T>::infinity());
+    std::fill(sum.begin(), sum.end(), 0.0);
+    for (int64_t k = 0; k < l.n; ++k)
+      for (int64_t j = 0; j < l.inner; ++j) mx[j] = std::max(mx[j], xb[k * l.inner + j]);
+    for (T& m : mx) m = finite_or_zero(m);
+    for (int64_t k = 0; k < l.n; ++k)
+      for (int64_t j = 0; j < l.inner; ++j) sum[j] += std::exp(static_cast<double>(xb[k * l.inner + j] - mx[j]));
+    for (int64_t j = 0; j < l.inner; ++j) ob[j] = static_cast<T>(std::log(sum[j]) + static_cast<double>(mx[j]));
+  }
+}
+
+// x viewed as (outer, n, inner); out (outer, inner) of indices into n.
+template <class T>
+void arg_reduce_typed(const T* x, Layout l, bool max, int64_t* out) {
+  // Is v better than the best so far? NaN beats everything but an earlier NaN.
+  const auto better = [max](T v, T best) {
+    if constexpr (std::is_floating_point_v<T>) {
+      if (best != best) return false;
+      if (v != v) return true;
+    }
+    return max ? v > best : v < best;
+  };
+  std::vector<T> best(static_cast<size_t>(l.inner));
+  for (int64_t p = 0; p < l.outer; ++p) {
+    const T* xb = x + p * l.n * l.inner;
+    int64_t* ob = out + p * l.inner;
+    for (int64_t j = 0; j < l.inner; ++j) {
+      best[j] = xb[j];
+      ob[j] = 0;
+    }
+    for (int64_t k = 1; k < l.n; ++k)
+      for (int64_t j = 0; j < l.inner; ++j) {
+        const T v = xb[k * l.inner + j];
+        if (better(v, best[j])) {
+          best[j] = v;
+          ob[j] = k;
+        }
+      }
+  }
+}
+
+template <class T>
+void prod_others_typed(const T* x, Layout l, T* out) {
+  std::vector<T> acc(static_cast<size_t>(l.inner));
+  for (int64_t p = 0; p < l.outer; ++p) {
+    const T* xb = x + p * l.n * l.inner;
+    T* ob = out + p * l.n * l.inner;
+    std::fill(acc.begin(), acc.end(), T(1));
+    for (int64_t k = 0; k < l.n; ++k)  // exclusive prefix products
+      for (int64_t j = 0; j < l.inner; ++j) {
+        ob[k * l.inner + j] = acc[j];
+        acc[j] *= xb[k * l.inner + j];
+      }
+    std::fill(acc.begin(), acc.end(), T(1));
+    for (int64_t k = l.n - 1; k >= 0; --k)  // times exclusive suffix products
+      for (int64_t j = 0; j < l.inner; ++j) {
+        ob[k * l.inner + j] *= acc[j];
+        acc[j] *= xb[k * l.inner + j];
+      }
+  }
+}
+
+// labels, logits viewed as (outer, n, inner); out (outer, inner).
+template <class T>
+void softmax_xent_typed(const T* y, const T* z, Layout l, T* out) {
+  if (l.inner == 1) {  // classes on the last axis: one contiguous row per example
+    std::vector<T> scratch(static_cast<size_t>(l.n));
+    for (int64_t p = 0; p < l.outer; ++p) {
+      const T* zr = z + p * l.n;
+      const T* yr = y + p * l.n;
+      const T m = row_max(zr, l.n);
+      const T log_sum = std::log(exp_shifted_row(zr, l.n, m, scratch.data()));
+      T loss = 0;
+      for (int64_t k = 0; k < l.n; ++k) loss += yr[k] * (log_sum - (zr[k] - m));
+      out[p] = loss;
+    }
+    return;
+  }
+  std::vector<T> mx(static_cast<size_t>(l.inner));
+  std::vector<double> sum(static_cast<size_t>(l.inner)), loss(static_cast<size_t>(l.inner));
+  for (int64_t p = 0; p < l.outer; ++p) {
+    const size_t base = static_cast<size_t>(p * l.n * l.inner);
+    const T* zb = z + base;
+    const T* yb = y + base;
+    std::fill(mx.begin(), mx.end(), -std::numeric_limits<T>::infinity());
+    std::fill(sum.begin(), sum.end(), 0.0);
+    std::fill(loss.begin(), loss.end(), 0.0);
+    for (int64_t k = 0; k < l.n; ++k)
+      for (int64_t j = 0; j < l.inner; ++j) mx[j] = std::max(mx[j], zb[k * l.inner + j]);
+    for (int64_t k = 0; k < l.n; ++k)
+      for (int64_t j = 0; j < l.inner; ++j) sum[j] += static_cast<double>(std::exp(zb[k * l.inner + j] - mx[j]));
+    // loss = Σ y·(log Σ exp(z − max) − (z − max))   (the XENT kernel's form)
+    for (int64_t j = 0; j < l.inner; ++j) sum[j] = std::log(sum[j]);
+    for (int64_t k = 0; k < l.n; ++k)
+      for (int64_t j = 0; j < l.inner; ++j) {
+        const size_t i = static_cast<size_t>(k * l.inner + j);
+        loss[j] += static_cast<double>(yb[i]) * (sum[j] - static_cast<double>(zb[i] - mx[j]));
+      }
+    for (int64_t j = 0; j < l.inner; ++j) out[p * l.inner + j] = static_cast<T>(loss[j]);
+  }
+}
+
+template <class L, class T>
+void sparse_softmax_xent_typed(const L* labels, const T* z, int64_t rows, int64_t classes, T* out) {
+  std::vector<T> scratch(static_cast<size_t>(classes));
+  for (int64_t r = 0; r < rows; ++r) {
+    const T* zr = z + r * classes;
+    const T m = row_max(zr, classes);
+    out[r] = std::log(exp_shifted_row(zr, classes, m, scratch.data())) - (zr[labels[r]] - m);
+  }
+}
+
+// Visits the C++ type of an int32/int64 label tensor.
+template <class F>
+decltype(auto) visit_labels(DType d, F&& f) {
+  if (d == DType::i32) return f.template operator()<int32_t>();
+  if (d == DType::i64) return f.template operator()<int64_t>();
+  fail(Status::internal, "labels must be int32 or int64, got {}", dtype_name(d));
+}
+
+}  // namespace
+
+Tensor logsumexp_kernel(const Tensor& x, std::span<const int> axes, bool keepdims) {
+  Tensor out = Tensor::empty(reduced_shape(x.shape(), axes, keepdims), x.dtype());
+  if (axes.empty()) {  // nothing reduced: log(exp(x)) = x
+    std::memcpy(out.mutable_raw(), x.raw(), x.nbytes());
+    return out;
+  }
+  const bool contiguous = axes.back() - axes.front() + 1 == static_cast<int>(axes.size());
+  Tensor src = x;
+  Layout l;
+  if (contiguous) {
+    l = layout_of(x.shape(), axes.front(), axes.back());
+  } else {  // move the reduced axes last (a copy), so they form one block
+    std::vector<int> perm;
+    for (int d = 0; d < x.rank(); ++d)
+      if (std::find(axes.begin(), axes.end(), d) == axes.end()) perm.push_back(d);
+    const int kept = static_cast<int>(perm.size());
+    perm.insert(perm.end(), axes.begin(), axes.end());
+    src = transpose_kernel(x, perm);
+    l = layout_of(src.shape(), kept, src.rank() - 1);
+  }
+  visit_floating(x.dtype(), "reduce_logsumexp", [&]<class T>() {
+    logsumexp_typed(src.data<T>(), l, out.mutable_data<T>());
+  });
+  return out;
+}
+
+Tensor arg_reduce_kernel(const Tensor& x, int axis, bool max) {
+  const int ax[1] = {axis};
+  Tensor out = Tensor::empty(reduced_shape(x.shape(), ax, false), DType::i64);
+  const Layout l = layout_of(x.shape(), axis, axis);
+  visit_numeric(x.dtype(), max ? "argmax" : "argmin", [&]<class T>() {
+    arg_reduce_typed(x.data<T>(), l, max, out.mutable_data<int64_t>());
+  });
+  return out;
+}
+
+Tensor prod_others_kernel(const Tensor& x) {
+  Tensor out = Tensor::empty(x.shape(), x.dtype());
+  const Layout l{x.shape()[0], x.shape()[1], x.shape()[2]};
+  visit_floating(x.dtype(), "prod_others", [&]<class T>() {
+    prod_others_typed(x.data<T>(), l, out.mutable_data<T>());
+  });
+  return out;
+}
+
+Tensor softmax_xent_kernel(const Tensor& labels, const Tensor& logits, int axis) {
+  const int ax[1] = {axis};
+  Tensor out = Tensor::empty(reduced_shape(logits.shape(), ax, false), logits.dtype());
+  const Layout l = layout_of(logits.shape(), axis, axis);
+  visit_floating(logits.dtype(), "softmax_cross_entropy_with_logits", [&]<class T>() {
+    softmax_xent_typed(labels.data<T>(), logits.data<T>(), l, out.mutable_data<T>());
+  });
+  return out;
+}
+
+Tensor sparse_softmax_xent_kernel(const Tensor& labels, const Tensor& logits) {
+  Tensor out = Tensor::empty(labels.shape(), logits.dtype());
+  const int64_t classes = logits.shape()[logits.rank() - 1];
+  visit_floating(logits.dtype(), "sparse_softmax_cross_entropy_with_logits", [&]<class T>() {
+    visit_labels(labels.dtype(), [&]<class L>() {
+      sparse_softmax_xent_typed(labels.data<L>(), logits.data<T>(), labels.numel(), classes,
+                                out.mutable_data<T>());
+    });
+  });
+  return out;
+}
+
+Tensor one_hot_labels_kernel(const Tensor& labels, int64_t classes, DType dtype) {
+  Shape shape = labels.shape();
+  shape.push_back(classes);
+  Tensor out = Tensor::zeros(shape, dtype);
+  visit_floating(dtype, "one_hot", [&]<class T>() {
+    T* o = out.mutable_data<T>();
+    visit_labels(labels.dtype(), [&]<class L>() {
+      const L* lab = labels.data<L>();
+      for (int64_t r = 0, n = labels.numel(); r < n; ++r) o[r * classes + lab[r]] = T(1);
+    });
+  });
   return out;
 }
 

@@ -20,6 +20,14 @@ namespace {
 // ε 1e-7). Worked out from TF_SEMANTICS.md §4.1 in double precision:
 //   t=1: α = 1e-3·sqrt(1−0.999)/(1−0.9); m = [0.01, −0.05]; v = [1e-5, 2.5e-4]
 //   t=2: α = 1e-3·sqrt(1−0.999²)/(1−0.9²); m = [0.029, −0.015]; v = [4.999e-5, 3.3975e-4]
+DenseOptions dense_options(int64_t units, Activation activation, uint64_t seed) {
+  DenseOptions o;
+  o.units = units;
+  o.activation = activation;
+  o.kernel_initializer.seed = seed;
+  return o;
+}
+
 constexpr double kStep1[2] = {0.9990000316217766, -1.9990000063245152};
 constexpr double kStep2[2] = {0.9980348632468621, -1.9988085093282082};
 
@@ -101,8 +109,8 @@ TEST(GlorotUniform, StaysWithinTheKerasLimitAndIsSeeded) {
 TEST(Model, KerasNamesShapesAndOrder) {
   reset_names();
   Model model("my_model");
-  model.add(std::make_unique<Dense>(DenseOptions{32, Activation::relu, true, 1}, ""));
-  model.add(std::make_unique<Dense>(DenseOptions{10, Activation::linear, true, 2}, ""));
+  model.add(std::make_unique<Dense>(dense_options(32, Activation::relu, 1), ""));
+  model.add(std::make_unique<Dense>(dense_options(10, Activation::linear, 2), ""));
   const Tensor x = Tensor::full(Shape{4, 32}, DType::f64, 0.5);  // float64 input is cast
   const Tensor y = model.call(x);
   EXPECT_EQ(y.shape(), (Shape{4, 10}));
@@ -117,8 +125,8 @@ TEST(Model, KerasNamesShapesAndOrder) {
   EXPECT_EQ(vars[2]->shape(), (Shape{32, 10}));
   EXPECT_EQ(vars[3]->name(), "my_model/dense_1/bias:0");
   // An explicit name does not advance the counter.
-  Dense named(DenseOptions{3, Activation::linear, true, 0}, "head");
-  Dense next(DenseOptions{3, Activation::linear, true, 0}, "");
+  Dense named(dense_options(3, Activation::linear, 0), "head");
+  Dense next(dense_options(3, Activation::linear, 0), "");
   EXPECT_EQ(named.name(), "head");
   EXPECT_EQ(next.name(), "dense_2");
 }
@@ -126,8 +134,8 @@ TEST(Model, KerasNamesShapesAndOrder) {
 TEST(Model, GradientsReachEveryTrainableVariable) {
   reset_names();
   Model model("m");
-  model.add(std::make_unique<Dense>(DenseOptions{5, Activation::relu, true, 3}, ""));
-  model.add(std::make_unique<Dense>(DenseOptions{3, Activation::linear, true, 4}, ""));
+  model.add(std::make_unique<Dense>(dense_options(5, Activation::relu, 3), ""));
+  model.add(std::make_unique<Dense>(dense_options(3, Activation::linear, 4), ""));
   const Tensor x = Tensor::full(Shape{6, 4}, DType::f32, 0.3);
   const Tensor labels = Tensor::full(Shape{6, 3}, DType::f32, 1.0 / 3);
   model.call(x);

@@ -7,6 +7,7 @@
 #include <span>
 #include <string>
 #include <thread>
+#include <unordered_map>
 #include <vector>
 
 #include "autodiff/ops.h"
@@ -916,13 +917,18 @@ TEST(TapeIntegers, IntTensorsAreNeverRecorded) {
   EXPECT_EQ(tape.num_records(), 0u);
   const auto g = grad(tape, {D(y)}, {D(x)});
   EXPECT_FALSE(g[0].defined());
-  // Even with Unconnected::zero, an integer source gets no gradient.
+  // With Unconnected::zero, TF's TFE_Py_TapeGradient makes zeros of the source's shape and
+  // dtype for every unconnected source, integer ones included.
   Tape t2(false, true);
   t2.begin();
   t2.watch(x);
   const Tensor y2 = ops::add(x, x);
   t2.end();
-  EXPECT_FALSE(grad(t2, {D(y2)}, {D(x)}, {}, Unconnected::zero)[0].defined());
+  const Tensor z = grad(t2, {D(y2)}, {D(x)}, {}, Unconnected::zero)[0];
+  ASSERT_TRUE(z.defined());
+  EXPECT_EQ(z.dtype(), DType::i32);
+  EXPECT_EQ(z.shape(), Shape{});
+  EXPECT_EQ(z.item(), 0.0);
 }
 
 TEST(TapeIntegers, TrainableIntVariableGivesNoGradient) {
@@ -944,6 +950,646 @@ TEST(TapeIntegers, CastFromIntCutsTheChain) {
   tape.end();
   EXPECT_EQ(y.item(), 6.0);
   EXPECT_FALSE(grad(tape, {D(y)}, {D(x)})[0].defined());
+}
+
+// ---- stop_recording / resume_recording / reset (TF_SEMANTICS.md §1.7) -----------------
+
+// Expects `f` to throw an Error with `code` and exactly `message`.
+template <class F>
+void expect_error(F&& f, Status code, const std::string& message) {
+  try {
+    f();
+    ADD_FAILURE() << "no error; expected: " << message;
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), code) << e.what();
+    EXPECT_EQ(std::string(e.what()), message);
+  }
+}
+
+TEST(TapeStopRecording, OpsInBetweenAreInvisible) {  // BPT testTapeStopStartRecording
+  const Tensor x = f32(1.0);
+  Tape tape(true, true);
+  tape.begin();
+  tape.watch(x);
+  const Tensor x2 = ops::mul(x, f32(2.0));  // recorded
+  tape.stop_recording();
+  EXPECT_FALSE(tape.recording());
+  EXPECT_TRUE(active_tapes().empty());
+  const Tensor y = ops::mul(x2, x2);  // not recorded
+  tape.resume_recording();
+  const Tensor z = ops::mul(x2, x2);  // recorded
+  tape.end();
+  EXPECT_EQ(tape.num_records(), 2u);
+  EXPECT_FALSE(grad(tape, {D(y)}, {D(x2)})[0].defined());
+  EXPECT_EQ(grad(tape, {D(z)}, {D(x2)})[0].item(), 4.0);
+  EXPECT_EQ(grad(tape, {D(z)}, {D(x)})[0].item(), 8.0);
+}
+
+TEST(TapeStopRecording, OtherTapesKeepRecording) {
+  const Tensor x = f32(3.0);
+  Tape outer(false, true), inner(false, true);
+  outer.begin();
+  inner.begin();
+  outer.watch(x);
+  inner.watch(x);
+  inner.stop_recording();
+  const Tensor y = ops::mul(x, x);
+  inner.resume_recording();
+  inner.end();
+  outer.end();
+  EXPECT_FALSE(grad(inner, {D(y)}, {D(x)})[0].defined());
+  EXPECT_EQ(grad(outer, {D(y)}, {D(x)})[0].item(), 6.0);
+}
+
+TEST(TapeStopRecording, StateErrorsCarryTensorFlowsMessages) {
+  Tape tape(false, true);
+  tape.begin();
+  tape.end();
+  expect_error([&] { tape.stop_recording(); }, Status::invalid_state, "Tape is not recording.");
+  expect_error([&] { tape.resume_recording(); }, Status::invalid_state,
+               "resume_recording: the tape's recording was not stopped (stop_recording must come "
+               "first)");
+  tape.begin();
+  tape.stop_recording();
+  // Entering it again inside the stop_recording block is allowed (TF pushes it again); the
+  // block's end then finds it recording, as TF's `finally: _push_tape()` does.
+  tape.begin();
+  expect_error([&] { tape.resume_recording(); }, Status::invalid_state,
+               "Tape is still recording, This can happen if you try to re-enter an already-active "
+               "tape.");
+  EXPECT_TRUE(tape.recording());
+  expect_error([&] { tape.resume_recording(); }, Status::invalid_state,
+               "resume_recording: the tape's recording was not stopped (stop_recording must come "
+               "first)");
+  // A used non-persistent tape.
+  const Tensor x = f32(2.0);
+  tape.watch(x);
+  const Tensor y = ops::mul(x, x);
+  EXPECT_EQ(grad(tape, {D(y)}, {D(x)})[0].item(), 4.0);
+  expect_error([&] { tape.stop_recording(); }, Status::invalid_state,
+               "Trying to stop recording a tape which is not recording.");
+  EXPECT_TRUE(active_tapes().empty());
+}
+
+TEST(TapeStopRecording, NonPersistentGradientInsideTheBlockThenResumeStartsAfresh) {
+  // TF: gradient() sets _tape = None; stop_recording's `finally` pushes a new tape.
+  const Tensor x = f32(3.0);
+  Tape tape(false, true);
+  tape.begin();
+  tape.watch(x);
+  const Tensor y = ops::mul(x, x);
+  tape.stop_recording();
+  EXPECT_EQ(grad(tape, {D(y)}, {D(x)})[0].item(), 6.0);
+  tape.resume_recording();
+  EXPECT_TRUE(tape.recording());
+  EXPECT_EQ(tape.num_records(), 0u);
+  tape.watch(x);
+  const Tensor z = ops::mul(x, f32(5.0));
+  tape.end();
+  EXPECT_EQ(grad(tape, {D(z)}, {D(x)})[0].item(), 5.0);
+}
+
+// BPT testTapeReset and testAutomaticWatchedVariables.
+TEST(TapeReset, DropsTheRecordAndWatchedVariables) {
+  const auto v = std::make_shared<Variable>("v", f32(1.0), true);
+  Tape tape(false, true);
+  tape.begin();
+  EXPECT_TRUE(tape.watched_variables().empty());
+  Tensor loss = ops::mul(v->read(), v->read());
+  EXPECT_EQ(tape.watched_variables().size(), 1u);
+  tape.reset();
+  EXPECT_TRUE(tape.recording());
+  EXPECT_EQ(tape.num_records(), 0u);
+  EXPECT_TRUE(tape.watched_variables().empty());
+  loss = ops::add(loss, ops::mul(v->read(), v->read()));
+  ASSERT_EQ(tape.watched_variables().size(), 1u);
+  EXPECT_EQ(tape.watched_variables()[0], v);
+  tape.end();
+  EXPECT_EQ(grad(tape, {D(loss)}, {D(v)})[0].item(), 2.0);
+}
+
+TEST(TapeReset, WatchedTensorsAreForgotten) {
+  const Tensor x = f32(2.0);
+  Tape tape(true, true);
+  tape.begin();
+  tape.watch(x);
+  tape.reset();
+  const Tensor y = ops::mul(x, x);
+  tape.end();
+  EXPECT_EQ(tape.num_records(), 0u);
+  EXPECT_FALSE(grad(tape, {D(y)}, {D(x)})[0].defined());
+}
+
+TEST(TapeReset, NeedsARecordingTape) {
+  Tape tape(false, true);
+  tape.begin();
+  tape.end();
+  expect_error([&] { tape.reset(); }, Status::invalid_state, "Tape is not recording.");
+  tape.begin();
+  tape.stop_recording();
+  expect_error([&] { tape.reset(); }, Status::invalid_state, "Tape is not recording.");
+  tape.resume_recording();
+  tape.reset();
+  tape.end();
+}
+
+// ---- gradient(): arguments ------------------------------------------------------------
+
+TEST(TapeGradient, OutputGradientMismatchNamesBothAndChangesNothing) {
+  const Tensor x = f32(2.0);
+  Tape tape(false, true);
+  tape.begin();
+  tape.watch(x);
+  const Tensor y = ops::mul(x, f32(Shape{2}, {3, 4}));
+  expect_error(
+      [&] {
+        grad(tape, {D(y)}, {D(x)}, {f32(Shape{3}, {1, 1, 1})});
+      },
+      Status::invalid_argument,
+      "gradient: output_gradients[0] is float32 (3), but targets[0] is float32 (2)");
+  expect_error(
+      [&] {
+        grad(tape, {D(y)}, {D(x)}, {f64(Shape{2}, {1, 1})});
+      },
+      Status::invalid_argument,
+      "gradient: output_gradients[0] is float64 (2), but targets[0] is float32 (2)");
+  expect_error(
+      [&] {
+        grad(tape, {D(y)}, {D(x)}, {Tensor(), Tensor()});
+      },
+      Status::invalid_argument, "gradient: 2 output gradients for 1 targets");
+  EXPECT_TRUE(tape.recording()) << "a rejected call must not stop the recording";
+  EXPECT_EQ(grad(tape, {D(y)}, {D(x)})[0].item(), 7.0);
+}
+
+TEST(TapeGradient, OutputGradientOfAnUnrecordedTargetIsIgnored) {
+  const Tensor x = f32(2.0), c = f32(5.0);
+  Tape tape(false, true);
+  tape.begin();
+  tape.watch(x);
+  const Tensor y = ops::mul(x, x);
+  tape.end();
+  EXPECT_EQ(grad(tape, {D(y), D(c)}, {D(x)}, {Tensor(), f32(100.0)})[0].item(), 4.0);
+}
+
+// BPT testGadientTapeCalledOnConstantTarget.
+TEST(TapeGradient, VariableTargetThatIsNotASourceGivesNone) {
+  const auto x = std::make_shared<Variable>("x", f32(1.0), true);
+  const auto y = std::make_shared<Variable>("y", f32(2.0), true);
+  Tape tape(false, true);
+  tape.begin();
+  (void)x->read();
+  (void)y->read();
+  tape.end();
+  EXPECT_FALSE(grad(tape, {D(x)}, {D(y)})[0].defined());
+}
+
+TEST(TapeGradient, VariableAmongSourcesAsTheTarget) {  // BPT testPythonMax: [None, None, 1]
+  const auto v2 = std::make_shared<Variable>("v2", f32(2.0), true);
+  const auto v3 = std::make_shared<Variable>("v3", f32(3.0), true);
+  const auto v5 = std::make_shared<Variable>("v5", f32(5.0), true);
+  Tape tape(false, true);
+  tape.begin();
+  tape.end();
+  const auto g = grad(tape, {D(v5)}, {D(v2), D(v3), D(v5)});
+  EXPECT_FALSE(g[0].defined());
+  EXPECT_FALSE(g[1].defined());
+  ASSERT_TRUE(g[2].defined());
+  EXPECT_EQ(g[2].item(), 1.0);
+}
+
+TEST(TapeGradient, RejectedSeedLeavesTheTapeUsable) {
+  const Tensor x = f32(2.0);
+  Tape tape(false, true);
+  tape.begin();
+  tape.watch(x);
+  const Tensor y = ops::mul(x, x);
+  tape.end();
+  // An integer seed for a float target is rejected before anything happens...
+  expect_error([&] { grad(tape, {D(y)}, {D(x)}, {Tensor::scalar(1, DType::i32)}); },
+               Status::invalid_argument,
+               "gradient: output_gradients[0] is int32 (), but targets[0] is float32 ()");
+  EXPECT_EQ(grad(tape, {D(y)}, {D(x)})[0].item(), 4.0);  // ...so the tape is still usable
+}
+
+TEST(TapeGradient, PersistentTapeRecordsALongGradientComputationOnItself) {
+  // The backward pass appends ~2,000 records (crossing many storage chunks) to the tape it
+  // walks; the records it holds must not move. y = x^1000 scaled: dy/dx, then d²y/dx².
+  const Tensor x = f64(1.0005);
+  Tape tape(true, true);
+  tape.begin();
+  tape.watch(x);
+  Tensor y = x;
+  for (int i = 1; i < 1000; ++i) y = ops::mul(y, x);
+  const Tensor dy = grad(tape, {D(y)}, {D(x)})[0];
+  EXPECT_GT(tape.num_records(), 2000u);
+  const Tensor d2y = grad(tape, {D(dy)}, {D(x)})[0];
+  tape.end();
+  ASSERT_TRUE(dy.defined() && d2y.defined());
+  EXPECT_NEAR(dy.item() / (1000 * std::pow(1.0005, 999)), 1.0, 1e-12);
+  EXPECT_NEAR(d2y.item() / (1000 * 999 * std::pow(1.0005, 998)), 1.0, 1e-12);
+}
+
+TEST(TapeVariables, WatchedVariablesAreCachedAfterNonPersistentGradient) {
+  // BPT testWatchedVariablesAfterNonPersistentGradientCall
+  const auto v = std::make_shared<Variable>("v", f32(3.0), true);
+  Tape tape(false, true);
+  tape.begin();
+  const Tensor y = ops::mul(v->read(), v->read());
+  tape.end();
+  EXPECT_EQ(grad(tape, {D(y)}, {D(v)})[0].item(), 6.0);
+  ASSERT_EQ(tape.watched_variables().size(), 1u);
+  EXPECT_EQ(tape.watched_variables()[0], v);
+  tape.begin();  // a fresh record: the cache goes with the old one
+  EXPECT_TRUE(tape.watched_variables().empty());
+  tape.end();
+}
+
+TEST(TapeVariables, ExplicitlyWatchedVariablesAreListedOnce) {
+  const auto a = std::make_shared<Variable>("a", f32(1.0), false);
+  const auto b = std::make_shared<Variable>("b", f32(2.0), true);
+  Tape tape(false, true);
+  tape.begin();
+  tape.watch(b);
+  tape.watch(a);
+  tape.watch(b);
+  (void)b->read();
+  (void)a->read();  // not trainable: not watched by reading, but watched explicitly above
+  tape.end();
+  const auto w = tape.watched_variables();
+  ASSERT_EQ(w.size(), 2u);
+  EXPECT_EQ(w[0], a);
+  EXPECT_EQ(w[1], b);
+}
+
+// ---- jacobian / batch_jacobian (TF_SEMANTICS.md §1.9) --------------------------------
+
+TEST(TapeJacobian, OfAVectorSquare) {  // APIDOC: x = [1, 2], y = x·x -> [[2, 0], [0, 4]]
+  const Tensor x = f32(Shape{2}, {1, 2});
+  Tape tape(false, true);
+  tape.begin();
+  tape.watch(x);
+  const Tensor y = ops::mul(x, x);
+  tape.end();
+  const std::vector<Differentiable> sources{D(x)};
+  const auto j = tape.jacobian(D(y), sources);
+  ASSERT_EQ(j.size(), 1u);
+  ASSERT_TRUE(j[0].defined());
+  EXPECT_EQ(j[0].shape(), (Shape{2, 2}));
+  EXPECT_EQ(j[0].dtype(), DType::f32);
+  EXPECT_EQ(values(j[0]), (std::vector<double>{2, 0, 0, 4}));
+  expect_error([&] { tape.jacobian(D(y), sources); }, Status::invalid_state, kUsedTapeMessage);
+  expect_error([&] { grad(tape, {D(y)}, {D(x)}); }, Status::invalid_state, kUsedTapeMessage);
+}
+
+TEST(TapeJacobian, ShapesUnconnectedSourcesAndMatrixTargets) {
+  // y (2,2) = a (2,3) · b (3,2): dy[i,k]/da[i',j] = δ(i,i') b[j,k].
+  const Tensor a = f64(Shape{2, 3}, {1, 2, 3, 4, 5, 6});
+  const Tensor b = f64(Shape{3, 2}, {1, -1, 2, 0.5, -3, 4});
+  const Tensor unused = f32(Shape{4}, {1, 2, 3, 4});
+  Tape tape(true, true);
+  tape.begin();
+  tape.watch(a);
+  const Tensor y = ops::matmul(a, b);
+  tape.end();
+  const std::vector<Differentiable> sources{D(a), D(b), D(unused)};
+  const auto j = tape.jacobian(D(y), sources);
+  ASSERT_TRUE(j[0].defined());
+  EXPECT_EQ(j[0].shape(), (Shape{2, 2, 2, 3}));
+  std::vector<double> want(24, 0.0);
+  for (int i = 0; i < 2; ++i)
+    for (int k = 0; k < 2; ++k)
+      for (int jj = 0; jj < 3; ++jj)
+        want[static_cast<size_t>(((i * 2 + k) * 2 + i) * 3 + jj)] =
+            values(b)[static_cast<size_t>(jj * 2 + k)];
+  EXPECT_EQ(values(j[0]), want);
+  // b is not watched, but a source that is an input of a recorded op gets its gradient
+  // (TF's ComputeGradient): dy[i,k]/db[j,k'] = δ(k,k') a[i,j].
+  ASSERT_TRUE(j[1].defined());
+  EXPECT_EQ(j[1].shape(), (Shape{2, 2, 3, 2}));
+  std::vector<double> want_b(24, 0.0);
+  for (int i = 0; i < 2; ++i)
+    for (int k = 0; k < 2; ++k)
+      for (int jj = 0; jj < 3; ++jj)
+        want_b[static_cast<size_t>(((i * 2 + k) * 3 + jj) * 2 + k)] =
+            values(a)[static_cast<size_t>(i * 3 + jj)];
+  EXPECT_EQ(values(j[1]), want_b);
+  EXPECT_FALSE(j[2].defined());
+  const auto z = tape.jacobian(D(y), sources, Unconnected::zero);
+  ASSERT_TRUE(z[2].defined());
+  EXPECT_EQ(values(z[1]), want_b);
+  EXPECT_EQ(z[2].shape(), (Shape{2, 2, 4}));
+  EXPECT_EQ(z[2].dtype(), DType::f32);
+  EXPECT_EQ(values(z[2]), std::vector<double>(16, 0.0));
+}
+
+TEST(TapeJacobian, OfAScalarTargetIsTheGradient) {
+  const Tensor x = f64(Shape{3}, {1, 2, 3});
+  Tape tape(false, true);
+  tape.begin();
+  tape.watch(x);
+  const Tensor y = ops::reduce_sum(ops::mul(x, x));
+  tape.end();
+  const std::vector<Differentiable> sources{D(x)};
+  const auto j = tape.jacobian(D(y), sources);
+  EXPECT_EQ(j[0].shape(), (Shape{3}));
+  EXPECT_EQ(values(j[0]), (std::vector<double>{2, 4, 6}));
+}
+
+TEST(TapeJacobian, OfASourceIsTheIdentity) {
+  const Tensor x = f32(Shape{2}, {5, 7});
+  Tape tape(false, true);
+  tape.begin();
+  tape.watch(x);
+  tape.end();
+  const std::vector<Differentiable> sources{D(x)};
+  EXPECT_EQ(values(tape.jacobian(D(x), sources)[0]), (std::vector<double>{1, 0, 0, 1}));
+}
+
+TEST(TapeJacobian, RankAboveTheMaximumIsRejectedBeforeUse) {
+  const Tensor x = f32(Shape{1, 1, 1, 1, 1}, {1});
+  Tape tape(false, true);
+  tape.begin();
+  tape.watch(x);
+  const Tensor y = ops::mul(x, x);
+  const std::vector<Differentiable> sources{D(x)};
+  expect_error(
+      [&] { tape.jacobian(D(y), sources); }, Status::invalid_argument,
+      "jacobian: target (1,1,1,1,1) and sources[0] (1,1,1,1,1) give a jacobian of rank 10, "
+      "above the maximum rank 8");
+  EXPECT_TRUE(tape.recording());
+  tape.end();
+  EXPECT_EQ(values(grad(tape, {D(y)}, {D(x)})[0]), (std::vector<double>{2}));
+}
+
+TEST(TapeJacobian, EmptyTarget) {
+  const Tensor x = f32(Shape{2}, {1, 2});
+  Tape tape(true, true);
+  tape.begin();
+  tape.watch(x);
+  const Tensor y =
+      ops::mul(ops::reshape(x, Shape{2, 1}), Tensor::zeros(Shape{0}, DType::f32));  // (2,0)
+  tape.end();
+  const std::vector<Differentiable> sources{D(x)};
+  const auto j = tape.jacobian(D(y), sources);
+  ASSERT_TRUE(j[0].defined());
+  EXPECT_EQ(j[0].shape(), (Shape{2, 0, 2}));
+}
+
+// f(x) = Σ_i Σ_j x_i² x_j = (Σ x²)(Σ x). ∂f/∂x_k = 2 x_k Σx + Σx²,
+// ∂²f/∂x_k∂x_l = 2 δ_kl Σx + 2 x_k + 2 x_l, ∂³f/∂x_k∂x_l∂x_m = 2 (δ_kl + δ_km + δ_lm).
+Tensor sum_sq_times_sum(const Tensor& x) {
+  return ops::mul(ops::reduce_sum(ops::mul(x, x)), ops::reduce_sum(x));
+}
+
+TEST(TapeJacobian, HessianAndThirdDerivativeThroughNestedJacobians) {
+  const Tensor x = f64(Shape{3}, {1, 2, 3});
+  const std::vector<Differentiable> sources{D(x)};
+  Tape t1(false, true), t2(false, true), t3(false, true);
+  t1.begin();
+  t1.watch(x);
+  t2.begin();
+  t2.watch(x);
+  t3.begin();
+  t3.watch(x);
+  const Tensor f = sum_sq_times_sum(x);
+  t3.end();
+  const Tensor g = t3.jacobian(D(f), sources)[0];  // (3)
+  t2.end();
+  const Tensor h = t2.jacobian(D(g), sources)[0];  // (3,3)
+  t1.end();
+  const Tensor t = t1.jacobian(D(h), sources)[0];  // (3,3,3)
+  ASSERT_TRUE(g.defined() && h.defined() && t.defined());
+  EXPECT_EQ(values(g), (std::vector<double>{26, 38, 50}));
+  EXPECT_EQ(h.shape(), (Shape{3, 3}));
+  EXPECT_EQ(values(h), (std::vector<double>{16, 6, 8, 6, 20, 10, 8, 10, 24}));
+  EXPECT_EQ(t.shape(), (Shape{3, 3, 3}));
+  std::vector<double> want;
+  for (int k = 0; k < 3; ++k)
+    for (int l = 0; l < 3; ++l)
+      for (int m = 0; m < 3; ++m) want.push_back(2.0 * ((k == l) + (k == m) + (l == m)));
+  EXPECT_EQ(values(t), want);
+}
+
+TEST(TapeJacobian, HessianAsTheJacobianOfAGradient) {  // ADV's Hessian recipe
+  const Tensor x = f64(Shape{3}, {1, 2, 3});
+  const std::vector<Differentiable> sources{D(x)};
+  Tape outer(false, true);
+  outer.begin();
+  outer.watch(x);
+  Tensor g;
+  {
+    Tape inner(false, true);
+    inner.begin();
+    inner.watch(x);
+    const Tensor f = sum_sq_times_sum(x);
+    inner.end();
+    g = grad(inner, {D(f)}, {D(x)})[0];
+  }
+  outer.end();
+  EXPECT_EQ(values(outer.jacobian(D(g), sources)[0]),
+            (std::vector<double>{16, 6, 8, 6, 20, 10, 8, 10, 24}));
+}
+
+TEST(TapeJacobian, PersistentTapeTakesTheJacobianOfItsOwnJacobian) {
+  const Tensor x = f64(Shape{3}, {1, 2, 3});
+  const std::vector<Differentiable> sources{D(x)};
+  Tape tape(true, true);
+  tape.begin();
+  tape.watch(x);
+  const Tensor f = sum_sq_times_sum(x);
+  const Tensor g = tape.jacobian(D(f), sources)[0];  // recorded on the tape itself
+  tape.end();
+  EXPECT_EQ(values(tape.jacobian(D(g), sources)[0]),
+            (std::vector<double>{16, 6, 8, 6, 20, 10, 8, 10, 24}));
+  EXPECT_EQ(values(tape.jacobian(D(f), sources)[0]), (std::vector<double>{26, 38, 50}));
+}
+
+TEST(TapeBatchJacobian, OfAnElementwiseSquare) {  // APIDOC values
+  const Tensor x = f32(Shape{2, 2}, {1, 2, 3, 4});
+  Tape tape(false, true);
+  tape.begin();
+  tape.watch(x);
+  const Tensor y = ops::mul(x, x);
+  tape.end();
+  const Tensor j = tape.batch_jacobian(D(y), D(x));
+  EXPECT_EQ(j.shape(), (Shape{2, 2, 2}));
+  EXPECT_EQ(j.dtype(), DType::f32);
+  EXPECT_EQ(values(j), (std::vector<double>{2, 0, 0, 4, 6, 0, 0, 8}));
+  expect_error([&] { tape.batch_jacobian(D(y), D(x)); }, Status::invalid_state, kUsedTapeMessage);
+}
+
+TEST(TapeBatchJacobian, OfAMatrixProductIsTheTransposedWeightPerExample) {
+  // y (2,3) = x (2,2) · w (2,3): dy[b,k]/dx[b,j] = w[j,k]; target (2,3) -> out (2,3,2).
+  const Tensor x = f64(Shape{2, 2}, {1, 2, 3, 4});
+  const Tensor w = f64(Shape{2, 3}, {1, 2, 3, 4, 5, 6});
+  Tape tape(false, true);
+  tape.begin();
+  tape.watch(x);
+  const Tensor y = ops::matmul(x, w);
+  tape.end();
+  const Tensor j = tape.batch_jacobian(D(y), D(x));
+  EXPECT_EQ(j.shape(), (Shape{2, 3, 2}));
+  EXPECT_EQ(values(j), (std::vector<double>{1, 4, 2, 5, 3, 6, 1, 4, 2, 5, 3, 6}));
+}
+
+TEST(TapeBatchJacobian, ShapeChecksUseTensorFlowsMessages) {
+  const Tensor v = f32(Shape{2}, {1, 2});
+  const Tensor m = f32(Shape{2, 2}, {1, 2, 3, 4});
+  const Tensor n = f32(Shape{3, 2}, {1, 2, 3, 4, 5, 6});
+  Tape tape(false, true);
+  tape.begin();
+  tape.watch(m);
+  expect_error([&] { tape.batch_jacobian(D(v), D(m)); }, Status::invalid_argument,
+               "batch_jacobian: target shape (2) must have rank at least 2");
+  expect_error([&] { tape.batch_jacobian(D(m), D(v)); }, Status::invalid_argument,
+               "batch_jacobian: source shape (2) must have rank at least 2");
+  expect_error([&] { tape.batch_jacobian(D(m), D(n)); }, Status::invalid_argument,
+               "Need first dimension of target shape (2,2) and source shape (3,2) to match.");
+  EXPECT_TRUE(tape.recording());
+  tape.end();
+}
+
+TEST(TapeBatchJacobian, UnconnectedGivesZerosEvenWithNone) {
+  // TF: zeros in the target's dtype with NONE; with ZERO, the source's.
+  const Tensor x = f32(Shape{2, 3}, {1, 2, 3, 4, 5, 6});
+  const Tensor y = f64(Shape{2, 2}, {1, 2, 3, 4});
+  Tape tape(true, true);
+  tape.begin();
+  tape.watch(x);
+  tape.watch(y);
+  tape.end();
+  const Tensor none = tape.batch_jacobian(D(y), D(x));
+  EXPECT_EQ(none.shape(), (Shape{2, 2, 3}));
+  EXPECT_EQ(none.dtype(), DType::f64);
+  EXPECT_EQ(values(none), std::vector<double>(12, 0.0));
+  const Tensor zero = tape.batch_jacobian(D(y), D(x), Unconnected::zero);
+  EXPECT_EQ(zero.shape(), (Shape{2, 2, 3}));
+  EXPECT_EQ(zero.dtype(), DType::f32);
+}
+
+TEST(TapeBatchJacobian, IsDifferentiableOnAnOuterTape) {
+  // y = x³ per element, x (2,2): batch_jacobian = diag(3x²) per row; its batch_jacobian on
+  // the outer tape is 6x on the triple diagonal.
+  const Tensor x = f64(Shape{2, 2}, {1, 2, 3, 4});
+  Tape outer(false, true), inner(false, true);
+  outer.begin();
+  outer.watch(x);
+  inner.begin();
+  inner.watch(x);
+  const Tensor y = ops::mul(ops::mul(x, x), x);
+  inner.end();
+  const Tensor j = inner.batch_jacobian(D(y), D(x));  // (2,2,2)
+  outer.end();
+  EXPECT_EQ(values(j), (std::vector<double>{3, 0, 0, 12, 27, 0, 0, 48}));
+  const Tensor h = outer.batch_jacobian(D(j), D(x));  // (2,2,2,2)
+  EXPECT_EQ(h.shape(), (Shape{2, 2, 2, 2}));
+  EXPECT_EQ(values(h), (std::vector<double>{6, 0, 0, 0, 0, 0, 0, 12, 18, 0, 0, 0, 0, 0, 0, 24}));
+}
+
+// An op whose forward hands back its input: the tape could not tell the two apart.
+Tensor identity_forward(std::span<const Tensor> in, const Attrs&) { return in[0]; }
+const OpDef kReturnsItsInput{.name = "test_returns_its_input",
+                             .arity = 1,
+                             .forward = identity_forward,
+                             .backward = pass_backward};
+
+TEST(TapeOpContract, OpReturningItsInputIsAnInternalErrorWhenRecorded) {
+  const Tensor x = f32(2.0);
+  EXPECT_EQ(apply(kReturnsItsInput, {x}).id(), x.id()) << "harmless when nothing records";
+  Tape tape(false, true);
+  tape.begin();
+  tape.watch(x);
+  expect_error([&] { (void)apply(kReturnsItsInput, {x}); }, Status::internal,
+               "test_returns_its_input: the op returned its input 0 itself; it must return a new "
+               "tensor");
+  tape.end();
+}
+
+TEST(TapeOpContract, NoGradientErrorUsesUpANonPersistentTape) {
+  const Tensor x = f32(2.0);
+  Tape tape(false, true);
+  tape.begin();
+  tape.watch(x);
+  const Tensor y = ops::mul(apply(kUnregistered, {ops::mul(x, x)}), x);
+  tape.end();
+  expect_error([&] { grad(tape, {D(y)}, {D(x)}); }, Status::no_gradient,
+               "gradient registry has no entry for: test_unregistered");
+  expect_error([&] { grad(tape, {D(y)}, {D(x)}); }, Status::invalid_state, kUsedTapeMessage);
+}
+
+// ---- the tape's storage helpers --------------------------------------------------------
+
+TEST(TapeStorage, IdMapAgreesWithAReferenceMap) {
+  tape_detail::IdMap map;
+  std::unordered_map<uint64_t, int64_t> reference;
+  uint64_t state = 12345;
+  for (int i = 0; i < 20000; ++i) {
+    state = state * 6364136223846793005ull + 1442695040888963407ull;
+    const uint64_t id = (state >> 40) % 5000 + 1;  // many repeats, never 0
+    const bool fresh = !reference.count(id);
+    EXPECT_EQ(map.insert(id, i), fresh) << "id " << id;
+    reference.try_emplace(id, i);
+  }
+  EXPECT_EQ(map.size(), reference.size());
+  for (uint64_t id = 1; id <= 5001; ++id) {
+    const auto it = reference.find(id);
+    EXPECT_EQ(map.find(id), it == reference.end() ? tape_detail::IdMap::kAbsent : it->second);
+  }
+  map.clear();
+  EXPECT_EQ(map.size(), 0u);
+  EXPECT_FALSE(map.contains(1));
+  EXPECT_TRUE(map.insert(1, -1));
+  EXPECT_EQ(map.find(1), -1);
+}
+
+struct Counted {
+  static inline int alive = 0;
+  int value = 7;
+  Counted() { ++alive; }
+  ~Counted() { --alive; }
+};
+
+TEST(TapeStorage, StableVectorNeverMovesAndDestroysWhatItHolds) {
+  std::vector<Counted*> addresses;
+  {
+    tape_detail::StableVector<Counted> v;
+    for (int i = 0; i < 5000; ++i) {
+      Counted& c = v.emplace_back();
+      EXPECT_EQ(c.value, 7);
+      c.value = i;
+      addresses.push_back(&c);
+    }
+    EXPECT_EQ(Counted::alive, 5000);
+    for (int i = 0; i < 5000; ++i) {
+      ASSERT_EQ(&v[static_cast<size_t>(i)], addresses[static_cast<size_t>(i)]);
+      ASSERT_EQ(v[static_cast<size_t>(i)].value, i);
+    }
+    v.clear();
+    EXPECT_EQ(Counted::alive, 0);
+    EXPECT_EQ(v.size(), 0u);
+    v.emplace_back();
+    EXPECT_EQ(Counted::alive, 1);
+  }
+  EXPECT_EQ(Counted::alive, 0) << "the destructor frees what clear() would";
+}
+
+TEST(TapeStorage, ArenaRunsAreDisjointAndInitialised) {
+  tape_detail::Arena<int64_t> arena;
+  std::vector<std::pair<int64_t*, size_t>> runs;
+  for (size_t n : {1u, 3u, 0u, 31u, 2u, 5000u, 64u, 4096u, 7u}) {
+    int64_t* p = arena.alloc(n);
+    if (n == 0) {
+      EXPECT_EQ(p, nullptr);
+      continue;
+    }
+    for (size_t i = 0; i < n; ++i) ASSERT_EQ(p[i], 0);
+    for (size_t i = 0; i < n; ++i) p[i] = static_cast<int64_t>(runs.size());
+    runs.emplace_back(p, n);
+  }
+  for (size_t r = 0; r < runs.size(); ++r)
+    for (size_t i = 0; i < runs[r].second; ++i)
+      ASSERT_EQ(runs[r].first[i], static_cast<int64_t>(r));
 }
 
 }  // namespace

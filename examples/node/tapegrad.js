@@ -1,0 +1,170 @@
+// tapegrad from Node.js: the C functions the examples use, declared with koffi (an FFI
+// package from the npm registry, pinned in package.json). No compiled addon.
+//
+// The library: $TAPEGRAD_LIBRARY, else ../../build/capi/libtapegrad.so (the repository's
+// build), else libtapegrad.so.0 from the system's library path.
+//
+// Every C function returns a tg_status; check() turns a failure into a JS Error carrying
+// tg_last_error_message(), e.g. "TG_INVALID_ARGUMENT: [tg_matmul] matmul: inner dimensions
+// differ: (2,3) x (2,3)". Handles are plain pointers: free them with the matching tg_*_free.
+'use strict';
+
+const fs = require('fs');
+const path = require('path');
+const koffi = require('koffi');
+
+function libraryPath() {
+  if (process.env.TAPEGRAD_LIBRARY) return process.env.TAPEGRAD_LIBRARY;
+  const built = path.join(__dirname, '..', '..', 'build', 'capi', 'libtapegrad.so');
+  return fs.existsSync(built) ? built : 'libtapegrad.so.0';
+}
+
+const lib = koffi.load(libraryPath());
+
+// Handles are opaque: `void *` in JS. Out-parameters are one-element arrays.
+const H = 'void *';
+const decls = {
+  tg_version: 'const char *tg_version()',
+  tg_status_string: 'const char *tg_status_string(int status)',
+  tg_last_error_message: 'const char *tg_last_error_message()',
+  tg_set_num_threads: 'int tg_set_num_threads(int n)',
+  tg_tensor_create: `int tg_tensor_create(int dtype, const int64_t *shape, int rank, const void *data, _Out_ ${H} *out)`,
+  tg_tensor_scalar: `int tg_tensor_scalar(int dtype, double value, _Out_ ${H} *out)`,
+  tg_tensor_free: `int tg_tensor_free(${H} t)`,
+  tg_tensor_rank: `int tg_tensor_rank(${H} t, _Out_ int *out)`,
+  tg_tensor_shape: `int tg_tensor_shape(${H} t, _Out_ int64_t *dims, int capacity)`,
+  tg_tensor_size: `int tg_tensor_size(${H} t, _Out_ int64_t *out)`,
+  tg_tensor_copy_data: `int tg_tensor_copy_data(${H} t, void *dst, size_t bytes)`,
+  tg_tensor_item: `int tg_tensor_item(${H} t, _Out_ double *out)`,
+  tg_random_uniform: `int tg_random_uniform(int dtype, const int64_t *shape, int rank, double minval, double maxval, uint64_t seed, _Out_ ${H} *out)`,
+  tg_one_hot: `int tg_one_hot(${H} indices, int64_t depth, double on, double off, int64_t axis, int dtype, _Out_ ${H} *out)`,
+  tg_mul: `int tg_mul(${H} a, ${H} b, _Out_ ${H} *out)`,
+  tg_matmul: `int tg_matmul(${H} a, ${H} b, int ta, int tb, _Out_ ${H} *out)`,
+  tg_tape_begin: `int tg_tape_begin(uint32_t flags, _Out_ ${H} *out)`,
+  tg_tape_end: `int tg_tape_end(${H} tape)`,
+  tg_tape_watch: `int tg_tape_watch(${H} tape, ${H} x)`,
+  tg_tape_gradient: `int tg_tape_gradient(${H} tape, ${H} *targets, size_t nt, ${H} *sources, size_t ns, _Out_ ${H} *grads)`,
+  tg_tape_free: `int tg_tape_free(${H} tape)`,
+  tg_variable_name: `int tg_variable_name(${H} v, _Out_ const char **out)`,
+  tg_variable_shape: `int tg_variable_shape(${H} v, _Out_ int64_t *dims, int capacity)`,
+  tg_variable_rank: `int tg_variable_rank(${H} v, _Out_ int *out)`,
+  tg_variable_free: `int tg_variable_free(${H} v)`,
+  tg_model_create: `int tg_model_create(const char *name, _Out_ ${H} *out)`,
+  tg_model_add_dense: `int tg_model_add_dense(${H} m, int64_t units, int activation, int use_bias, uint64_t seed, const char *name)`,
+  tg_model_call: `int tg_model_call(${H} m, ${H} x, _Out_ ${H} *out)`,
+  tg_model_trainable_variables: `int tg_model_trainable_variables(${H} m, _Out_ ${H} *vars, size_t capacity, _Out_ size_t *count)`,
+  tg_model_free: `int tg_model_free(${H} m)`,
+  tg_loss_categorical_crossentropy: `int tg_loss_categorical_crossentropy(int from_logits, double label_smoothing, int reduction, _Out_ ${H} *out)`,
+  tg_loss_call: `int tg_loss_call(${H} loss, ${H} y_true, ${H} y_pred, ${H} sample_weight, _Out_ ${H} *out)`,
+  tg_loss_free: `int tg_loss_free(${H} loss)`,
+  tg_optimizer_adam: `int tg_optimizer_adam(double lr, double beta_1, double beta_2, double epsilon, int amsgrad, _Out_ ${H} *out)`,
+  tg_optimizer_apply: `int tg_optimizer_apply(${H} opt, ${H} *vars, ${H} *grads, size_t count, _Out_ int64_t *iterations)`,
+  tg_optimizer_free: `int tg_optimizer_free(${H} opt)`,
+};
+
+const c = {};
+for (const [name, decl] of Object.entries(decls)) c[name] = lib.func(decl);
+
+const TG = {
+  FLOAT32: 0, FLOAT64: 1, INT32: 2, INT64: 3, BOOL: 4,
+  TAPE_DEFAULT: 0, TAPE_PERSISTENT: 1,
+  ACTIVATION_LINEAR: 0, ACTIVATION_RELU: 1,
+  REDUCTION_AUTO: 0,
+  MAX_RANK: 8,
+};
+
+class TapegradError extends Error {
+  constructor(status) {
+    super(`${c.tg_status_string(status)}: ${c.tg_last_error_message()}`);
+    this.status = status;
+  }
+}
+
+function check(status) {
+  if (status !== 0) throw new TapegradError(status);
+}
+
+// Calls fn(...args, out) and returns out[0] (a new handle).
+function make(fn, ...args) {
+  const out = [null];
+  check(fn(...args, out));
+  return out[0];
+}
+
+function tensor(dtype, shape, values) {
+  const Array_ = dtype === TG.FLOAT64 ? Float64Array : Float32Array;
+  return make(c.tg_tensor_create, dtype, shape, shape.length, Array_.from(values));
+}
+
+function scalar(value, dtype = TG.FLOAT32) {
+  return make(c.tg_tensor_scalar, dtype, value);
+}
+
+function item(t) {
+  const v = [0];
+  check(c.tg_tensor_item(t, v));
+  return v[0];
+}
+
+function shapeOf(t) {
+  const rank = [0];
+  check(c.tg_tensor_rank(t, rank));
+  const dims = new Array(TG.MAX_RANK).fill(0);
+  check(c.tg_tensor_shape(t, dims, TG.MAX_RANK));
+  return dims.slice(0, rank[0]).map(Number);
+}
+
+// The elements of a float32 tensor as a Float32Array (a copy).
+function float32Data(t) {
+  const n = [0];
+  check(c.tg_tensor_size(t, n));
+  const out = new Float32Array(Number(n[0]));
+  check(c.tg_tensor_copy_data(t, out, out.byteLength));
+  return out;
+}
+
+function variableName(v) {
+  const out = [null];
+  check(c.tg_variable_name(v, out));
+  return out[0];
+}
+
+function variableShape(v) {
+  const rank = [0];
+  check(c.tg_variable_rank(v, rank));
+  const dims = new Array(TG.MAX_RANK).fill(0);
+  check(c.tg_variable_shape(v, dims, TG.MAX_RANK));
+  return dims.slice(0, rank[0]).map(Number);
+}
+
+// with tf.GradientTape() as tape: body()  — returns [tape, body's result].
+function withTape(flags, body) {
+  const tape = make(c.tg_tape_begin, flags);
+  let result;
+  try {
+    result = body(tape);
+  } finally {
+    check(c.tg_tape_end(tape));
+  }
+  return [tape, result];
+}
+
+function gradient(tape, target, sources) {
+  const grads = new Array(sources.length).fill(null);
+  check(c.tg_tape_gradient(tape, [target], 1, sources, sources.length, grads));
+  return grads;
+}
+
+function trainableVariables(model) {
+  const count = [0];
+  check(c.tg_model_trainable_variables(model, null, 0, count));
+  const vars = new Array(Number(count[0])).fill(null);
+  check(c.tg_model_trainable_variables(model, vars, vars.length, count));
+  return vars;
+}
+
+module.exports = {
+  c, TG, TapegradError, check, make, tensor, scalar, item, shapeOf, float32Data,
+  variableName, variableShape, withTape, gradient, trainableVariables,
+  libraryPath, version: () => c.tg_version(),
+};

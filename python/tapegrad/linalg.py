@@ -1,0 +1,2 @@
+"""tg.linalg: matrix products (tf.linalg)."""
+from ._ops import eye, matmul, transpose  # noqa: F401
