@@ -265,6 +265,111 @@ TEST(ReductionGradients, LogsumexpIsFiniteForLargeInputsAndItsGradientIsSoftmax)
   EXPECT_TRUE(testing::all_close(values(g), {1 / (2 + e), 1 / (2 + e), e / (2 + e)}, 1e-12, 0));
 }
 
+// Forward values against naive loops (the gradient checks compare a rule with its own forward,
+// so they would not notice a wrong forward).
+std::vector<double> iota_values(int64_t n, double scale) {
+  std::vector<double> v(static_cast<size_t>(n));
+  for (int64_t i = 0; i < n; ++i) v[static_cast<size_t>(i)] = std::sin(static_cast<double>(i) * 1.3) * scale;
+  return v;
+}
+
+TEST(ReductionValues, LogsumexpOverNonContiguousAxesMatchesNaiveLoops) {
+  const Shape s{2, 3, 4};
+  const std::vector<double> v = iota_values(24, 3);
+  const Tensor x = constant(s, v);
+  for (const std::vector<int64_t>& axes : {std::vector<int64_t>{0, 2}, {0}, {1}, {-1}, {0, 1}}) {
+    const Tensor y = ops::reduce_logsumexp(x, axes, true);
+    const Tensor mx = ops::reduce_max(x, axes, true);
+    // naive: log Σ exp over the reduced positions of each kept position
+    std::vector<double> sum(static_cast<size_t>(y.numel()), 0.0);
+    const auto ys = y.shape().strides();
+    for (int64_t i = 0; i < 2; ++i)
+      for (int64_t j = 0; j < 3; ++j)
+        for (int64_t k = 0; k < 4; ++k) {
+          const int64_t idx[3] = {i, j, k};
+          int64_t o = 0;
+          for (int d = 0; d < 3; ++d) o += (y.shape()[d] == 1 ? 0 : idx[d]) * ys[d];
+          sum[static_cast<size_t>(o)] += std::exp(v[static_cast<size_t>(i * 12 + j * 4 + k)]);
+        }
+    std::vector<double> want(sum.size());
+    for (size_t i = 0; i < sum.size(); ++i) want[i] = std::log(sum[i]);
+    EXPECT_TRUE(testing::all_close(values(y), want, 1e-14, 0)) << axes_label(axes);
+    // and max is at most logsumexp, which is at most max + log(count)
+    for (size_t i = 0; i < want.size(); ++i) EXPECT_LE(values(mx)[i], values(y)[i]);
+  }
+}
+
+TEST(ReductionValues, ProdOthersMatchesNaiveProducts) {
+  const Shape s{2, 4, 3};  // (O, n, I)
+  std::vector<double> v = iota_values(24, 2);
+  v[5] = 0;  // a zero in one group
+  const Tensor y = ops::prod_others(constant(s, v));
+  std::vector<double> want(24);
+  for (int64_t o = 0; o < 2; ++o)
+    for (int64_t i = 0; i < 4; ++i)
+      for (int64_t q = 0; q < 3; ++q) {
+        double p = 1;
+        for (int64_t j = 0; j < 4; ++j)
+          if (j != i) p *= v[static_cast<size_t>(o * 12 + j * 3 + q)];
+        want[static_cast<size_t>(o * 12 + i * 3 + q)] = p;
+      }
+  EXPECT_TRUE(testing::all_close(values(y), want, 1e-15, 0));
+}
+
+TEST(MatmulValues, BatchedProductsMatchNaiveLoops) {
+  struct Product {
+    Shape a, b;  // stored shapes
+    bool ta, tb;
+  };
+  const std::vector<Product> products = {
+      {{2, 1, 3, 4}, {5, 4, 2}, false, false}, {{2, 1, 4, 3}, {5, 2, 4}, true, true},
+      {{3, 2, 4}, {4, 5}, false, false},       {{3, 2, 4}, {5, 4}, false, true},
+      {{3, 4, 2}, {4, 5}, true, false},        {{2, 3}, {4, 3, 5}, false, false},
+      {{3, 2}, {4, 5, 3}, true, true},         {{1, 2, 3}, {2, 3, 4}, false, false},
+      {{2, 3, 2, 2}, {3, 2, 2}, false, true},  {{3, 2, 4}, {1, 4, 5}, false, false},
+  };
+  for (const Product& p : products) {
+    for (DType dtype : {DType::f32, DType::f64}) {
+      const std::vector<double> va = iota_values(p.a.numel(), 1), vb = iota_values(p.b.numel(), 0.5);
+      const Tensor c = ops::matmul(testing::make(p.a, dtype, va), testing::make(p.b, dtype, vb), p.ta, p.tb);
+      // naive reference with explicit broadcasting of the batch index
+      const int ra = p.a.rank(), rb = p.b.rank(), rc = c.rank();
+      const int64_t M = c.shape()[rc - 2], N = c.shape()[rc - 1];
+      const int64_t K = p.ta ? p.a[ra - 2] : p.a[ra - 1];
+      std::vector<double> want(static_cast<size_t>(c.numel()));
+      const int64_t batch = c.numel() / (M * N);
+      for (int64_t bi = 0; bi < batch; ++bi) {
+        // batch multi-index of c, mapped into a and b (size-1 or missing dims broadcast)
+        int64_t rem = bi, oa = 0, ob = 0, sa = 1, sb = 1;
+        for (int d = rc - 3; d >= 0; --d) {
+          const int64_t idx = rem % c.shape()[d];
+          rem /= c.shape()[d];
+          const int da = d - (rc - ra), db = d - (rc - rb);
+          if (da >= 0) {
+            oa += (p.a[da] == 1 ? 0 : idx) * sa;
+            sa *= p.a[da];
+          }
+          if (db >= 0) {
+            ob += (p.b[db] == 1 ? 0 : idx) * sb;
+            sb *= p.b[db];
+          }
+        }
+        const double* A = va.data() + oa * p.a[ra - 2] * p.a[ra - 1];
+        const double* B = vb.data() + ob * p.b[rb - 2] * p.b[rb - 1];
+        for (int64_t m = 0; m < M; ++m)
+          for (int64_t n = 0; n < N; ++n) {
+            double acc = 0;
+            for (int64_t k = 0; k < K; ++k)
+              acc += (p.ta ? A[k * M + m] : A[m * K + k]) * (p.tb ? B[n * K + k] : B[k * N + n]);
+            want[static_cast<size_t>((bi * M + m) * N + n)] = acc;
+          }
+      }
+      EXPECT_TRUE(testing::all_close(values(c), want, dtype == DType::f32 ? 1e-5 : 1e-13, 1e-6))
+          << p.a.str() << " x " << p.b.str() << " " << p.ta << p.tb;
+    }
+  }
+}
+
 TEST(ReductionGradients, ArgmaxIsNotDifferentiable) {
   const Tensor x = constant(Shape{2, 3}, {1, 5, 2, 7, 0, 7});
   Tape tape(false, false);
