@@ -34,10 +34,10 @@ tg::Model& unbuilt_model(tg_model* model) {
 
 std::string name_or_auto(const char* name) { return name ? name : ""; }
 
-void add_dense(tg_model* model, int64_t units, tg_activation activation, int use_bias,
-               const tg::Initializer& kernel, const tg::Initializer& bias, const char* name) {
+// `act` is the activation as an int (tg::capi::enum_value): it may be out of range.
+void add_dense(tg_model* model, int64_t units, int act, int use_bias, const tg::Initializer& kernel,
+               const tg::Initializer& bias, const char* name) {
   tg::Model& m = unbuilt_model(model);
-  const int act = tg::capi::enum_value(activation);
   if (act < 0 || act >= tg::kNumActivations)
     tg::fail(tg::Status::invalid_argument, "unknown activation {}", act);
   tg::DenseOptions options;
@@ -81,7 +81,8 @@ tg_status tg_model_create(const char* name, tg_model** out) {
 tg_status tg_model_add_dense(tg_model* model, int64_t units, tg_activation activation, int use_bias,
                              uint64_t seed, const char* name) {
   return guard("tg_model_add_dense", [&] {
-    add_dense(model, units, activation, use_bias, tg::Initializer{tg::InitKind::glorot_uniform, 0, 0, seed},
+    add_dense(model, units, tg::capi::enum_value(activation), use_bias,
+              tg::Initializer{tg::InitKind::glorot_uniform, 0, 0, seed},
               tg::Initializer{tg::InitKind::zeros, 0, 0, 0}, name);
   });
 }
@@ -90,7 +91,8 @@ tg_status tg_model_add_dense_ex(tg_model* model, int64_t units, tg_activation ac
                                 tg_initializer kernel_initializer, tg_initializer bias_initializer,
                                 const char* name) {
   return guard("tg_model_add_dense_ex", [&] {
-    add_dense(model, units, activation, use_bias, initializer_of(kernel_initializer, "kernel_initializer"),
+    add_dense(model, units, tg::capi::enum_value(activation), use_bias,
+              initializer_of(kernel_initializer, "kernel_initializer"),
               initializer_of(bias_initializer, "bias_initializer"), name);
   });
 }
