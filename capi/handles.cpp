@@ -2,6 +2,7 @@
 
 #include <deque>
 #include <mutex>
+#include <span>
 #include <unordered_set>
 
 namespace tg::capi {
@@ -76,6 +77,20 @@ Differentiable differentiable_of(const void* p, const char* what) {
   if (tag == Tag::tensor) return Differentiable::of(get<tg_tensor>(p, what)->value);
   if (tag == Tag::variable) return Differentiable::of(get<tg_variable>(p, what)->value);
   fail(Status::invalid_handle, "{} is a {}, expected a tg_tensor or tg_variable", what, tag_name(tag));
+}
+
+DType dtype_arg(const tg_dtype& dtype) {
+  const int code = enum_value(dtype);
+  if (!is_valid_dtype(code))
+    fail(Status::invalid_argument, "dtype {} is not a tg_dtype (TG_FLOAT32 .. TG_BOOL)", code);
+  return static_cast<DType>(code);
+}
+
+Shape shape_arg(const int64_t* shape, int rank) {
+  if (rank < 0 || rank > kMaxRank)
+    fail(Status::invalid_argument, "shape: rank {} is outside [0, {}]", rank, kMaxRank);
+  if (!shape && rank > 0) fail(Status::invalid_argument, "shape is NULL but rank is {}", rank);
+  return Shape::from(std::span<const int64_t>(shape, static_cast<size_t>(rank)), "shape");
 }
 
 void set_last_error(const char* function, const char* message, const char* detail) noexcept {

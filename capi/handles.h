@@ -109,11 +109,19 @@ int enum_value(const E& e) {
   return v;
 }
 
+// A tg_dtype argument from C, checked: any int may arrive.
+DType dtype_arg(const tg_dtype& dtype);
+// A (shape, rank) pair from C: rank in [0, TG_MAX_RANK], shape non-NULL when rank > 0,
+// every dimension >= 0.
+Shape shape_arg(const int64_t* shape, int rank);
+
 template <class T>
 T& require_out(T* out, const char* what) {
   if (!out) fail(Status::invalid_argument, "{} (output pointer) is NULL", what);
   return *out;
 }
+
+inline tg_tensor* new_tensor_handle(Tensor t) { return make_handle<tg_tensor>(std::move(t)); }
 
 // A gradient target or source given as a tensor or variable handle.
 Differentiable differentiable_of(const void* p, const char* what);

@@ -9,6 +9,9 @@
 
 namespace {
 
+using tg::capi::dtype_arg;
+using tg::capi::new_tensor_handle;
+
 using tg::Status;
 using tg::Tensor;
 
@@ -25,16 +28,7 @@ std::span<const int64_t> int64_array_arg(const int64_t* values, int count, const
   return {values, static_cast<size_t>(count)};
 }
 
-// why memcpy: a C caller may pass any int; loading an out-of-range enum value is UB in C++.
-tg::DType dtype_arg(const tg_dtype& dtype) {
-  int code;
-  std::memcpy(&code, &dtype, sizeof code);
-  if (!tg::is_valid_dtype(code))
-    tg::fail(Status::invalid_argument, "dtype {} is not a tg_dtype (TG_FLOAT32 .. TG_BOOL)", code);
-  return static_cast<tg::DType>(code);
-}
 
-tg_tensor* new_tensor_handle(Tensor t) { return tg::capi::make_handle<tg_tensor>(std::move(t)); }
 
 }  // namespace
 

@@ -6,13 +6,14 @@
 
 namespace {
 
+using tg::capi::new_tensor_handle;
+
 using tg::Tensor;
 
 const Tensor& tensor_arg(const tg_tensor* t, const char* what) {
   return tg::capi::get<tg_tensor>(t, what)->value;
 }
 
-tg_tensor* new_tensor_handle(Tensor t) { return tg::capi::make_handle<tg_tensor>(std::move(t)); }
 
 using Binary = Tensor (*)(const Tensor&, const Tensor&);
 

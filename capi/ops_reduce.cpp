@@ -9,6 +9,8 @@
 
 namespace {
 
+using tg::capi::new_tensor_handle;
+
 using tg::Status;
 using tg::Tensor;
 
@@ -25,7 +27,6 @@ std::span<const int64_t> int64_array_arg(const int64_t* values, int count, const
   return {values, static_cast<size_t>(count)};
 }
 
-tg_tensor* new_tensor_handle(Tensor t) { return tg::capi::make_handle<tg_tensor>(std::move(t)); }
 
 using Reduction = Tensor (*)(const Tensor&, std::span<const int64_t>, bool);
 

@@ -15,6 +15,9 @@
 
 namespace {
 
+using tg::capi::dtype_arg;
+using tg::capi::new_tensor_handle;
+
 using tg::Status;
 using tg::Tensor;
 
@@ -43,16 +46,7 @@ std::vector<Tensor> tensor_list_arg(const tg_tensor* const* values, int count) {
   return out;
 }
 
-// why memcpy: a C caller may pass any int; loading an out-of-range enum value is UB in C++.
-tg::DType dtype_arg(const tg_dtype& dtype) {
-  int code;
-  std::memcpy(&code, &dtype, sizeof code);
-  if (!tg::is_valid_dtype(code))
-    tg::fail(Status::invalid_argument, "dtype {} is not a tg_dtype (TG_FLOAT32 .. TG_BOOL)", code);
-  return static_cast<tg::DType>(code);
-}
 
-tg_tensor* new_tensor_handle(Tensor t) { return tg::capi::make_handle<tg_tensor>(std::move(t)); }
 
 }  // namespace
 

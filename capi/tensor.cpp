@@ -12,29 +12,16 @@
 
 namespace {
 
+using tg::capi::dtype_arg;
+using tg::capi::shape_arg;
+using tg::capi::new_tensor_handle;
+
 using tg::DType;
 using tg::Shape;
 using tg::Status;
 using tg::Tensor;
 
-// A dtype argument from C. why memcpy: a C caller may pass any int, and loading an
-// out-of-range value as the C++ enum type is undefined behaviour.
-DType dtype_arg(const tg_dtype& dtype) {
-  int code;
-  std::memcpy(&code, &dtype, sizeof code);
-  if (!tg::is_valid_dtype(code))
-    tg::fail(Status::invalid_argument, "dtype {} is not a tg_dtype (TG_FLOAT32 .. TG_BOOL)", code);
-  return static_cast<DType>(code);
-}
 
-// A (shape, rank) pair from C: rank in [0, TG_MAX_RANK], shape non-NULL when rank > 0,
-// every dimension >= 0.
-Shape shape_arg(const int64_t* shape, int rank) {
-  if (rank < 0 || rank > tg::kMaxRank)
-    tg::fail(Status::invalid_argument, "shape: rank {} is outside [0, {}]", rank, tg::kMaxRank);
-  if (!shape && rank > 0) tg::fail(Status::invalid_argument, "shape is NULL but rank is {}", rank);
-  return Shape::from(std::span<const int64_t>(shape, static_cast<size_t>(rank)), "shape");
-}
 
 // A fill value must be representable in an integer dtype (converting it otherwise is
 // undefined behaviour in C++, and TensorFlow rejects it too).
@@ -50,7 +37,6 @@ const Tensor& tensor_arg(const tg_tensor* t, const char* what) {
   return tg::capi::get<tg_tensor>(t, what)->value;
 }
 
-tg_tensor* new_tensor_handle(Tensor t) { return tg::capi::make_handle<tg_tensor>(std::move(t)); }
 
 }  // namespace
 
