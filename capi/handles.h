@@ -123,6 +123,9 @@ T& require_out(T* out, const char* what) {
 
 inline tg_tensor* new_tensor_handle(Tensor t) { return make_handle<tg_tensor>(std::move(t)); }
 
+// The tensor behind a tg_tensor argument; `what` names it in the error.
+inline const Tensor& tensor_arg(const tg_tensor* t, const char* what) { return get<tg_tensor>(t, what)->value; }
+
 // A gradient target or source given as a tensor or variable handle.
 Differentiable differentiable_of(const void* p, const char* what);
 

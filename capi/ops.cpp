@@ -9,15 +9,14 @@
 
 namespace {
 
+using tg::capi::tensor_arg;
+
 using tg::capi::dtype_arg;
 using tg::capi::new_tensor_handle;
 
 using tg::Status;
 using tg::Tensor;
 
-const Tensor& tensor_arg(const tg_tensor* t, const char* what) {
-  return tg::capi::get<tg_tensor>(t, what)->value;
-}
 
 // `count` int64_t entries at `values`, which may be NULL only when count is 0.
 std::span<const int64_t> int64_array_arg(const int64_t* values, int count, const char* what,

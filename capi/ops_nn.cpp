@@ -8,13 +8,12 @@
 
 namespace {
 
+using tg::capi::tensor_arg;
+
 using tg::capi::new_tensor_handle;
 
 using tg::Tensor;
 
-const Tensor& tensor_arg(const tg_tensor* t, const char* what) {
-  return tg::capi::get<tg_tensor>(t, what)->value;
-}
 
 
 }  // namespace

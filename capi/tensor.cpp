@@ -12,6 +12,8 @@
 
 namespace {
 
+using tg::capi::tensor_arg;
+
 using tg::capi::dtype_arg;
 using tg::capi::shape_arg;
 using tg::capi::new_tensor_handle;
@@ -33,9 +35,6 @@ void check_value_fits(DType dtype, double value) {
     tg::fail(Status::invalid_argument, "value {} does not fit in {}", value, tg::dtype_name(dtype));
 }
 
-const Tensor& tensor_arg(const tg_tensor* t, const char* what) {
-  return tg::capi::get<tg_tensor>(t, what)->value;
-}
 
 
 }  // namespace

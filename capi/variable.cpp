@@ -7,6 +7,8 @@
 
 namespace {
 
+using tg::capi::tensor_arg;
+
 using tg::Status;
 using tg::Tensor;
 using tg::Variable;
@@ -15,9 +17,6 @@ Variable& variable_arg(const tg_variable* v, const char* what) {
   return *tg::capi::get<tg_variable>(v, what)->value;
 }
 
-const Tensor& tensor_arg(const tg_tensor* t, const char* what) {
-  return tg::capi::get<tg_tensor>(t, what)->value;
-}
 
 }  // namespace
 
