@@ -65,6 +65,11 @@ const char* tag_name(Tag t) {
     case Tag::optimizer: return "tg_optimizer";
     case Tag::loss: return "tg_loss";
     case Tag::metric: return "tg_metric";
+    case Tag::dataset: return "tg_dataset";
+    case Tag::callback: return "tg_callback";
+    case Tag::history: return "tg_history";
+    case Tag::logs: return "tg_logs";
+    case Tag::training: return "tg_training";
   }
   return "unknown handle";
 }

@@ -31,6 +31,11 @@ enum class Tag : uint32_t {
   optimizer = 0x5447504f,
   loss = 0x54474c53,
   metric = 0x54474d54,
+  dataset = 0x54474453,   // the training types: capi/training_handles.h
+  callback = 0x54474342,
+  history = 0x54474859,
+  logs = 0x54474c47,
+  training = 0x54475452,
 };
 
 struct HandleBase {

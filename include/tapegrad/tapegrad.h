@@ -45,6 +45,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h> /* FILE, for the progress bar and callback messages */
 
 #if defined(_WIN32)
 #define TG_API __declspec(dllexport)
@@ -1077,6 +1078,20 @@ TG_API tg_status tg_metric_categorical_accuracy(tg_metric** out);
 /* SparseCategoricalAccuracy: y_true == argmax(y_pred); y_true class indices (batch…) or
  * (batch…, 1), any dtype; y_pred (batch…, C). */
 TG_API tg_status tg_metric_sparse_categorical_accuracy(tg_metric** out);
+/* Keras's compile(metrics=["accuracy"]): named "accuracy", it becomes binary, sparse
+ * categorical or categorical accuracy at its first update, from the shapes, and stays so:
+ *   y_pred's last dimension is 1                                  -> binary (threshold 0.5);
+ *   else rank(y_true) < rank(y_pred), or y_true's last dimension is 1 -> sparse categorical;
+ *   else                                                          -> categorical.
+ * So one-hot labels with CategoricalCrossentropy give categorical accuracy, and class indices
+ * (N) or (N, 1) with SparseCategoricalCrossentropy give sparse categorical accuracy. */
+TG_API tg_status tg_metric_auto_accuracy(tg_metric** out);
+
+/* The metric's Keras name ("accuracy", "binary_accuracy", "categorical_accuracy",
+ * "sparse_categorical_accuracy"), the key of its value in training logs. *out is owned by the
+ * metric, valid while it lives. Returns TG_OK, TG_INVALID_HANDLE, TG_INVALID_ARGUMENT (out
+ * NULL). */
+TG_API tg_status tg_metric_name(const tg_metric* metric, const char** out);
 
 /* Adds one batch. sample_weight may be NULL. On error the metric is unchanged.
  * Returns TG_OK, TG_INVALID_HANDLE, TG_INVALID_ARGUMENT (shapes that do not fit — the message
@@ -1376,6 +1391,439 @@ TG_API tg_status tg_safetensors_write(const char* path, const char* const* names
  * no tensor of that name; a dtype tapegrad lacks (it reads F32, F64, I32, I64, BOOL) or a rank
  * above TG_MAX_RANK); TG_OUT_OF_MEMORY. */
 TG_API tg_status tg_safetensors_read(const char* path, const char* name, tg_tensor** out);
+
+/* ------------------------------------------------------------------------------------- */
+/* Training: fit, evaluate, predict, train_step, callbacks, history (Keras)                */
+/* ------------------------------------------------------------------------------------- */
+
+/*
+ * Keras's Model.fit / evaluate / predict / train_step with the numbers of Keras 2.15. The
+ * model, loss, optimizer and metrics are passed to each call (what Keras's compile() keeps):
+ *
+ *   Keras                                     C
+ *   metrics=["accuracy"]                      tg_metric_auto_accuracy(&acc)
+ *   h = model.fit(x, y, epochs=5,             tg_fit_options o; tg_fit_options_init(&o);
+ *         batch_size=64,                      o.epochs = 5; o.batch_size = 64;
+ *         validation_split=0.1)               o.validation_split = 0.1;
+ *                                             tg_model_fit(model, loss, opt, &acc, 1, x, y, &o, &h)
+ *   h.history["val_accuracy"]                 tg_history_values(h, "val_accuracy", v, n, &count)
+ *   loss, accuracy = model.evaluate(x, y)     tg_model_evaluate(model, loss, &acc, 1, x, y, NULL, r, 2)
+ *   y_pred = model.predict(x)                 tg_model_predict(model, x, NULL, &y_pred)
+ *   callbacks=[EarlyStopping(patience=2)]     tg_early_stopping_options e; tg_early_stopping_options_init(&e);
+ *                                             e.patience = 2; tg_callback_early_stopping(&e, &cb);
+ *                                             o.callbacks = &cb; o.num_callbacks = 1;
+ *   verbose=1                                 o.verbose = 1; o.verbose_stream = stdout;
+ *
+ * DATA. x is a tg_tensor* of N samples along its first dimension, with y (N, ...) its targets
+ * and optional sample weights (N, ...) in the options; tapegrad batches them. Or x is a
+ * tg_dataset* that the caller feeds batch by batch (y is then NULL), for data that does not
+ * fit in memory. Tensors give ceil(N / batch_size) batches per epoch, the last one holding the
+ * N mod batch_size samples left over (kept, never dropped or padded); with shuffle (the
+ * default) each epoch draws a new permutation from (seed, epoch) alone; validation_split
+ * takes the last fraction of the samples, before any shuffling.
+ *
+ * ONE STEP. A training step is Keras's train_step: y_pred = model(x, training=True) under a
+ * tape, the loss (weighted by the sample weights as the loss object does), its gradient with
+ * respect to the model's trainable variables (of its sum if the loss is not reduced to a
+ * scalar), the metrics updated from that y_pred (computed before the update), and one
+ * optimizer step. Targets of shape (N) against predictions (N, C) gain a trailing axis first,
+ * and take the predictions' dtype when both are floating or both integers (Keras's
+ * match_dtype_and_rank). Metrics are updated without sample weights (Keras's `metrics`, not
+ * `weighted_metrics`). evaluate, predict and validation call model(x, training=False), so
+ * Dropout is off, and record on no tape.
+ *
+ * LOGS. "loss" is the mean of the batch losses weighted by batch size (the per-sample mean,
+ * even with a partial last batch), and each metric accumulates over every sample seen; both
+ * restart at each epoch and are reported as their running values (float32, as Keras's metric
+ * variables). Validation results join the epoch's logs as "val_loss", "val_<metric>". Keys
+ * keep their order: "loss", the metrics in the order given, then "val_...", then what
+ * callbacks add (such as "lr").
+ *
+ * EPOCHS. fit runs the epoch indices initial_epoch, ..., epochs - 1: as in Keras, `epochs` is
+ * the index to stop at, not a count.
+ *
+ * DETERMINISM. With the same seed, initial weights, data, callbacks and thread count, fit
+ * gives bit-identical weights and history on every run.
+ *
+ * ERRORS. Arguments and options are checked before anything runs (TG_INVALID_ARGUMENT or
+ * TG_INVALID_HANDLE, the message naming the function and the option). An error during the run
+ * (data whose shapes do not fit the model, a callback or dataset that returns a status, a file
+ * ModelCheckpoint cannot write) stops it at once and is returned, the message naming what
+ * failed. Each optimizer step is all-or-nothing, so the model keeps the weights of its last
+ * completed step and stays usable; the metrics may hold a partial epoch.
+ *
+ * THREADS. A call runs on the calling thread, which also runs every callback and dataset
+ * function. Until it returns, no other thread may use its model, loss, optimizer, metrics,
+ * callbacks or dataset, and callbacks must not free them. Call it outside any recording tape:
+ * a tape recording on the calling thread would record the whole run.
+ */
+
+typedef struct tg_dataset tg_dataset;
+typedef struct tg_callback tg_callback;
+typedef struct tg_history tg_history;
+typedef struct tg_logs tg_logs;
+typedef struct tg_training tg_training;
+
+/* --- Options -------------------------------------------------------------------------- */
+
+/* Options structs start with struct_size, which their init function sets to the struct's size
+ * along with Keras's defaults. Always call the init function, then change fields: a later
+ * version of tapegrad may add fields at the end, and reads only the first struct_size bytes
+ * of what a program passes, using defaults for the rest, so programs built against this
+ * header keep working. struct_size 0 or larger than the library's struct is
+ * TG_INVALID_ARGUMENT. A NULL options pointer means all defaults. */
+
+typedef struct tg_fit_options {
+  size_t struct_size;
+  int64_t batch_size;    /* 32; ignored for a tg_dataset */
+  int64_t epochs;        /* 1: the epoch index to stop at */
+  int64_t initial_epoch; /* 0 */
+  int shuffle;           /* 1: reshuffle the samples every epoch; ignored for a tg_dataset */
+  uint64_t seed;         /* 0: the seed of the shuffle */
+  const tg_tensor* sample_weight; /* NULL, or (N) or (N, ...) weights of x's samples */
+  /* The last validation_split of the samples (in [0, 1); 0: none) validate after each
+   * epoch, taken before shuffling; tensors only. Ignored when validation_x is set. */
+  double validation_split;
+  /* Validation data (Keras's validation_data): NULL, a tg_tensor* with validation_y (and
+   * optionally validation_sample_weight), or a tg_dataset* (then validation_y is NULL). */
+  const void* validation_x;
+  const tg_tensor* validation_y;
+  const tg_tensor* validation_sample_weight;
+  int64_t validation_batch_size; /* 0: batch_size */
+  int64_t validation_freq;       /* 1: validate after every validation_freq-th epoch */
+  tg_callback* const* callbacks; /* num_callbacks handles, called in this order */
+  size_t num_callbacks;
+  /* 0 (the default, unlike Keras's 'auto'): print nothing; 1: a progress bar; 2: one line per
+   * epoch (see tg_callback_progress_bar), unless a progress bar is among the callbacks. */
+  int verbose;
+  FILE* verbose_stream; /* where verbose output goes; NULL: stdout */
+} tg_fit_options;
+
+typedef struct tg_evaluate_options {
+  size_t struct_size;
+  int64_t batch_size;             /* 32; ignored for a tg_dataset */
+  const tg_tensor* sample_weight; /* NULL, or weights of x's samples */
+  tg_callback* const* callbacks;
+  size_t num_callbacks;
+  int verbose;                    /* 0; 1: a progress bar; 2: one line at the end */
+  FILE* verbose_stream;           /* NULL: stdout */
+} tg_evaluate_options;
+
+typedef struct tg_predict_options {
+  size_t struct_size;
+  int64_t batch_size;             /* 32; ignored for a tg_dataset */
+  tg_callback* const* callbacks;
+  size_t num_callbacks;
+  int verbose;                    /* 0; 1: a progress bar; 2: one line at the end */
+  FILE* verbose_stream;           /* NULL: stdout */
+} tg_predict_options;
+
+/* Fill *options with the defaults above. Return TG_OK, or TG_INVALID_ARGUMENT if options is
+ * NULL. */
+TG_API tg_status tg_fit_options_init(tg_fit_options* options);
+TG_API tg_status tg_evaluate_options_init(tg_evaluate_options* options);
+TG_API tg_status tg_predict_options_init(tg_predict_options* options);
+
+/* --- fit, evaluate, predict, train_step ------------------------------------------------ */
+
+/* model.fit: trains `model` on x and y (see DATA above) for the epochs of `options`.
+ * loss: the loss to minimise (a scalar per batch, or per-sample losses whose sum is
+ *   differentiated). optimizer: applies one step per batch. metrics: num_metrics distinct
+ *   metrics with distinct names (may be NULL when 0), reset at each epoch's start.
+ * *history (if history is not NULL): a new tg_history owned by the caller, holding every
+ *   epoch's logs. If the options' epochs <= initial_epoch, no epoch runs and it is empty.
+ * After fit, the metrics hold the last validation's values if there was one, as in Keras.
+ * Returns TG_OK; TG_INVALID_HANDLE; TG_INVALID_ARGUMENT (NULL required argument, an option out
+ * of range, x and y whose sample counts differ (Keras's "Data cardinality is ambiguous"), no
+ * samples, validation_split with a tg_dataset or too few samples, shapes the model, loss or
+ * metrics reject); TG_INVALID_STATE; TG_IO_ERROR (a progress bar or ModelCheckpoint cannot
+ * write); TG_OUT_OF_MEMORY; or any status a callback or dataset function returned. On error
+ * *history is not written. */
+TG_API tg_status tg_model_fit(tg_model* model, const tg_loss* loss, tg_optimizer* optimizer,
+                              tg_metric* const* metrics, size_t num_metrics, const void* x,
+                              const tg_tensor* y, const tg_fit_options* options,
+                              tg_history** history);
+
+/* model.evaluate: the loss and metrics over all of x and y (a tg_tensor* with its targets, or
+ * a tg_dataset* with y NULL), batched, never shuffled, with training behaviour off. Writes
+ * results[0] = the loss (batch losses weighted by batch size) and results[1 + i] = metric
+ * i's result over every sample, so num_results must be >= 1 + num_metrics. The metrics are
+ * reset first and hold the results afterwards.
+ * Returns TG_OK; TG_INVALID_HANDLE; TG_INVALID_ARGUMENT (as tg_model_fit, or num_results too
+ * small); TG_IO_ERROR; TG_OUT_OF_MEMORY; or a status a callback or dataset returned. On error
+ * results is not written. */
+TG_API tg_status tg_model_evaluate(tg_model* model, const tg_loss* loss, tg_metric* const* metrics,
+                                   size_t num_metrics, const void* x, const tg_tensor* y,
+                                   const tg_evaluate_options* options, double* results,
+                                   size_t num_results);
+
+/* model.predict: model(x, training=False) batch by batch, every batch's output joined along
+ * axis 0 into one tensor (N, ...) (scalar outputs are stacked). x: a tg_tensor* or a
+ * tg_dataset* (whose y is ignored). *out: new tensor owned by the caller.
+ * Returns TG_OK; TG_INVALID_HANDLE; TG_INVALID_ARGUMENT (bad options, no samples, shapes the
+ * model rejects, batch outputs that do not join); TG_IO_ERROR; TG_OUT_OF_MEMORY; or a status
+ * a callback or dataset returned. */
+TG_API tg_status tg_model_predict(tg_model* model, const void* x, const tg_predict_options* options,
+                                  tg_tensor** out);
+
+/* model.train_step for a loop of one's own: one training step (see ONE STEP above) on the
+ * batch x, y, sample_weight (may be NULL), which updates the model's variables, the
+ * optimizer and the metrics. *loss_value (if not NULL): the batch's loss (the mean of its
+ * elements if the loss is not reduced to a scalar). Cheaper than the same step written with
+ * tape calls, as no handle is made for the intermediate tensors.
+ * Returns TG_OK; TG_INVALID_HANDLE; TG_INVALID_ARGUMENT (shapes that do not fit, no samples,
+ * sample counts that differ, duplicate metrics); TG_NO_GRADIENT; TG_OUT_OF_MEMORY. On error
+ * no variable has changed (metrics may have). */
+TG_API tg_status tg_model_train_step(tg_model* model, const tg_loss* loss, tg_optimizer* optimizer,
+                                     tg_metric* const* metrics, size_t num_metrics,
+                                     const tg_tensor* x, const tg_tensor* y,
+                                     const tg_tensor* sample_weight, double* loss_value);
+
+/* --- Datasets fed by the caller -------------------------------------------------------- */
+
+/* steps for a dataset whose epochs end when its function says so. */
+#define TG_UNKNOWN_STEPS (-1)
+
+/* Writes batch `step` (0-based) of epoch `epoch`: new tensors to *x, *y and, for weighted
+ * samples, *sample_weight, with the same first dimension (> 0). Their ownership passes to
+ * tapegrad, which frees them after the step, whatever the function returns
+ * (tg_tensor_wrap shares the caller's memory without a copy). Each starts as NULL: leave *y
+ * NULL in predict (it is ignored) and *sample_weight NULL for unweighted samples. For a
+ * dataset of TG_UNKNOWN_STEPS, leaving *x NULL ends the epoch. `epoch` is the fit epoch (for
+ * validation data too), 0 in evaluate and predict.
+ * Return TG_OK to go on; any other status stops the run, which returns it with a message
+ * naming the epoch and step (and the message of the last tapegrad call that failed on this
+ * thread, if the status came from one). */
+typedef tg_status (*tg_batch_fn)(int64_t epoch, int64_t step, tg_tensor** x, tg_tensor** y,
+                                 tg_tensor** sample_weight, void* user_data);
+
+/* A dataset (keras.utils.Sequence): `steps` batches per epoch (> 0), or TG_UNKNOWN_STEPS (the
+ * progress bar then shows "step/Unknown" until the first epoch ends). It batches and shuffles
+ * by itself: the options' batch_size, shuffle and seed do not apply to it, nor does
+ * validation_split. user_data is passed to next_batch as given; the caller keeps it valid
+ * while the dataset is used. *out owned by the caller (tg_dataset_free).
+ * Returns TG_OK, TG_INVALID_ARGUMENT (next_batch NULL, steps 0 or below -1, out NULL),
+ * TG_OUT_OF_MEMORY. */
+TG_API tg_status tg_dataset_create(int64_t steps, tg_batch_fn next_batch, void* user_data,
+                                   tg_dataset** out);
+/* Frees the dataset (not user_data). NULL: no-op. Returns TG_OK or TG_INVALID_HANDLE. */
+TG_API tg_status tg_dataset_free(tg_dataset* dataset);
+
+/* --- Callbacks ------------------------------------------------------------------------- */
+
+/* The hooks of a Keras callback. fit calls, in order: TRAIN_BEGIN; per epoch EPOCH_BEGIN,
+ * per batch TRAIN_BATCH_BEGIN and TRAIN_BATCH_END, then for validation TEST_BEGIN,
+ * TEST_BATCH_BEGIN / TEST_BATCH_END per batch, TEST_END, then EPOCH_END; finally TRAIN_END.
+ * evaluate calls the TEST_ hooks, predict the PREDICT_ ones. */
+typedef enum tg_callback_event {
+  TG_ON_TRAIN_BEGIN = 0,
+  TG_ON_TRAIN_END = 1,
+  TG_ON_EPOCH_BEGIN = 2,
+  TG_ON_EPOCH_END = 3,
+  TG_ON_TRAIN_BATCH_BEGIN = 4,
+  TG_ON_TRAIN_BATCH_END = 5,
+  TG_ON_TEST_BEGIN = 6,
+  TG_ON_TEST_END = 7,
+  TG_ON_TEST_BATCH_BEGIN = 8,
+  TG_ON_TEST_BATCH_END = 9,
+  TG_ON_PREDICT_BEGIN = 10,
+  TG_ON_PREDICT_END = 11,
+  TG_ON_PREDICT_BATCH_BEGIN = 12,
+  TG_ON_PREDICT_BATCH_END = 13
+} tg_callback_event;
+
+/* A callback function, called for every event.
+ * index: the epoch for EPOCH_ events, the batch (0-based, within the epoch) for BATCH_ events,
+ *   -1 for the others.
+ * logs: Keras's logs for the event (see tg_logs_*): empty at the BEGIN events; at
+ *   TRAIN_BATCH_END the running "loss" and metrics; at EPOCH_END those of the epoch plus
+ *   "val_..."; at TEST_BATCH_END / TEST_END the evaluation's running values; at TRAIN_END the
+ *   last epoch's logs. The same logs go to every callback of one event, in order, and a
+ *   callback may add values with tg_logs_set that the later ones (and History) see.
+ * training: the run in progress (tg_training_stop, tg_training_params).
+ * Both handles are valid only during the call.
+ * Return TG_OK to go on; any other status stops the run, which returns it with a message
+ * naming the callback and the event (and the message of the last tapegrad call that failed on
+ * this thread, if the status came from one). */
+typedef tg_status (*tg_callback_fn)(tg_training* training, tg_callback_event event, int64_t index,
+                                    tg_logs* logs, void* user_data);
+
+/* A callback that calls fn with user_data (passed as given; the caller keeps it valid while
+ * the callback is used). A callback may be used by several runs, one at a time.
+ * *out owned by the caller (tg_callback_free). Returns TG_OK, TG_INVALID_ARGUMENT (fn or out
+ * NULL), TG_OUT_OF_MEMORY. */
+TG_API tg_status tg_callback_create(tg_callback_fn fn, void* user_data, tg_callback** out);
+/* Frees a callback of any kind. NULL: no-op. Returns TG_OK or TG_INVALID_HANDLE. */
+TG_API tg_status tg_callback_free(tg_callback* callback);
+
+/* Keras's model.stop_training = True: fit finishes the current batch, then the epoch
+ * (validation and EPOCH_END included), and stops. Returns TG_OK, TG_INVALID_HANDLE (NULL, or
+ * a training handle whose callback has returned). */
+TG_API tg_status tg_training_stop(tg_training* training);
+/* Keras's callback.params: the options' epochs (1 in evaluate and predict), the batches per
+ * epoch (-1 when a dataset's length is unknown), and verbose. Each out-parameter may be NULL.
+ * Returns TG_OK or TG_INVALID_HANDLE. */
+TG_API tg_status tg_training_params(const tg_training* training, int64_t* epochs, int64_t* steps,
+                                    int* verbose);
+
+/* Logs: Keras's logs dict of one event, name/value pairs in order, valid only during the
+ * callback that receives it (TG_INVALID_HANDLE after). Names returned are owned by the logs
+ * and valid until the callback returns or calls tg_logs_set.
+ * tg_logs_get: the value of `name`; TG_INVALID_ARGUMENT (listing the names present) if it is
+ * absent. tg_logs_set: replaces the value of `name`, or appends it (name non-empty).
+ * tg_logs_throughput: the samples processed and seconds elapsed so far in this epoch (or
+ * evaluation, or prediction; training only at EPOCH_END, without validation), and their
+ * ratio (0 while no time has passed); each out-parameter may be NULL. Not a Keras key: the
+ * progress bar and History do not show it.
+ * Each returns TG_OK, TG_INVALID_HANDLE, or TG_INVALID_ARGUMENT (out or name NULL, index out
+ * of range, absent name). */
+TG_API tg_status tg_logs_size(const tg_logs* logs, size_t* out);
+TG_API tg_status tg_logs_name(const tg_logs* logs, size_t index, const char** out);
+TG_API tg_status tg_logs_value(const tg_logs* logs, size_t index, double* out);
+TG_API tg_status tg_logs_get(const tg_logs* logs, const char* name, double* out);
+TG_API tg_status tg_logs_set(tg_logs* logs, const char* name, double value);
+TG_API tg_status tg_logs_throughput(const tg_logs* logs, int64_t* samples, double* seconds,
+                                    double* samples_per_second);
+
+/* Keras's progress bar (ProgbarLogger), writing to `stream` (NULL: stdout). verbose 1: a line
+ * per epoch redrawn in place ("\r") at most every 0.05 s, then completed with the elapsed
+ * time, the time per step and the epoch's logs:
+ *     Epoch 2/5                                          (when epochs > 1)
+ *     12/47 [=======>......................] - ETA: 3s - loss: 0.6931 - accuracy: 0.5000
+ *     47/47 [==============================] - 4s 83ms/step - loss: 0.5811 - accuracy: 0.7885 - val_loss: 0.5326 - val_accuracy: 0.8073
+ * verbose 2: only the epoch's line, "47/47 - 4s - loss: ... - 4s/epoch - 83ms/step".
+ * Values print as %.4f, or %.4e when |value| <= 1e-3. In fit, validation is silent; evaluate
+ * and predict show their own bar. Unlike Keras, no backspaces precede the "\r".
+ * *out owned by the caller. Returns TG_OK, TG_INVALID_ARGUMENT (verbose not 1 or 2, out NULL),
+ * TG_OUT_OF_MEMORY; during a run, TG_IO_ERROR if the stream cannot be written. */
+TG_API tg_status tg_callback_progress_bar(FILE* stream, int verbose, tg_callback** out);
+
+/* Whether a monitored value should decrease or increase; AUTO guesses from its name. */
+typedef enum tg_monitor_mode {
+  TG_MONITOR_AUTO = 0,
+  TG_MONITOR_MIN = 1,
+  TG_MONITOR_MAX = 2
+} tg_monitor_mode;
+
+typedef struct tg_early_stopping_options {
+  size_t struct_size;
+  const char* monitor;        /* "val_loss" (copied) */
+  double min_delta;           /* 0: a smaller change (in absolute value) is no improvement */
+  int64_t patience;           /* 0: non-improving epochs before stopping */
+  /* AUTO: MAX if monitor ends with "acc", "accuracy" or "auc", else MIN. */
+  tg_monitor_mode mode;
+  double baseline;            /* NAN (none): otherwise improving epochs that do not beat it
+                                 still count towards patience */
+  int restore_best_weights;   /* 0; 1: when it stops training, restore the weights of the
+                                 best epoch */
+  int64_t start_from_epoch;   /* 0: epochs before it are not monitored */
+  FILE* verbose_stream;       /* NULL: silent; else Keras's verbose messages go there */
+} tg_early_stopping_options;
+
+TG_API tg_status tg_early_stopping_options_init(tg_early_stopping_options* options);
+
+/* Keras's EarlyStopping (Keras 2.15 logic). At each epoch end, from start_from_epoch on:
+ *   if the logs lack `monitor`: a warning (to the warning handler) "Early stopping
+ *     conditioned on metric `val_loss` which is not available. Available metrics are: ...",
+ *     and nothing else;
+ *   with restore_best_weights, a first snapshot of the weights if none is kept;
+ *   wait += 1;
+ *   if current improves on the best (current < best - |min_delta| in min mode, current >
+ *     best + |min_delta| in max mode; best starts at +inf / -inf): it becomes the best, its
+ *     weights are kept (restore_best_weights), and wait = 0 unless a baseline is set and
+ *     current does not improve on it;
+ *   else if wait >= patience and the epoch index is > 0: training stops, and with
+ *     restore_best_weights the kept weights are restored.
+ * So patience 0 stops at the first non-improving epoch after the first. When all epochs run,
+ * the last epoch's weights stay (Keras 2; Keras 3 restores them anyway). The state restarts
+ * at each fit. *out owned by the caller. Returns TG_OK, TG_INVALID_ARGUMENT (monitor NULL or
+ * empty, patience or start_from_epoch < 0, min_delta not finite, unknown mode, bad
+ * struct_size), TG_OUT_OF_MEMORY. */
+TG_API tg_status tg_callback_early_stopping(const tg_early_stopping_options* options,
+                                            tg_callback** out);
+
+/* The state of an EarlyStopping callback (Keras's attributes): the epoch at which it stopped
+ * training (0 if it did not), the best epoch and value so far, the current wait. Each
+ * out-parameter may be NULL. Returns TG_OK, TG_INVALID_HANDLE (also for a callback of another
+ * kind). */
+TG_API tg_status tg_callback_early_stopping_state(const tg_callback* callback,
+                                                  int64_t* stopped_epoch, int64_t* best_epoch,
+                                                  double* best, int64_t* wait);
+
+typedef struct tg_model_checkpoint_options {
+  size_t struct_size;
+  /* Required: the file to write, a format string filled from the 1-based "epoch", the
+   * 1-based "batch" (with save_freq > 0) and the logs, as Keras's filepath.format(epoch=...,
+   * **logs): "ckpt/weights.{epoch:02d}-{val_loss:.2f}.safetensors". Missing directories are
+   * created. (Copied.) */
+  const char* filepath;
+  const char* monitor;           /* "val_loss" (copied) */
+  int save_best_only;            /* 0; 1: only when `monitor` improves on the best so far */
+  /* 0 (Keras's default): the optimizer's state is saved with the weights, so training can
+   * resume from the file; 1: the weights alone. */
+  int save_weights_only;
+  /* AUTO: MAX if monitor contains "acc" or starts with "fmeasure", else MIN. */
+  tg_monitor_mode mode;
+  int64_t save_freq;             /* 0: at every epoch end; N > 0: every N batches */
+  double initial_value_threshold; /* NAN (none): the best value to beat at first */
+  FILE* verbose_stream;          /* NULL: silent; else Keras's verbose messages go there */
+} tg_model_checkpoint_options;
+
+TG_API tg_status tg_model_checkpoint_options_init(tg_model_checkpoint_options* options);
+
+/* Keras's ModelCheckpoint: saves the model's weights (and, without save_weights_only, the
+ * optimizer's state) with the structural checkpoint of tg_model_save_weights at every epoch
+ * end, or every save_freq batches (with the running logs of that batch).
+ * With save_best_only, it saves only when the logs' `monitor` is strictly better than the best
+ * so far (no min_delta), which starts at initial_value_threshold or +inf / -inf and is kept
+ * across fits; if the logs lack `monitor` it warns ("Can save best model only with val_loss
+ * available, skipping.") and saves nothing. A filepath placeholder the logs lack fails the run
+ * with TG_INVALID_ARGUMENT ("Failed to format this callback filepath: ...").
+ * *out owned by the caller. Returns TG_OK, TG_INVALID_ARGUMENT (filepath or monitor NULL or
+ * empty, save_freq < 0, unknown mode, bad struct_size), TG_OUT_OF_MEMORY. */
+TG_API tg_status tg_callback_model_checkpoint(const tg_model_checkpoint_options* options,
+                                              tg_callback** out);
+
+/* The best monitored value a ModelCheckpoint has seen, and the path of the last file it wrote
+ * ("" before any; owned by the callback, valid until its next save or free). Each
+ * out-parameter may be NULL. Returns TG_OK, TG_INVALID_HANDLE (also for another kind). */
+TG_API tg_status tg_callback_model_checkpoint_state(const tg_callback* callback, double* best,
+                                                    const char** last_saved);
+
+/* A learning-rate schedule: the learning rate for epoch `epoch`, given the current one.
+ * Returning a value that is not finite and > 0 (NAN, say, to report an error) stops the run
+ * with TG_INVALID_ARGUMENT naming the value and the epoch. */
+typedef double (*tg_schedule_fn)(int64_t epoch, double learning_rate, void* user_data);
+
+/* Keras's LearningRateScheduler: at each epoch's start, the optimizer's learning rate becomes
+ * schedule(epoch, current rate) (replacing any schedule set on the optimizer, which Keras
+ * refuses instead); each epoch's logs gain "lr", the rate in float32. verbose_stream: NULL,
+ * or where "Epoch 3: LearningRateScheduler setting learning rate to 0.0005." goes. user_data
+ * is passed as given. *out owned by the caller. Returns TG_OK, TG_INVALID_ARGUMENT (schedule
+ * or out NULL), TG_OUT_OF_MEMORY. */
+TG_API tg_status tg_callback_learning_rate_scheduler(tg_schedule_fn schedule, void* user_data,
+                                                     FILE* verbose_stream, tg_callback** out);
+
+/* --- History --------------------------------------------------------------------------- */
+
+/* What tg_model_fit returns (Keras's History): the epochs that ran and every epoch's logs.
+ * tg_history_epochs: history.epoch, the 0-based epoch indices in order. Writes
+ *   min(capacity, total) to epochs (which may be NULL with capacity 0) and total to *count.
+ * tg_history_num_keys / tg_history_key: the keys of history.history in the order they first
+ *   appeared ("loss", the metrics, "val_...", "lr"); the name is owned by the history.
+ * tg_history_values: history.history[key], one value per epoch that logged it (a key first
+ *   logged in a later epoch has fewer); written as by tg_history_epochs. TG_INVALID_ARGUMENT
+ *   (listing the keys) for a key it lacks.
+ * Each returns TG_OK, TG_INVALID_HANDLE, or TG_INVALID_ARGUMENT (a NULL out-parameter or key,
+ * an index out of range). */
+TG_API tg_status tg_history_epochs(const tg_history* history, int64_t* epochs, size_t capacity,
+                                   size_t* count);
+TG_API tg_status tg_history_num_keys(const tg_history* history, size_t* out);
+TG_API tg_status tg_history_key(const tg_history* history, size_t index, const char** out);
+TG_API tg_status tg_history_values(const tg_history* history, const char* key, double* values,
+                                   size_t capacity, size_t* count);
+/* Frees the history. NULL: no-op. Returns TG_OK or TG_INVALID_HANDLE. */
+TG_API tg_status tg_history_free(tg_history* history);
 
 /* ------------------------------------------------------------------------------------- */
 /* DLPack: zero-copy exchange with numpy, PyTorch and other array libraries               */

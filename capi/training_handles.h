@@ -1,0 +1,50 @@
+// Handles of the training section of the C ABI, and the argument readers its shims share.
+#pragma once
+
+#include <cstring>
+#include <memory>
+#include <vector>
+
+#include "handles.h"
+#include "nn/training/callback.h"
+#include "nn/training/data.h"
+#include "nn/training/history.h"
+#include "nn/training/train_step.h"
+
+struct tg_dataset : tg::capi::Handle<tg::capi::Tag::dataset, std::shared_ptr<tg::DataSource>> { using Handle::Handle; };
+struct tg_callback : tg::capi::Handle<tg::capi::Tag::callback, std::shared_ptr<tg::Callback>> { using Handle::Handle; };
+struct tg_history : tg::capi::Handle<tg::capi::Tag::history, std::shared_ptr<tg::History>> { using Handle::Handle; };
+// Valid only while a callback runs: the shim that makes them retires them when it returns.
+struct tg_logs : tg::capi::Handle<tg::capi::Tag::logs, tg::Logs*> { using Handle::Handle; };
+struct tg_training : tg::capi::Handle<tg::capi::Tag::training, tg::TrainingState*> { using Handle::Handle; };
+
+namespace tg::capi {
+
+// An options struct as the header promises: the defaults of `init`, overwritten by the first
+// struct_size bytes the caller passed (NULL: the defaults alone).
+template <class T>
+T options_arg(const T* options, tg_status (*init)(T*), const char* what) {
+  T out;
+  init(&out);
+  if (!options) return out;
+  if (options->struct_size == 0 || options->struct_size > sizeof(T))
+    fail(Status::invalid_argument,
+         "{}->struct_size is {}, this library's struct has {} bytes: initialise it with its _init function", what,
+         options->struct_size, sizeof(T));
+  std::memcpy(&out, options, options->struct_size);
+  return out;
+}
+
+// The callbacks of an options struct.
+std::vector<std::shared_ptr<Callback>> callbacks_arg(tg_callback* const* callbacks, size_t count, const char* what);
+
+// Keras's compile() arguments: the loss (required), the optimizer (required if
+// `needs_optimizer`), the metrics.
+Compiled compiled_arg(const tg_loss* loss, tg_optimizer* optimizer, tg_metric* const* metrics, size_t num_metrics,
+                      bool needs_optimizer);
+
+// x (a tg_tensor* or tg_dataset*) with y and sample_weight; for a dataset both must be NULL.
+// `what` names the arguments ("x", "options->validation_x").
+Data data_arg(const void* x, const tg_tensor* y, const tg_tensor* sample_weight, const char* what);
+
+}  // namespace tg::capi
