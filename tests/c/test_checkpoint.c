@@ -367,11 +367,11 @@ static void test_load_errors(void) {
       {"shape differs",
        "{\"w\":{\"dtype\":\"F32\",\"shape\":[2,1],\"data_offsets\":[0,8]},"
        "\"n\":{\"dtype\":\"I64\",\"shape\":[],\"data_offsets\":[8,16]}}",
-       good_data, 16, TG_INVALID_ARGUMENT, "variable 'w' is float32 (2) (F32 [2]), but"},
+       good_data, 16, TG_INVALID_ARGUMENT, "variable 'w' (variables[0]) is float32 (2) (F32 [2]), but"},
       {"dtype differs",
        "{\"w\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[0,8]},"
        "\"n\":{\"dtype\":\"F64\",\"shape\":[],\"data_offsets\":[8,16]}}",
-       good_data, 16, TG_INVALID_ARGUMENT, "variable 'n' is int64 () (I64 []), but"},
+       good_data, 16, TG_INVALID_ARGUMENT, "variable 'n' (variables[1]) is int64 () (I64 []), but"},
       {"no optimizer state",
        "{\"w\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[0,8]},"
        "\"n\":{\"dtype\":\"I64\",\"shape\":[],\"data_offsets\":[8,16]}}",
