@@ -37,7 +37,7 @@ tg_status tg_checkpoint_save(const char* path, tg_variable* const* variables, si
     const char* p = path_arg(path);
     const auto vars = variables_arg(variables, count);
     const tg::Optimizer* opt = optimizer ? tg::capi::get<tg_optimizer>(optimizer, "optimizer")->value.get() : nullptr;
-    tg::save_checkpoint(p, vars, opt, TG_VERSION_STRING);
+    tg::save_checkpoint(p, vars, opt);
   });
 }
 

@@ -98,6 +98,18 @@ Shape shape_arg(const int64_t* shape, int rank) {
   return Shape::from(std::span<const int64_t>(shape, static_cast<size_t>(rank)), "shape");
 }
 
+std::span<const int64_t> int64_array_arg(const int64_t* values, size_t count, const char* what,
+                                         const char* count_name) {
+  if (!values && count > 0)
+    fail(Status::invalid_argument, "{} is NULL but {} is {}", what, count_name, count);
+  return {values, count};
+}
+
+std::span<const int64_t> rank_array_arg(const int64_t* values, int rank, const char* what) {
+  if (rank < 0) fail(Status::invalid_argument, "rank {} is negative", rank);
+  return int64_array_arg(values, static_cast<size_t>(rank), what, "rank");
+}
+
 void set_last_error(const char* function, const char* message, const char* detail) noexcept {
   try {
     t_last_error.clear();

@@ -5,6 +5,7 @@
 
 #include <cstring>
 #include <memory>
+#include <span>
 #include <string>
 #include <utility>
 
@@ -119,6 +120,12 @@ DType dtype_arg(const tg_dtype& dtype);
 // A (shape, rank) pair from C: rank in [0, TG_MAX_RANK], shape non-NULL when rank > 0,
 // every dimension >= 0.
 Shape shape_arg(const int64_t* shape, int rank);
+// `count` int64_t entries at `values` (NULL only when count is 0); `what` and `count_name`
+// name the array and its length in errors.
+std::span<const int64_t> int64_array_arg(const int64_t* values, size_t count, const char* what,
+                                         const char* count_name);
+// `rank` int64_t entries (one per axis) at `values`; rank must be >= 0.
+std::span<const int64_t> rank_array_arg(const int64_t* values, int rank, const char* what);
 
 template <class T>
 T& require_out(T* out, const char* what) {

@@ -2,13 +2,10 @@
 #include <vector>
 
 #include "handles.h"
-#include "nn/dense.h"
-#include "nn/dropout.h"
-#include "nn/embedding.h"
-#include "nn/flatten.h"
-#include "nn/naming.h"
+#include "nn/layers.h"
 #include "nn/losses.h"
 #include "nn/model.h"
+#include "nn/naming.h"
 #include "nn/optimizer.h"
 
 using tg::capi::get;
@@ -40,13 +37,15 @@ void add_dense(tg_model* model, int64_t units, int act, int use_bias, const tg::
   tg::Model& m = unbuilt_model(model);
   if (act < 0 || act >= tg::kNumActivations)
     tg::fail(tg::Status::invalid_argument, "unknown activation {}", act);
-  tg::DenseOptions options;
-  options.units = units;
-  options.activation = static_cast<tg::Activation>(act);
-  options.use_bias = use_bias != 0;
-  options.kernel_initializer = kernel;
-  options.bias_initializer = bias;
-  m.add(std::make_unique<tg::Dense>(options, name_or_auto(name)));
+  tg::LayerConfig c;
+  c.type = tg::LayerType::dense;
+  c.name = name_or_auto(name);
+  c.units = units;
+  c.activation = static_cast<tg::Activation>(act);
+  c.use_bias = use_bias != 0;
+  c.kernel_initializer = kernel;
+  c.bias_initializer = bias;
+  m.add(tg::make_layer(c));
 }
 
 // Writes up to `capacity` new handles for `vars` and the total count.
@@ -99,13 +98,23 @@ tg_status tg_model_add_dense_ex(tg_model* model, int64_t units, tg_activation ac
 
 tg_status tg_model_add_dropout(tg_model* model, double rate, uint64_t seed, const char* name) {
   return guard("tg_model_add_dropout", [&] {
-    unbuilt_model(model).add(std::make_unique<tg::Dropout>(rate, seed, name_or_auto(name)));
+    tg::Model& m = unbuilt_model(model);
+    tg::LayerConfig c;
+    c.type = tg::LayerType::dropout;
+    c.name = name_or_auto(name);
+    c.rate = rate;
+    c.seed = seed;
+    m.add(tg::make_layer(c));
   });
 }
 
 tg_status tg_model_add_flatten(tg_model* model, const char* name) {
   return guard("tg_model_add_flatten", [&] {
-    unbuilt_model(model).add(std::make_unique<tg::Flatten>(name_or_auto(name)));
+    tg::Model& m = unbuilt_model(model);
+    tg::LayerConfig c;
+    c.type = tg::LayerType::flatten;
+    c.name = name_or_auto(name);
+    m.add(tg::make_layer(c));
   });
 }
 
@@ -113,8 +122,13 @@ tg_status tg_model_add_embedding(tg_model* model, int64_t input_dim, int64_t out
                                  tg_initializer embeddings_initializer, const char* name) {
   return guard("tg_model_add_embedding", [&] {
     tg::Model& m = unbuilt_model(model);
-    const tg::Initializer init = initializer_of(embeddings_initializer, "embeddings_initializer");
-    m.add(std::make_unique<tg::Embedding>(input_dim, output_dim, init, name_or_auto(name)));
+    tg::LayerConfig c;
+    c.type = tg::LayerType::embedding;
+    c.name = name_or_auto(name);
+    c.input_dim = input_dim;
+    c.output_dim = output_dim;
+    c.embeddings_initializer = initializer_of(embeddings_initializer, "embeddings_initializer");
+    m.add(tg::make_layer(c));
   });
 }
 
@@ -129,13 +143,13 @@ tg_status tg_model_layer_name(const tg_model* model, size_t index, const char** 
   return guard("tg_model_layer_name", [&] {
     tg::Model& m = *get<tg_model>(model, "model")->value;
     auto& result = require_out(out, "out");
-    result = m.layer(index).name().c_str();
+    result = m.layer(index)->name().c_str();
   });
 }
 
 tg_status tg_model_set_layer_trainable(tg_model* model, size_t index, int trainable) {
   return guard("tg_model_set_layer_trainable", [&] {
-    get<tg_model>(model, "model")->value->layer(index).set_trainable(trainable != 0);
+    get<tg_model>(model, "model")->value->layer(index)->set_trainable(trainable != 0);
   });
 }
 

@@ -34,7 +34,7 @@ std::vector<Differentiable> differentiables_arg(const void* const* handles, size
 }
 
 // output_gradients: NULL (all ones seeds) or `count` entries, each NULL or a tensor handle.
-std::vector<Tensor> output_gradients_arg(const tg_tensor* const* handles, size_t count) {
+std::vector<Tensor> output_gradients_arg(tg_tensor* const* handles, size_t count) {
   std::vector<Tensor> out;
   if (!handles) return out;
   out.reserve(count);
@@ -143,7 +143,7 @@ tg_status tg_tape_gradient(tg_tape* tape, const void* const* targets, size_t num
 
 tg_status tg_tape_gradient_ex(tg_tape* tape, const void* const* targets, size_t num_targets,
                               const void* const* sources, size_t num_sources,
-                              const tg_tensor* const* output_gradients,
+                              tg_tensor* const* output_gradients,
                               tg_unconnected_gradients unconnected, tg_tensor** gradients) {
   return tg::capi::guard("tg_tape_gradient_ex", [&] {
     Tape& t = tape_arg(tape);

@@ -21,7 +21,17 @@
  *     began it. A handle must not be used by two threads while one of them frees or changes
  *     it (assigning a variable, applying an optimizer); tensors are immutable and may be
  *     read from many threads at once.
- *   - Shapes are arrays of int64_t dimensions with an int rank (0..8); data is row-major.
+ *   - Shapes are arrays of int64_t dimensions; data is row-major.
+ *   - Integer types, one per kind of quantity:
+ *       int      a rank: the length of a shape, or of any array with one entry per axis
+ *                (perm, begin/size of tg_slice, multiples), 0..TG_MAX_RANK; also flags (0 or
+ *                not 0) and C enums;
+ *       int64_t  dimensions, indices, axes, class labels and step counters (iterations);
+ *       size_t   every other count, length or capacity: numbers of tensors, variables,
+ *                layers, axes in a list, outputs, elements, bytes, threads.
+ *   - Arrays of handles are typed where the type is known (tg_tensor* const*,
+ *     tg_variable* const*); const void* const* only where tensors and variables are both
+ *     accepted (the targets and sources of a tape). Arrays the library fills are tg_x**.
  *
  * WORKED EXAMPLE — dy/dx of y = x·x at x = 3 (the first cell of the seed notebook):
  *
@@ -93,13 +103,14 @@ TG_API const char* tg_status_string(tg_status status);
  * Owned by the library, valid until the next tapegrad call on the same thread. */
 TG_API const char* tg_last_error_message(void);
 
-/* Threads used by large matrix products (OpenBLAS). n <= 0 means all cores. Small
+/* Threads used by large matrix products (OpenBLAS). n == 0 means all cores. Small
  * products always run on one thread, which is faster for them.
- * Returns TG_OK. Thread-safe; affects the whole process. */
-TG_API tg_status tg_set_num_threads(int n);
+ * Returns TG_OK, or TG_INVALID_ARGUMENT if n exceeds INT_MAX. Thread-safe; affects the whole
+ * process. */
+TG_API tg_status tg_set_num_threads(size_t n);
 /* Writes the thread count in use to *out. Returns TG_OK, or TG_INVALID_ARGUMENT if out is
  * NULL. */
-TG_API tg_status tg_get_num_threads(int* out);
+TG_API tg_status tg_get_num_threads(size_t* out);
 
 /* ------------------------------------------------------------------------------------- */
 /* Tensors: immutable n-dimensional arrays                                                */
@@ -165,9 +176,9 @@ TG_API tg_status tg_tensor_dtype(const tg_tensor* tensor, tg_dtype* out);
 TG_API tg_status tg_tensor_rank(const tg_tensor* tensor, int* out);
 /* Writes rank dimensions to dims[0..rank). capacity: length of dims; TG_INVALID_ARGUMENT if
  * it is smaller than the rank. */
-TG_API tg_status tg_tensor_shape(const tg_tensor* tensor, int64_t* dims, int capacity);
+TG_API tg_status tg_tensor_shape(const tg_tensor* tensor, int64_t* dims, size_t capacity);
 /* Number of elements (the product of the dimensions; 1 for a scalar). */
-TG_API tg_status tg_tensor_size(const tg_tensor* tensor, int64_t* out);
+TG_API tg_status tg_tensor_size(const tg_tensor* tensor, size_t* out);
 
 /* Copies the elements (row-major, of the tensor's dtype) into dst, which has room for
  * dst_bytes bytes. TG_INVALID_ARGUMENT if dst is NULL or dst_bytes is smaller than
@@ -227,9 +238,9 @@ TG_API tg_status tg_matmul(const tg_tensor* a, const tg_tensor* b, int transpose
 
 /* Sum / mean over `axes` (num_axes entries in [-rank, rank), no duplicates; num_axes == 0
  * reduces every axis). keepdims != 0 keeps reduced axes with size 1. */
-TG_API tg_status tg_reduce_sum(const tg_tensor* x, const int64_t* axes, int num_axes,
+TG_API tg_status tg_reduce_sum(const tg_tensor* x, const int64_t* axes, size_t num_axes,
                                int keepdims, tg_tensor** out);
-TG_API tg_status tg_reduce_mean(const tg_tensor* x, const int64_t* axes, int num_axes,
+TG_API tg_status tg_reduce_mean(const tg_tensor* x, const int64_t* axes, size_t num_axes,
                                 int keepdims, tg_tensor** out);
 
 /* Softmax / log-softmax along `axis` (in [-rank, rank); -1 is the last), computed with the
@@ -383,15 +394,15 @@ TG_API tg_status tg_clip_by_value(const tg_tensor* t, const tg_tensor* clip_valu
  *     overflow (a slice of -inf gives -inf). Floating dtypes. Gradient: g·softmax(x).
  *   variance: mean((x - mean(x))^2), tf.math.reduce_variance. Floating dtypes.
  * TG_INVALID_ARGUMENT for a bad axis or dtype (the message names the op and the shape). */
-TG_API tg_status tg_reduce_max(const tg_tensor* x, const int64_t* axes, int num_axes,
+TG_API tg_status tg_reduce_max(const tg_tensor* x, const int64_t* axes, size_t num_axes,
                                int keepdims, tg_tensor** out);
-TG_API tg_status tg_reduce_min(const tg_tensor* x, const int64_t* axes, int num_axes,
+TG_API tg_status tg_reduce_min(const tg_tensor* x, const int64_t* axes, size_t num_axes,
                                int keepdims, tg_tensor** out);
-TG_API tg_status tg_reduce_prod(const tg_tensor* x, const int64_t* axes, int num_axes,
+TG_API tg_status tg_reduce_prod(const tg_tensor* x, const int64_t* axes, size_t num_axes,
                                 int keepdims, tg_tensor** out);
-TG_API tg_status tg_reduce_logsumexp(const tg_tensor* x, const int64_t* axes, int num_axes,
+TG_API tg_status tg_reduce_logsumexp(const tg_tensor* x, const int64_t* axes, size_t num_axes,
                                      int keepdims, tg_tensor** out);
-TG_API tg_status tg_reduce_variance(const tg_tensor* x, const int64_t* axes, int num_axes,
+TG_API tg_status tg_reduce_variance(const tg_tensor* x, const int64_t* axes, size_t num_axes,
                                     int keepdims, tg_tensor** out);
 
 /* Index of the largest / smallest element along `axis` (in [-rank, rank)), as a TG_INT64
@@ -419,7 +430,7 @@ TG_API tg_status tg_expand_dims(const tg_tensor* x, int64_t axis, tg_tensor** ou
 /* Removes size-1 axes: the num_axes axes listed in `axes` (each in [-rank, rank); repeats
  * allowed), or every size-1 axis if num_axes is 0 (axes may then be NULL). Shares storage.
  * TG_INVALID_ARGUMENT if a listed axis is out of range or its size is not 1. */
-TG_API tg_status tg_squeeze(const tg_tensor* x, const int64_t* axes, int num_axes,
+TG_API tg_status tg_squeeze(const tg_tensor* x, const int64_t* axes, size_t num_axes,
                             tg_tensor** out);
 
 /* Broadcasts x to `shape` (`rank` dims) with NumPy rules; the gradient sums back to x's
@@ -432,13 +443,13 @@ TG_API tg_status tg_broadcast_to(const tg_tensor* x, const int64_t* shape, int r
  * tensor is returned as a new handle to the same value, as tf.concat does (no checks).
  * TG_INVALID_ARGUMENT for count < 1, values NULL, scalars, mismatched dtype/rank/dims;
  * TG_INVALID_HANDLE if any values[i] is not a live tensor. */
-TG_API tg_status tg_concat(const tg_tensor* const* values, int count, int64_t axis,
+TG_API tg_status tg_concat(tg_tensor* const* values, size_t count, int64_t axis,
                            tg_tensor** out);
 
 /* Stacks `count` (>= 1) tensors of one dtype and shape S along a new axis `axis` in
  * [-(rank(S)+1), rank(S)+1): out.shape = S with count inserted at axis.
  * TG_INVALID_ARGUMENT for count < 1, values NULL, mismatched dtype or shape. */
-TG_API tg_status tg_stack(const tg_tensor* const* values, int count, int64_t axis,
+TG_API tg_status tg_stack(tg_tensor* const* values, size_t count, int64_t axis,
                           tg_tensor** out);
 
 /* Splits x along `axis` (in [-rank, rank), rank >= 1) into num_outputs tensors, written to
@@ -446,7 +457,7 @@ TG_API tg_status tg_stack(const tg_tensor* const* values, int count, int64_t axi
  * sizes NULL: num_outputs equal parts, which must divide x.shape[axis] evenly.
  * sizes non-NULL: num_outputs sizes, each >= 0 or one -1 (the remainder), adding up to
  * x.shape[axis]. TG_INVALID_ARGUMENT otherwise, or if outputs is NULL. */
-TG_API tg_status tg_split(const tg_tensor* x, const int64_t* sizes, int num_outputs, int64_t axis,
+TG_API tg_status tg_split(const tg_tensor* x, const int64_t* sizes, size_t num_outputs, int64_t axis,
                           tg_tensor** outputs);
 
 /* tf.slice: out = x[begin[d] : begin[d] + size[d]] on each axis d; begin and size have
@@ -473,7 +484,7 @@ TG_API tg_status tg_pad(const tg_tensor* x, const int64_t* paddings, int rank, d
  * TG_INVALID_ARGUMENT for mismatched lengths, a zero stride, an out-of-range shrink index,
  * several ellipses, too many entries for x's rank. */
 TG_API tg_status tg_strided_slice(const tg_tensor* x, const int64_t* begin, const int64_t* end,
-                                  const int64_t* strides, int n, int32_t begin_mask,
+                                  const int64_t* strides, size_t n, int32_t begin_mask,
                                   int32_t end_mask, int32_t ellipsis_mask,
                                   int32_t new_axis_mask, int32_t shrink_axis_mask,
                                   tg_tensor** out);
@@ -591,7 +602,7 @@ TG_API tg_status tg_variable_trainable(const tg_variable* variable, int* out);
 TG_API tg_status tg_variable_dtype(const tg_variable* variable, tg_dtype* out);
 TG_API tg_status tg_variable_rank(const tg_variable* variable, int* out);
 /* Writes rank dimensions to dims; TG_INVALID_ARGUMENT if capacity < rank. */
-TG_API tg_status tg_variable_shape(const tg_variable* variable, int64_t* dims, int capacity);
+TG_API tg_status tg_variable_shape(const tg_variable* variable, int64_t* dims, size_t capacity);
 
 /* Releases this handle. The variable lives on while a model, tape or another handle uses
  * it. NULL: no-op. Returns TG_OK or TG_INVALID_HANDLE. */
@@ -741,7 +752,7 @@ TG_API tg_status tg_tape_gradient(tg_tape* tape, const void* const* targets, siz
  * gradient that is not a live tensor. Argument errors leave the tape as it was. */
 TG_API tg_status tg_tape_gradient_ex(tg_tape* tape, const void* const* targets,
                                      size_t num_targets, const void* const* sources,
-                                     size_t num_sources, const tg_tensor* const* output_gradients,
+                                     size_t num_sources, tg_tensor* const* output_gradients,
                                      tg_unconnected_gradients unconnected, tg_tensor** gradients);
 
 /* tape.jacobian(target, sources): the derivative of every element of one target with

@@ -55,8 +55,8 @@ _SIGNATURES = {
     "tg_version": "",
     "tg_status_string": "i",
     "tg_last_error_message": "",
-    "tg_set_num_threads": "i",
-    "tg_get_num_threads": "ip",
+    "tg_set_num_threads": "sz",
+    "tg_get_num_threads": "szp",
     "tg_set_warning_handler": "h h",
     "tg_clear_session": "",
     # tensors
@@ -67,8 +67,8 @@ _SIGNATURES = {
     "tg_tensor_free": "h",
     "tg_tensor_dtype": "h ip",
     "tg_tensor_rank": "h ip",
-    "tg_tensor_shape": "h i64p i",
-    "tg_tensor_size": "h i64p",
+    "tg_tensor_shape": "h i64p sz",
+    "tg_tensor_size": "h szp",
     "tg_tensor_copy_data": "h h sz",
     "tg_tensor_data": "h hp",
     "tg_tensor_item": "h dp",
@@ -96,14 +96,14 @@ _SIGNATURES = {
     "tg_argmax": "h i64 hp",
     "tg_argmin": "h i64 hp",
     "tg_expand_dims": "h i64 hp",
-    "tg_squeeze": "h i64p i hp",
+    "tg_squeeze": "h i64p sz hp",
     "tg_broadcast_to": "h i64p i hp",
-    "tg_concat": "hp i i64 hp",
-    "tg_stack": "hp i i64 hp",
-    "tg_split": "h i64p i i64 hp",
+    "tg_concat": "hp sz i64 hp",
+    "tg_stack": "hp sz i64 hp",
+    "tg_split": "h i64p sz i64 hp",
     "tg_slice": "h i64p i64p i hp",
     "tg_pad": "h i64p i d hp",
-    "tg_strided_slice": "h i64p i64p i64p i i32 i32 i32 i32 i32 hp",
+    "tg_strided_slice": "h i64p i64p i64p sz i32 i32 i32 i32 i32 hp",
     "tg_gather": "h h i64 hp",
     "tg_one_hot": "h i64 d d i64 i hp",
     "tg_tile": "h i64p i hp",
@@ -117,7 +117,7 @@ _SIGNATURES = {
     "tg_variable_trainable": "h ip",
     "tg_variable_dtype": "h ip",
     "tg_variable_rank": "h ip",
-    "tg_variable_shape": "h i64p i",
+    "tg_variable_shape": "h i64p sz",
     "tg_variable_free": "h",
     # tape
     "tg_tape_begin": "u32 hp",
@@ -191,7 +191,7 @@ for _name in UNARY_OPS:
 for _name in BINARY_OPS:
     _SIGNATURES["tg_" + _name] = "h h hp"
 for _name in REDUCTIONS:
-    _SIGNATURES["tg_reduce_" + _name] = "h i64p i i hp"
+    _SIGNATURES["tg_reduce_" + _name] = "h i64p sz i hp"
 
 _RESTYPES = {
     "tg_version": ctypes.c_char_p,

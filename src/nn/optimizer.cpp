@@ -265,31 +265,37 @@ int64_t Optimizer::apply(std::span<const std::shared_ptr<Variable>> variables, s
 
 // ---- checkpoints --------------------------------------------------------------------------
 
-void Optimizer::check_unique_names(const std::vector<Entry>& entries, const char* what) const {
-  std::unordered_set<std::string> names;
-  for (const Entry& e : entries)
-    if (!names.insert(e.name).second)
-      fail(Status::invalid_argument, "{}: two variables of the optimizer are named '{}'; slot names would clash",
-           what, e.name);
+std::vector<std::string> Optimizer::entry_keys(const std::vector<Entry>& entries, const VariableKey& key_of,
+                                               const char* what) const {
+  std::vector<std::string> keys;
+  std::unordered_set<std::string> seen;
+  for (const Entry& e : entries) {
+    keys.push_back(key_of ? key_of(e.id, e.name) : e.name);
+    if (!seen.insert(keys.back()).second)
+      fail(Status::invalid_argument, "{}: two variables of the optimizer are {} '{}'; slot names would clash",
+           what, key_of ? "keyed" : "named", keys.back());
+  }
+  return keys;
 }
 
-std::vector<Optimizer::NamedTensor> Optimizer::state() const {
-  check_unique_names(entries_, "optimizer state");
+std::vector<Optimizer::NamedTensor> Optimizer::state(const VariableKey& key_of) const {
+  const std::vector<std::string> keys = entry_keys(entries_, key_of, "optimizer state");
   std::vector<NamedTensor> out;
   const int64_t it = iterations_;
   out.push_back({"iterations", Tensor::from_data(Shape{}, DType::i64, &it)});
   const std::vector<SlotSpec> specs = slot_specs();
   for (size_t k = 0; k < specs.size(); ++k)
-    for (const Entry& e : entries_) out.push_back({fmt::format("{}/{}", specs[k].name, e.name), copy_of(e.slots.tensors[k])});
+    for (size_t j = 0; j < entries_.size(); ++j)
+      out.push_back({fmt::format("{}/{}", specs[k].name, keys[j]), copy_of(entries_[j].slots.tensors[k])});
   return out;
 }
 
 void Optimizer::load_state(std::span<const std::shared_ptr<Variable>> variables,
-                           const std::function<Tensor(const std::string&)>& lookup) {
+                           const std::function<Tensor(const std::string&)>& lookup, const VariableKey& key_of) {
   std::vector<Entry> planned;
   if (!built_) planned = plan_entries(variables);
   const std::vector<Entry>& target = built_ ? entries_ : planned;
-  check_unique_names(target, "load_state");
+  const std::vector<std::string> keys = entry_keys(target, key_of, "load_state");
 
   const Tensor it = lookup("iterations");
   if (!it) fail(Status::invalid_argument, "load_state: no tensor named 'iterations'");
@@ -303,7 +309,7 @@ void Optimizer::load_state(std::span<const std::shared_ptr<Variable>> variables,
   std::vector<std::vector<Tensor>> loaded(target.size(), std::vector<Tensor>(specs.size()));
   for (size_t k = 0; k < specs.size(); ++k) {
     for (size_t j = 0; j < target.size(); ++j) {
-      const std::string key = fmt::format("{}/{}", specs[k].name, target[j].name);
+      const std::string key = fmt::format("{}/{}", specs[k].name, keys[j]);
       const Tensor want = target[j].slots.tensors[k];
       const Tensor t = lookup(key);
       if (!t) fail(Status::invalid_argument, "load_state: no tensor named '{}'", key);

@@ -77,22 +77,26 @@ class Optimizer {
   void exclude_from_weight_decay(std::span<const std::shared_ptr<Variable>> variables,
                                  std::span<const std::string> name_patterns);
 
-  // Checkpointing (src/nn/checkpoint.*). The state is the iteration counter, named
-  // "iterations" (int64 scalar), then every slot of every variable the optimizer was built
-  // for, named "<slot>/<variable name>" (e.g. "m/my_model/dense/kernel:0"), slot by slot in
-  // Keras order (all m, then all v, ...), variables in build order. The tensors are copies.
-  // Two built variables with the same name make the names ambiguous: invalid_argument.
+  // Checkpointing (src/nn/checkpoint.*, src/nn/model_checkpoint.*). The state is the
+  // iteration counter, named "iterations" (int64 scalar), then every slot of every variable the
+  // optimizer was built for, named "<slot>/<key>" (e.g. "m/my_model/dense/kernel:0"), slot by
+  // slot in Keras order (all m, then all v, ...), variables in build order. The key of a
+  // variable is its name, or what `key_of` returns: a model checkpoint keys slots by the
+  // variable's place in the model ("layer_with_weights-0/kernel"). The tensors are copies.
+  // Two built variables with one key make the names ambiguous: invalid_argument.
   struct NamedTensor {
     std::string name;
     Tensor value;
   };
-  std::vector<NamedTensor> state() const;
+  // Maps a variable (its id and name) to its key; throws if it has none.
+  using VariableKey = std::function<std::string(uint64_t id, const std::string& name)>;
+  std::vector<NamedTensor> state(const VariableKey& key_of = {}) const;
   // Replaces the state: `lookup(name)` returns the tensor saved under that name (or an
   // undefined Tensor if absent). Validates everything (names, shapes, dtypes) before
   // changing anything; builds slots for `variables` if the optimizer is not built yet
   // (a built optimizer restores the variables it was built for and ignores `variables`).
   void load_state(std::span<const std::shared_ptr<Variable>> variables,
-                  const std::function<Tensor(const std::string&)>& lookup);
+                  const std::function<Tensor(const std::string&)>& lookup, const VariableKey& key_of = {});
 
  protected:
   // learning_rate is checked by check_learning_rate in the subclass (which knows its name).
@@ -146,7 +150,9 @@ class Optimizer {
     Slots slots;
   };
   std::vector<Entry> plan_entries(std::span<const std::shared_ptr<Variable>> variables) const;
-  void check_unique_names(const std::vector<Entry>& entries, const char* what) const;
+  // The key of each entry (key_of, or the variable's name), checked to be unique.
+  std::vector<std::string> entry_keys(const std::vector<Entry>& entries, const VariableKey& key_of,
+                                      const char* what) const;
   void commit_entries(std::vector<Entry> entries);
 
   int64_t iterations_ = 0;

@@ -69,7 +69,7 @@ static void write_st(const char* path, const char* header, const void* data, siz
 /* The bytes of a variable's value, malloc'd (caller frees). */
 static unsigned char* value_bytes(tg_variable* v, size_t* n) {
   tg_tensor* t = NULL;
-  int64_t size = 0;
+  size_t size = 0;
   tg_dtype dtype = TG_FLOAT32;
   size_t item;
   unsigned char* out;
@@ -78,7 +78,7 @@ static unsigned char* value_bytes(tg_variable* v, size_t* n) {
   tg_tensor_size(t, &size);
   tg_tensor_dtype(t, &dtype);
   item = dtype == TG_FLOAT64 || dtype == TG_INT64 ? 8 : dtype == TG_BOOL ? 1 : 4;
-  *n = (size_t)size * item;
+  *n = size * item;
   out = (unsigned char*)malloc(*n + 1);
   if (out) CHECK_OK(tg_tensor_copy_data(t, out, *n));
   tg_tensor_free(t);
@@ -367,11 +367,11 @@ static void test_load_errors(void) {
       {"shape differs",
        "{\"w\":{\"dtype\":\"F32\",\"shape\":[2,1],\"data_offsets\":[0,8]},"
        "\"n\":{\"dtype\":\"I64\",\"shape\":[],\"data_offsets\":[8,16]}}",
-       good_data, 16, TG_INVALID_ARGUMENT, "variable 'w' is float32 (2) (F32 [2]), but"},
+       good_data, 16, TG_INVALID_ARGUMENT, "variable 'w' (variables[0]) is float32 (2) (F32 [2]), but"},
       {"dtype differs",
        "{\"w\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[0,8]},"
        "\"n\":{\"dtype\":\"F64\",\"shape\":[],\"data_offsets\":[8,16]}}",
-       good_data, 16, TG_INVALID_ARGUMENT, "variable 'n' is int64 () (I64 []), but"},
+       good_data, 16, TG_INVALID_ARGUMENT, "variable 'n' (variables[1]) is int64 () (I64 []), but"},
       {"no optimizer state",
        "{\"w\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[0,8]},"
        "\"n\":{\"dtype\":\"I64\",\"shape\":[],\"data_offsets\":[8,16]}}",
