@@ -4,8 +4,6 @@
 #include <string>
 
 #include "handles.h"
-#include "nn/checkpoint.h"
-#include "nn/model.h"
 #include "nn/training/early_stopping.h"
 #include "nn/training/lr_scheduler.h"
 #include "nn/training/model_checkpoint.h"
@@ -218,12 +216,7 @@ tg_status tg_callback_model_checkpoint(const tg_model_checkpoint_options* option
     m.save_freq = o.save_freq;
     m.initial_value_threshold = o.initial_value_threshold;
     m.verbose_stream = o.verbose_stream;
-    auto save = [](tg::Model& model, const tg::Optimizer* optimizer, const std::string& path) {
-      auto variables = model.trainable_variables();
-      for (auto& v : model.non_trainable_variables()) variables.push_back(std::move(v));
-      tg::save_checkpoint(path, variables, optimizer, TG_VERSION_STRING);
-    };
-    result = new_callback(std::make_shared<tg::ModelCheckpoint>(std::move(m), save));
+    result = new_callback(std::make_shared<tg::ModelCheckpoint>(std::move(m)));
   });
 }
 

@@ -65,6 +65,7 @@ const char* tag_name(Tag t) {
     case Tag::optimizer: return "tg_optimizer";
     case Tag::loss: return "tg_loss";
     case Tag::metric: return "tg_metric";
+    case Tag::layer: return "tg_layer";
     case Tag::dataset: return "tg_dataset";
     case Tag::callback: return "tg_callback";
     case Tag::history: return "tg_history";
@@ -96,6 +97,15 @@ Shape shape_arg(const int64_t* shape, int rank) {
     fail(Status::invalid_argument, "shape: rank {} is outside [0, {}]", rank, kMaxRank);
   if (!shape && rank > 0) fail(Status::invalid_argument, "shape is NULL but rank is {}", rank);
   return Shape::from(std::span<const int64_t>(shape, static_cast<size_t>(rank)), "shape");
+}
+
+std::vector<std::shared_ptr<Variable>> variables_arg(tg_variable* const* variables, size_t count, const char* what) {
+  if (count > 0 && !variables) fail(Status::invalid_argument, "{} is NULL with count {}", what, count);
+  std::vector<std::shared_ptr<Variable>> out;
+  out.reserve(count);
+  for (size_t i = 0; i < count; ++i)
+    out.push_back(get<tg_variable>(variables[i], fmt::format("{}[{}]", what, i).c_str())->value);
+  return out;
 }
 
 std::span<const int64_t> int64_array_arg(const int64_t* values, size_t count, const char* what,

@@ -19,16 +19,6 @@ const tg::Optimizer& optimizer_of(const tg_optimizer* optimizer) {
   return *get<tg_optimizer>(optimizer, "optimizer")->value;
 }
 
-// The variables behind `count` handles; `what` names the array in errors ("variables[2]").
-std::vector<std::shared_ptr<tg::Variable>> variables_of(tg_variable* const* variables, size_t count, const char* what) {
-  if (count > 0 && !variables) tg::fail(tg::Status::invalid_argument, "{} is NULL with count {}", what, count);
-  std::vector<std::shared_ptr<tg::Variable>> out;
-  out.reserve(count);
-  for (size_t i = 0; i < count; ++i)
-    out.push_back(get<tg_variable>(variables[i], fmt::format("{}[{}]", what, i).c_str())->value);
-  return out;
-}
-
 template <class O, class Options>
 void make_optimizer(tg_optimizer** out, const Options& options) {
   auto& result = require_out(out, "out");
@@ -100,7 +90,7 @@ tg_status tg_optimizer_exclude_from_weight_decay(tg_optimizer* optimizer, tg_var
                                                  size_t num_patterns) {
   return guard("tg_optimizer_exclude_from_weight_decay", [&] {
     tg::Optimizer& opt = optimizer_of(optimizer);
-    const auto vars = variables_of(variables, num_variables, "variables");
+    const auto vars = tg::capi::variables_arg(variables, num_variables, "variables");
     if (num_patterns > 0 && !name_patterns)
       tg::fail(tg::Status::invalid_argument, "name_patterns is NULL with num_patterns {}", num_patterns);
     std::vector<std::string> patterns;
@@ -155,7 +145,7 @@ tg_status tg_optimizer_learning_rate(const tg_optimizer* optimizer, double* out)
 tg_status tg_optimizer_build(tg_optimizer* optimizer, tg_variable* const* variables, size_t count) {
   return guard("tg_optimizer_build", [&] {
     tg::Optimizer& opt = optimizer_of(optimizer);
-    opt.build(variables_of(variables, count, "variables"));
+    opt.build(tg::capi::variables_arg(variables, count, "variables"));
   });
 }
 
@@ -165,7 +155,7 @@ tg_status tg_optimizer_apply(tg_optimizer* optimizer, tg_variable* const* variab
     tg::Optimizer& opt = optimizer_of(optimizer);
     if (count > 0 && (!variables || !gradients))
       tg::fail(tg::Status::invalid_argument, "variables or gradients is NULL with count {}", count);
-    const auto vars = variables_of(variables, count, "variables");
+    const auto vars = tg::capi::variables_arg(variables, count, "variables");
     std::vector<tg::Tensor> grads;
     grads.reserve(count);
     for (size_t i = 0; i < count; ++i) {

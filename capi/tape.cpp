@@ -186,20 +186,7 @@ tg_status tg_tape_watched_variables(tg_tape* tape, tg_variable** variables, size
                                     size_t* count) {
   return tg::capi::guard("tg_tape_watched_variables", [&] {
     const Tape& t = tape_arg(tape);
-    size_t& total = tg::capi::require_out(count, "count");
-    if (!variables && capacity > 0)
-      tg::fail(Status::invalid_argument, "variables is NULL but capacity is {}", capacity);
-    const auto vars = t.watched_variables();
-    const size_t n = std::min(capacity, vars.size());
-    std::vector<tg_variable*> made;
-    try {
-      for (size_t i = 0; i < n; ++i) made.push_back(tg::capi::make_handle<tg_variable>(vars[i]));
-    } catch (...) {
-      for (tg_variable* h : made) tg::capi::free_handle(h, "variable");
-      throw;
-    }
-    for (size_t i = 0; i < n; ++i) variables[i] = made[i];
-    total = vars.size();
+    tg::capi::write_handles(t.watched_variables(), variables, capacity, count, "variables");
   });
 }
 

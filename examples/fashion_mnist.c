@@ -225,12 +225,19 @@ static mlp build_mlp(const options* o) {
   int i;
   int64_t shape[2] = {1, PIXELS};
   tg_tensor *probe, *out;
+  tg_layer_config dense;
   check(tg_model_create("mlp", &m.model), "tg_model_create");
-  for (i = 0; i < o->num_hidden; ++i)
-    check(tg_model_add_dense(m.model, o->hidden[i], TG_ACTIVATION_RELU, 1, o->seed * 100 + (uint64_t)i, NULL),
-          "tg_model_add_dense");
-  check(tg_model_add_dense(m.model, CLASSES, TG_ACTIVATION_LINEAR, 1, o->seed * 100 + 99, NULL),
-        "tg_model_add_dense");
+  check(tg_layer_config_init(TG_LAYER_DENSE, &dense), "tg_layer_config_init");
+  dense.activation = TG_ACTIVATION_RELU;
+  for (i = 0; i < o->num_hidden; ++i) {
+    dense.units = o->hidden[i];
+    dense.kernel_initializer.seed = o->seed * 100 + (uint64_t)i;
+    check(tg_model_add(m.model, &dense, NULL), "tg_model_add");
+  }
+  dense.units = CLASSES;
+  dense.activation = TG_ACTIVATION_LINEAR;
+  dense.kernel_initializer.seed = o->seed * 100 + 99;
+  check(tg_model_add(m.model, &dense, NULL), "tg_model_add");
   /* One call on a dummy batch builds the variables. */
   check(tg_tensor_fill(TG_FLOAT32, shape, 2, 0.0, &probe), "tg_tensor_fill");
   check(tg_model_call(m.model, probe, &out), "build the model");

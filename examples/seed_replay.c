@@ -43,13 +43,16 @@ static void first_cell(void) {
   tg_tensor_free(x);
 }
 
+/* loss_object = tf.keras.losses.CategoricalCrossentropy(from_logits=True) */
+static tg_loss* loss_object;
+
 /* One forward pass and loss; if `tape_out` is not NULL the pass is recorded on a new tape. */
 static tg_tensor* forward_loss(tg_model* model, const tg_tensor* data, const tg_tensor* labels,
                                tg_tape** tape_out) {
   tg_tensor *predictions, *loss;
   if (tape_out) check(tg_tape_begin(TG_TAPE_DEFAULT, tape_out), "with tf.GradientTape() as tape");
   check(tg_model_call(model, data, &predictions), "predictions = model(data)");
-  check(tg_categorical_crossentropy_from_logits(labels, predictions, &loss),
+  check(tg_loss_call(loss_object, labels, predictions, NULL, &loss),
         "loss = loss_object(labels, predictions)");
   if (tape_out) check(tg_tape_end(*tape_out), "end of with");
   tg_tensor_free(predictions);
@@ -85,6 +88,7 @@ static void second_cell(void) {
   tg_tensor *data, *labels, *loss;
   tg_model* model;
   tg_optimizer* optimizer;
+  tg_layer_config dense;
   tg_variable* vars[NUM_VARIABLES];
   size_t count, i;
   int64_t iterations = 0;
@@ -96,8 +100,17 @@ static void second_cell(void) {
   check(tg_random_uniform(TG_FLOAT64, labels_shape, 2, 0.0, 1.0, 2, &labels), "labels");
 
   check(tg_model_create("my_model", &model), "MyModel()");
-  check(tg_model_add_dense(model, 32, TG_ACTIVATION_RELU, 1, 42, NULL), "Dense(32, 'relu')");
-  check(tg_model_add_dense(model, 10, TG_ACTIVATION_LINEAR, 1, 43, NULL), "Dense(10)");
+  check(tg_layer_config_init(TG_LAYER_DENSE, &dense), "Dense defaults");
+  dense.units = 32;
+  dense.activation = TG_ACTIVATION_RELU;
+  dense.kernel_initializer.seed = 42;
+  check(tg_model_add(model, &dense, NULL), "Dense(32, 'relu')");
+  dense.units = 10;
+  dense.activation = TG_ACTIVATION_LINEAR;
+  dense.kernel_initializer.seed = 43;
+  check(tg_model_add(model, &dense, NULL), "Dense(10)");
+  check(tg_loss_categorical_crossentropy(1, 0.0, TG_REDUCTION_AUTO, &loss_object),
+        "tf.keras.losses.CategoricalCrossentropy(from_logits=True)");
   check(tg_optimizer_adam(TG_ADAM_DEFAULT_LEARNING_RATE, TG_ADAM_DEFAULT_BETA_1, TG_ADAM_DEFAULT_BETA_2,
                           TG_ADAM_DEFAULT_EPSILON, 0, &optimizer),
         "tf.keras.optimizers.Adam()");
@@ -138,6 +151,7 @@ static void second_cell(void) {
 
   for (i = 0; i < count; ++i) tg_variable_free(vars[i]);
   tg_optimizer_free(optimizer);
+  tg_loss_free(loss_object);
   tg_model_free(model);
   tg_tensor_free(labels);
   tg_tensor_free(data);

@@ -21,6 +21,18 @@ function libraryPath() {
 
 const lib = koffi.load(libraryPath());
 
+// tg_initializer and tg_layer_config, as the header lays them out.
+const Initializer = koffi.struct('tg_initializer', {
+  kind: 'int', a: 'double', b: 'double', seed: 'uint64_t',
+});
+const LayerConfig = koffi.struct('tg_layer_config', {
+  type: 'int', name: 'const char *', dtype: 'int', trainable: 'int',
+  units: 'int64_t', activation: 'int', use_bias: 'int',
+  kernel_initializer: Initializer, bias_initializer: Initializer,
+  rate: 'double', seed: 'uint64_t',
+  input_dim: 'int64_t', output_dim: 'int64_t', embeddings_initializer: Initializer,
+});
+
 // Handles are opaque: `void *` in JS. Out-parameters are one-element arrays.
 const H = 'void *';
 const decls = {
@@ -50,7 +62,8 @@ const decls = {
   tg_variable_rank: `int tg_variable_rank(${H} v, _Out_ int *out)`,
   tg_variable_free: `int tg_variable_free(${H} v)`,
   tg_model_create: `int tg_model_create(const char *name, _Out_ ${H} *out)`,
-  tg_model_add_dense: `int tg_model_add_dense(${H} m, int64_t units, int activation, int use_bias, uint64_t seed, const char *name)`,
+  tg_layer_config_init: 'int tg_layer_config_init(int type, _Out_ tg_layer_config *out)',
+  tg_model_add: `int tg_model_add(${H} m, const tg_layer_config *config, _Out_ ${H} *layer)`,
   tg_model_call: `int tg_model_call(${H} m, ${H} x, _Out_ ${H} *out)`,
   tg_model_trainable_variables: `int tg_model_trainable_variables(${H} m, _Out_ ${H} *vars, size_t capacity, _Out_ size_t *count)`,
   tg_model_free: `int tg_model_free(${H} m)`,
@@ -69,6 +82,7 @@ const TG = {
   FLOAT32: 0, FLOAT64: 1, INT32: 2, INT64: 3, BOOL: 4,
   TAPE_DEFAULT: 0, TAPE_PERSISTENT: 1,
   ACTIVATION_LINEAR: 0, ACTIVATION_RELU: 1,
+  LAYER_DENSE: 0,
   REDUCTION_AUTO: 0,
   MAX_RANK: 8,
 };
@@ -155,6 +169,16 @@ function gradient(tape, target, sources) {
   return grads;
 }
 
+// model.add(Dense(units, activation)) with a glorot_uniform kernel of `seed`.
+function addDense(model, units, activation, seed) {
+  const config = {};
+  check(c.tg_layer_config_init(TG.LAYER_DENSE, config));
+  config.units = units;
+  config.activation = activation;
+  config.kernel_initializer.seed = seed;
+  check(c.tg_model_add(model, config, null));
+}
+
 function trainableVariables(model) {
   const count = [0];
   check(c.tg_model_trainable_variables(model, null, 0, count));
@@ -165,6 +189,6 @@ function trainableVariables(model) {
 
 module.exports = {
   c, TG, TapegradError, check, make, tensor, scalar, item, shapeOf, float32Data,
-  variableName, variableShape, withTape, gradient, trainableVariables,
+  variableName, variableShape, withTape, gradient, addDense, trainableVariables,
   libraryPath, version: () => c.tg_version(),
 };

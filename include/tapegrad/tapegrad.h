@@ -55,7 +55,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
-#include <stdio.h> /* FILE, for the progress bar and callback messages */
+#include <stdio.h>
 
 #if defined(_WIN32)
 #define TG_API __declspec(dllexport)
@@ -811,10 +811,50 @@ TG_API tg_status tg_tape_watched_variables(tg_tape* tape, tg_variable** variable
 TG_API tg_status tg_tape_free(tg_tape* tape);
 
 /* ------------------------------------------------------------------------------------- */
-/* Models and layers (Keras)                                                              */
+/* Layers and models (Keras)                                                              */
 /* ------------------------------------------------------------------------------------- */
 
+/*
+ * A model is a list of layers run in order (a Keras Sequential, or the seed notebook's
+ * MyModel subclass). A layer is described by a tg_layer_config, Keras's get_config(): start
+ * from tg_layer_config_init's Keras defaults, set what differs, and add it:
+ *
+ *   tg_model *model;
+ *   tg_layer_config dense;
+ *   tg_model_create("my_model", &model);
+ *   tg_layer_config_init(TG_LAYER_DENSE, &dense);
+ *   dense.units = 32; dense.activation = TG_ACTIVATION_RELU; dense.kernel_initializer.seed = 1;
+ *   tg_model_add(model, &dense, NULL);                  // model.add(Dense(32, "relu"))
+ *   dense.units = 10; dense.activation = TG_ACTIVATION_LINEAR; dense.kernel_initializer.seed = 2;
+ *   tg_model_add(model, &dense, NULL);                  // model.add(Dense(10))
+ *   int64_t input_shape[2] = {-1, 32};                  // (None, 32)
+ *   tg_model_build(model, input_shape, 2);              // or: the first tg_model_call
+ *   tg_model_summary(model, stdout);
+ *
+ * DTYPES. Every layer has a dtype, TG_FLOAT32 (Keras's default) or TG_FLOAT64: its variables
+ * and its outputs have it. As Keras's autocast does, a layer casts floating inputs of the
+ * other dtype to its own (a float32 layer after a float64 one computes in float32); Dense also
+ * casts integer inputs; Embedding casts non-integer indices to int32 and does not autocast.
+ *
+ * VARIABLES are created when the layer is built, by tg_model_build / tg_layer_build from an
+ * input shape, or by the first call from the input's shape. A layer's variables have Keras
+ * names ("kernel", "bias", "embeddings") and full names "<model>/<layer>/<name>:0"
+ * ("my_model/dense/kernel:0"; "<layer>/<name>:0" for a layer built on its own).
+ *
+ * NAMES. A layer or model without a name gets Keras's automatic one ("dense", "dense_1", …,
+ * "sequential", "sequential_1", …), counted per process and reset by tg_clear_session; an
+ * explicit name does not advance the count. Layers of one model have distinct names.
+ *
+ * SEEDS. Keras draws unseeded initializers at random; tapegrad is deterministic: the same
+ * seed gives the same weights on every run. Give each layer its own kernel_initializer.seed:
+ * layers left at the same seed draw from the same random stream.
+ *
+ * Threads: a model, its layers and their handles may be used by one thread at a time.
+ */
+
 typedef struct tg_model tg_model;
+typedef struct tg_layer tg_layer;
+typedef struct tg_optimizer tg_optimizer; /* see Optimizers */
 
 typedef enum tg_activation {
   TG_ACTIVATION_LINEAR = 0, /* identity, Keras activation=None */
@@ -858,81 +898,133 @@ typedef struct tg_initializer {
   uint64_t seed;
 } tg_initializer;
 
-/* Creates an empty model that runs its layers in the order they were added (a Keras model
- * whose call() applies them in turn). name: the model's name, which prefixes its variables
- * ("my_model/dense/kernel:0"); NULL gives "sequential", "sequential_1", … as Keras does.
- * *out owned by the caller (tg_model_free). */
+typedef enum tg_layer_type {
+  TG_LAYER_DENSE = 0,    /* out = activation(x · kernel + bias) */
+  TG_LAYER_DROPOUT = 1,  /* random zeroing in training */
+  TG_LAYER_FLATTEN = 2,  /* (N, d1, d2, …) → (N, d1·d2·…) */
+  TG_LAYER_EMBEDDING = 3 /* integer indices → rows of a table */
+} tg_layer_type;
+
+/*
+ * Everything that defines a layer (Keras's get_config()), one flat struct for every type:
+ * the fields of other types are ignored. tg_layer_config_init fills in Keras's defaults,
+ * shown in brackets; a field without one must be set.
+ *
+ * Every layer:
+ *   type       the layer type;
+ *   name       NULL [automatic], or a name (copied);
+ *   dtype      [TG_FLOAT32] or TG_FLOAT64;
+ *   trainable  [1]; 0 makes the layer frozen (see tg_layer_set_trainable).
+ * TG_LAYER_DENSE — Keras Dense: out = activation(x · kernel + bias), kernel (in, units),
+ * bias (units,); inputs of rank > 2 are contracted on their last axis (tensordot):
+ *   units (> 0), activation [TG_ACTIVATION_LINEAR], use_bias [1],
+ *   kernel_initializer [glorot_uniform, seed 0], bias_initializer [zeros].
+ * TG_LAYER_DROPOUT — Keras Dropout: in training calls each element is kept with probability
+ * 1 − rate and scaled by 1/(1 − rate), a new mask every call (drawn deterministically from
+ * seed and the call count); otherwise the identity:
+ *   rate [0] in [0, 1), seed [0].
+ * TG_LAYER_FLATTEN — Keras Flatten: (N, d1, d2, …) → (N, d1·d2·…); no fields.
+ * TG_LAYER_EMBEDDING — Keras Embedding: integer indices of any shape S (int32 or int64; other
+ * dtypes are cast to int32) → rows of a table (input_dim, output_dim), output S +
+ * (output_dim,). An index outside [0, input_dim) is TG_INVALID_ARGUMENT at call time. Rows
+ * used several times in a batch accumulate gradient:
+ *   input_dim (> 0), output_dim (> 0), embeddings_initializer [random_uniform(-0.05, 0.05),
+ *   seed 0].
+ */
+typedef struct tg_layer_config {
+  tg_layer_type type;
+  const char* name;
+  tg_dtype dtype;
+  int trainable;
+  /* TG_LAYER_DENSE */
+  int64_t units;
+  tg_activation activation;
+  int use_bias;
+  tg_initializer kernel_initializer;
+  tg_initializer bias_initializer;
+  /* TG_LAYER_DROPOUT */
+  double rate;
+  uint64_t seed;
+  /* TG_LAYER_EMBEDDING */
+  int64_t input_dim;
+  int64_t output_dim;
+  tg_initializer embeddings_initializer;
+} tg_layer_config;
+
+/* Writes Keras's defaults for a layer of `type` to *out (every field; see above).
+ * Returns TG_OK, TG_INVALID_ARGUMENT (an unknown type, or out NULL). */
+TG_API tg_status tg_layer_config_init(tg_layer_type type, tg_layer_config* out);
+
+/* Creates an empty model (Keras Sequential). name: its name, which prefixes the names of the
+ * variables it builds ("my_model/dense/kernel:0"); NULL gives "sequential", "sequential_1", ….
+ * *out owned by the caller (tg_model_free). Returns TG_OK, TG_INVALID_ARGUMENT (out NULL),
+ * TG_OUT_OF_MEMORY. */
 TG_API tg_status tg_model_create(const char* name, tg_model** out);
 
-/* Appends a Keras Dense layer with the Keras defaults: out = activation(x · kernel + bias).
- * units > 0. The kernel, shape (in_features, units), is drawn from glorot_uniform with
- * `seed`; the bias, shape (units,), starts at zero; both are created on the model's first
- * call, from the input's last dimension, as float32. Inputs of rank > 2 are contracted on
- * their last axis (tensordot).
- * name: the layer's name; NULL gives Keras's automatic "dense", "dense_1", … (counted per
- * process, reset by tg_clear_session; an explicit name does not advance the counter).
- * Returns TG_OK, TG_INVALID_HANDLE, TG_INVALID_ARGUMENT (units <= 0, unknown activation),
- * TG_INVALID_STATE (the model has already been built by a call). */
-TG_API tg_status tg_model_add_dense(tg_model* model, int64_t units, tg_activation activation,
-                                    int use_bias, uint64_t seed, const char* name);
+/* Keras model.add(layer): makes a layer from *config and appends it. layer: NULL, or receives
+ * a new handle to the layer, owned by the caller (tg_layer_free); the model keeps its own.
+ * Returns TG_OK; TG_INVALID_HANDLE; TG_INVALID_ARGUMENT (config NULL, an unknown type, dtype,
+ * activation or initializer kind, a field out of range — the message names it — or a name
+ * another layer of the model has: "All layers added to a Sequential model should have unique
+ * names. ..."); TG_INVALID_STATE (the model is already built); TG_OUT_OF_MEMORY. On error
+ * nothing is added. */
+TG_API tg_status tg_model_add(tg_model* model, const tg_layer_config* config, tg_layer** layer);
 
-/* Dense with explicit initializers for the kernel and the bias (ignored if use_bias is 0).
- * Same statuses as tg_model_add_dense, plus TG_INVALID_ARGUMENT for an unknown initializer
- * kind. */
-TG_API tg_status tg_model_add_dense_ex(tg_model* model, int64_t units, tg_activation activation,
-                                       int use_bias, tg_initializer kernel_initializer,
-                                       tg_initializer bias_initializer, const char* name);
+/* Keras model.build(input_shape): builds every layer in turn, each for the previous one's
+ * output shape, creating all variables without a call. input_shape: `rank` (>= 1) dimensions,
+ * the first the batch; -1 for an unknown dimension (Keras's None), e.g. {-1, 784}. Building a
+ * built model again with a compatible shape (unknown dimensions match anything) does nothing.
+ * Returns TG_OK; TG_INVALID_HANDLE; TG_INVALID_ARGUMENT (shape NULL with rank > 0, rank 0, a
+ * dimension below -1, a shape a layer cannot take — "Dense 'dense': the last dimension of the
+ * inputs should be defined. ..." — or one other than the built model's); TG_INVALID_STATE (no
+ * layers); TG_OUT_OF_MEMORY. */
+TG_API tg_status tg_model_build(tg_model* model, const int64_t* input_shape, int rank);
 
-/* Appends Keras Dropout(rate, seed): during calls with training != 0 each element is kept
- * with probability 1 − rate and scaled by 1/(1 − rate), with a new mask every call (drawn
- * deterministically from seed and the call count); otherwise the identity.
- * 0 <= rate < 1. NULL name: "dropout", "dropout_1", … */
-TG_API tg_status tg_model_add_dropout(tg_model* model, double rate, uint64_t seed,
-                                      const char* name);
+/* Prints Keras's model.summary() to `stream` (a FILE* open for writing):
+ *   Model: "my_model"
+ *   _________________________________________________________________
+ *    Layer (type)                Output Shape              Param #
+ *   =================================================================
+ *    dense (Dense)               (None, 32)                1056
+ *   (one line per layer, each followed by an empty line)
+ *   =================================================================
+ *   Total params: 1386 (5.41 KB)
+ *   Trainable params: 1386 (5.41 KB)
+ *   Non-trainable params: 0 (0.00 Byte)
+ *   _________________________________________________________________
+ * Lines are 65 characters wide (the table's rows padded with spaces), as Keras 2.15 prints
+ * them; the sizes count each parameter's dtype (4 bytes for float32). Output shapes are those
+ * the model was built for, with None for unknown dimensions.
+ * Returns TG_OK; TG_INVALID_HANDLE; TG_INVALID_ARGUMENT (stream NULL); TG_INVALID_STATE ("This
+ * model has not yet been built. ..."); TG_IO_ERROR (writing failed). */
+TG_API tg_status tg_model_summary(const tg_model* model, FILE* stream);
 
-/* Appends Keras Flatten: (N, d1, d2, …) → (N, d1·d2·…). NULL name: "flatten", … */
-TG_API tg_status tg_model_add_flatten(tg_model* model, const char* name);
-
-/* Appends Keras Embedding(input_dim, output_dim): integer indices of any shape S (int32 or
- * int64; other dtypes are cast to int32, as Keras does) → rows of a float32 table
- * (input_dim, output_dim), output shape S + (output_dim,). An index outside [0, input_dim)
- * gives TG_INVALID_ARGUMENT. Rows used several times in a batch accumulate gradient.
- * NULL name: "embedding", … */
-TG_API tg_status tg_model_add_embedding(tg_model* model, int64_t input_dim, int64_t output_dim,
-                                        tg_initializer embeddings_initializer,
-                                        const char* name);
-
-/* Number of layers, and the name of layer `index` (owned by the model, valid while it
- * lives). */
-TG_API tg_status tg_model_num_layers(const tg_model* model, size_t* out);
-TG_API tg_status tg_model_layer_name(const tg_model* model, size_t index, const char** out);
-
-/* Keras `layer.trainable = …`: a frozen layer's variables move from the trainable to the
- * non-trainable list (the variables' own trainable flags do not change, as in Keras).
- * TG_INVALID_ARGUMENT if index >= the number of layers. */
-TG_API tg_status tg_model_set_layer_trainable(tg_model* model, size_t index, int trainable);
-
-/* Resets Keras's automatic layer and model names ("dense", "dense_1", …) to their first
- * values, like tf.keras.backend.clear_session(). Existing objects keep their names.
- * Returns TG_OK. */
-TG_API tg_status tg_clear_session(void);
-
-/* Runs the model on x (shape (N, in_features); float64 input is cast to float32, as Keras
- * does). The first call builds the layers' variables. Inside a recording tape the reads of
- * trainable variables are watched and recorded. *out (N, units of the last layer) owned by
- * the caller. Returns TG_OK, TG_INVALID_HANDLE, TG_INVALID_ARGUMENT (x's shape does not fit
- * the layers), TG_OUT_OF_MEMORY. */
+/* Runs the model on x (batch first). An unbuilt model is first built for x's shape with an
+ * unknown batch dimension. Inside a recording tape the reads of trainable variables are
+ * watched and recorded. *out owned by the caller. Returns TG_OK, TG_INVALID_HANDLE,
+ * TG_INVALID_ARGUMENT (x's shape does not fit the layers), TG_INVALID_STATE (no layers),
+ * TG_OUT_OF_MEMORY. */
 TG_API tg_status tg_model_call(tg_model* model, const tg_tensor* x, tg_tensor** out);
 
 /* tg_model_call with Keras's `training` argument: training != 0 enables Dropout. */
 TG_API tg_status tg_model_call_ex(tg_model* model, const tg_tensor* x, int training,
                                   tg_tensor** out);
 
-/* The model's trainable variables in Keras order (layer by layer, kernel then bias).
+/* Number of layers. */
+TG_API tg_status tg_model_num_layers(const tg_model* model, size_t* out);
+/* A new handle to layer `index` (in the order added), or to the layer named `name` (Keras
+ * get_layer), owned by the caller (tg_layer_free). The handle keeps the layer alive: it stays
+ * valid after tg_model_free. Returns TG_OK, TG_INVALID_HANDLE, TG_INVALID_ARGUMENT (index out
+ * of range; no such name: "No such layer: head. Existing layers are: ['dense', 'dense_1']."). */
+TG_API tg_status tg_model_layer(const tg_model* model, size_t index, tg_layer** out);
+TG_API tg_status tg_model_layer_by_name(const tg_model* model, const char* name, tg_layer** out);
+
+/* The model's trainable variables in Keras order (layer by layer, each layer's in creation
+ * order: kernel, then bias). A variable is trainable here if it and its layer are.
  * variables: array of `capacity` slots, or NULL to only count. Writes min(capacity, total)
  * new handles, each owned by the caller (tg_variable_free), and *count = total.
  * An unbuilt model has no variables. Returns TG_OK, TG_INVALID_HANDLE, TG_INVALID_ARGUMENT
- * (count NULL). */
+ * (count NULL, or variables NULL with capacity > 0). */
 TG_API tg_status tg_model_trainable_variables(tg_model* model, tg_variable** variables,
                                               size_t capacity, size_t* count);
 
@@ -941,21 +1033,114 @@ TG_API tg_status tg_model_trainable_variables(tg_model* model, tg_variable** var
 TG_API tg_status tg_model_non_trainable_variables(tg_model* model, tg_variable** variables,
                                                   size_t capacity, size_t* count);
 
-/* Frees the model; variables stay alive while handles to them exist. NULL: no-op. */
+/* Keras model.get_weights(): the values of every variable (trainable or not), layer by layer,
+ * each layer's in creation order. weights: array of `capacity` slots, or NULL to only count;
+ * writes min(capacity, total) new tensors, owned by the caller, and *count = total. The
+ * tensors are snapshots that later training does not change. Returns TG_OK,
+ * TG_INVALID_HANDLE, TG_INVALID_ARGUMENT (count NULL, or weights NULL with capacity > 0). */
+TG_API tg_status tg_model_get_weights(const tg_model* model, tg_tensor** weights,
+                                      size_t capacity, size_t* count);
+
+/* Keras model.set_weights(): assigns weights[i] to the i-th variable of tg_model_get_weights's
+ * order. The count and every shape and dtype are checked first: on error no variable changes.
+ * Returns TG_OK; TG_INVALID_HANDLE; TG_INVALID_ARGUMENT ("You called `set_weights(weights)` on
+ * layer "m" with a weight list of length 1, but the layer was expecting 4 weights.", "Layer m
+ * weight shape (3,2) is not compatible with provided weight shape (3,3) ...", weights NULL
+ * with count > 0). */
+TG_API tg_status tg_model_set_weights(tg_model* model, tg_tensor* const* weights, size_t count);
+
+/* Keras model.save_weights(path): writes every variable of the model (trainable or not) to a
+ * safetensors file (see Checkpoints), keyed by the model's structure, not by variable names:
+ * the k-th layer that has variables is "layer_with_weights-k" (layers without variables, such
+ * as Dropout, do not count), and its variables are stored as "layer_with_weights-k/kernel",
+ * "layer_with_weights-k/bias", … So a second model of the same architecture loads the file
+ * although its automatic names differ ("my_model/dense_2/kernel:0"). The metadata records
+ * each such layer's class and name ("layer_with_weights-0/class_name": "Dense").
+ * optimizer: NULL, or an optimizer whose state is saved too, its slots keyed the same way
+ * ("optimizer/iterations", "optimizer/m/layer_with_weights-0/kernel", …).
+ * The write is atomic, as tg_checkpoint_save's.
+ * Returns TG_OK; TG_INVALID_HANDLE; TG_INVALID_ARGUMENT (path NULL; an optimizer built for a
+ * variable that is not in the model); TG_INVALID_STATE (the model has no variables yet: build
+ * or call it first); TG_IO_ERROR (the message names the path and the reason);
+ * TG_OUT_OF_MEMORY. On error no file appears at `path`. */
+TG_API tg_status tg_model_save_weights(const tg_model* model, const char* path,
+                                       const tg_optimizer* optimizer);
+
+/* Keras model.load_weights(path): loads every variable of the model from a file written by
+ * tg_model_save_weights (or with its keys), matched by structure. The file must hold as many
+ * layers with weights as the model, each of the same class (when the file records it) with
+ * the same variable names, dtypes and shapes. optimizer: NULL, or an optimizer that takes the
+ * saved state (an optimizer not built yet is built for the model's variables the file holds
+ * slots for; see tg_checkpoint_load).
+ * The file is checked whole before anything changes: on error no variable and no optimizer
+ * state is modified, and the message names the first mismatch in model order, e.g. "variable
+ * 'my_model/dense/kernel:0' (layer 0 'dense' (Dense), variable 'kernel') is float32 (8,17)
+ * (F32 [8, 17]), but 'w.safetensors' holds F32 [8, 16] under 'layer_with_weights-0/kernel'",
+ * or "Layer count mismatch when loading weights from file. Model expected 3 layers with
+ * weights, found 2 saved layers.".
+ * Returns TG_OK; TG_INVALID_HANDLE; TG_INVALID_ARGUMENT (path NULL; a mismatch; a malformed
+ * file; a file without model weights, such as one of tg_checkpoint_save); TG_INVALID_STATE
+ * (the model has no variables yet); TG_IO_ERROR; TG_OUT_OF_MEMORY. */
+TG_API tg_status tg_model_load_weights(tg_model* model, const char* path, tg_optimizer* optimizer);
+
+/* Frees the caller's model handle. Layers and variables live on while handles to them exist.
+ * NULL: no-op. Returns TG_OK or TG_INVALID_HANDLE. */
 TG_API tg_status tg_model_free(tg_model* model);
 
-/* ------------------------------------------------------------------------------------- */
-/* Losses                                                                                 */
-/* ------------------------------------------------------------------------------------- */
+/* Resets Keras's automatic layer and model names ("dense", "dense_1", …) to their first
+ * values, like tf.keras.backend.clear_session(). Existing objects keep their names.
+ * Returns TG_OK. */
+TG_API tg_status tg_clear_session(void);
 
-/* Keras CategoricalCrossentropy(from_logits=True) with the default reduction: the mean over
- * the batch of −Σ labels · log_softmax(logits) along the last axis.
- * labels, logits: same shape (N, C) and floating dtype (labels are cast to the logits'
- * dtype if they differ). *out: a scalar, owned by the caller; differentiable with respect
- * to logits (and labels). */
-TG_API tg_status tg_categorical_crossentropy_from_logits(const tg_tensor* labels,
-                                                         const tg_tensor* logits,
-                                                         tg_tensor** out);
+/* --- Layers ---------------------------------------------------------------------------- */
+
+/* Creates a layer on its own (Keras's Dense(...) outside a model): to build and call it from
+ * C code that composes layers itself. Its variables are named "<layer>/<name>:0".
+ * *out owned by the caller (tg_layer_free). Returns TG_OK, TG_INVALID_ARGUMENT (as
+ * tg_model_add), TG_OUT_OF_MEMORY. */
+TG_API tg_status tg_layer_create(const tg_layer_config* config, tg_layer** out);
+
+/* Keras layer.get_config(): writes the layer's configuration to *out, with its resolved name
+ * and current trainable flag; tg_layer_create(out) makes an equivalent, unbuilt layer.
+ * out->name points into the layer and is valid while a handle to it lives.
+ * Returns TG_OK, TG_INVALID_HANDLE, TG_INVALID_ARGUMENT (out NULL). */
+TG_API tg_status tg_layer_get_config(const tg_layer* layer, tg_layer_config* out);
+
+/* The layer's name, valid while a handle to the layer lives. */
+TG_API tg_status tg_layer_name(const tg_layer* layer, const char** out);
+
+/* Keras `layer.trainable`: a frozen layer's variables move from its model's trainable list to
+ * the non-trainable one (the variables' own trainable flags do not change, as in Keras, so a
+ * tape still watches them when they are read). */
+TG_API tg_status tg_layer_trainable(const tg_layer* layer, int* out);
+TG_API tg_status tg_layer_set_trainable(tg_layer* layer, int trainable);
+
+/* Keras layer.build(input_shape): creates the layer's variables for inputs of `rank` dims
+ * (-1 for an unknown one); a built layer does nothing. Returns TG_OK, TG_INVALID_HANDLE,
+ * TG_INVALID_ARGUMENT (a shape the layer cannot take), TG_OUT_OF_MEMORY. */
+TG_API tg_status tg_layer_build(tg_layer* layer, const int64_t* input_shape, int rank);
+
+/* Calls the layer on x (Keras layer(x, training=...)); a layer not built yet is built for x's
+ * shape. Recorded on the active tapes like an op. *out owned by the caller.
+ * Returns TG_OK, TG_INVALID_HANDLE, TG_INVALID_ARGUMENT, TG_OUT_OF_MEMORY. */
+TG_API tg_status tg_layer_call(tg_layer* layer, const tg_tensor* x, int training,
+                               tg_tensor** out);
+
+/* The layer's variable with the Keras name `name` ("kernel", "bias", "embeddings"), as a new
+ * handle owned by the caller (tg_variable_free).
+ * Returns TG_OK; TG_INVALID_HANDLE; TG_INVALID_ARGUMENT (name or out NULL; no such variable:
+ * "Dense 'dense' has no variable 'gamma'; its variables are: kernel, bias"); TG_INVALID_STATE
+ * (the layer is not built yet). */
+TG_API tg_status tg_layer_variable(const tg_layer* layer, const char* name, tg_variable** out);
+
+/* All the layer's variables in creation order (Keras layer.weights); the same contract as
+ * tg_model_trainable_variables. An unbuilt layer has none. */
+TG_API tg_status tg_layer_variables(const tg_layer* layer, tg_variable** variables,
+                                    size_t capacity, size_t* count);
+
+/* Releases this handle; the layer lives on while its model or another handle uses it.
+ * NULL: no-op. Returns TG_OK or TG_INVALID_HANDLE. */
+TG_API tg_status tg_layer_free(tg_layer* layer);
 
 /* ------------------------------------------------------------------------------------- */
 /* Losses (Keras)                                                                          */
@@ -1120,8 +1305,6 @@ TG_API tg_status tg_metric_free(tg_metric* metric);
 /* ------------------------------------------------------------------------------------- */
 /* Optimizers (new Keras optimizers, TF ≥ 2.11)                                           */
 /* ------------------------------------------------------------------------------------- */
-
-typedef struct tg_optimizer tg_optimizer;
 
 /*
  * The new Keras optimizers (tf.keras.optimizers.X since TF 2.11, same formulas as Keras 3).

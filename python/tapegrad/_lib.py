@@ -31,6 +31,21 @@ c_int64 = ctypes.c_int64
 c_size_t = ctypes.c_size_t
 P = ctypes.POINTER(ctypes.c_void_p)
 
+
+class Initializer(ctypes.Structure):
+    """tg_initializer."""
+    _fields_ = [("kind", c_int), ("a", c_double), ("b", c_double), ("seed", ctypes.c_uint64)]
+
+
+class LayerConfig(ctypes.Structure):
+    """tg_layer_config (fill it with tg_layer_config_init)."""
+    _fields_ = [("type", c_int), ("name", ctypes.c_char_p), ("dtype", c_int), ("trainable", c_int),
+                ("units", c_int64), ("activation", c_int), ("use_bias", c_int),
+                ("kernel_initializer", Initializer), ("bias_initializer", Initializer),
+                ("rate", c_double), ("seed", ctypes.c_uint64),
+                ("input_dim", c_int64), ("output_dim", c_int64),
+                ("embeddings_initializer", Initializer)]
+
 # Short type codes for the signature table below.
 _T = {
     "h": c_void_p,                    # any handle or const void*
@@ -48,6 +63,7 @@ _T = {
     "dp": ctypes.POINTER(c_double),
     "szp": ctypes.POINTER(c_size_t),
     "sp": ctypes.POINTER(ctypes.c_char_p),
+    "lcp": ctypes.POINTER(LayerConfig),
 }
 
 # name: argument codes (every function returns tg_status unless listed in _RESTYPES).
@@ -133,6 +149,34 @@ _SIGNATURES = {
     "tg_tape_batch_jacobian": "h h h i hp",
     "tg_tape_watched_variables": "h hp sz szp",
     "tg_tape_free": "h",
+    # layers and models
+    "tg_layer_config_init": "i lcp",
+    "tg_layer_create": "lcp hp",
+    "tg_layer_get_config": "h lcp",
+    "tg_layer_name": "h sp",
+    "tg_layer_trainable": "h ip",
+    "tg_layer_set_trainable": "h i",
+    "tg_layer_build": "h i64p i",
+    "tg_layer_call": "h h i hp",
+    "tg_layer_variable": "h s hp",
+    "tg_layer_variables": "h hp sz szp",
+    "tg_layer_free": "h",
+    "tg_model_create": "s hp",
+    "tg_model_add": "h lcp hp",
+    "tg_model_build": "h i64p i",
+    "tg_model_summary": "h h",
+    "tg_model_call": "h h hp",
+    "tg_model_call_ex": "h h i hp",
+    "tg_model_num_layers": "h szp",
+    "tg_model_layer": "h sz hp",
+    "tg_model_layer_by_name": "h s hp",
+    "tg_model_trainable_variables": "h hp sz szp",
+    "tg_model_non_trainable_variables": "h hp sz szp",
+    "tg_model_get_weights": "h hp sz szp",
+    "tg_model_set_weights": "h hp sz",
+    "tg_model_save_weights": "h s h",
+    "tg_model_load_weights": "h s h",
+    "tg_model_free": "h",
     # losses
     "tg_loss_categorical_crossentropy": "i d i hp",
     "tg_loss_sparse_categorical_crossentropy": "i i i64 i hp",

@@ -28,16 +28,24 @@ static inline tg_tensor* fit_y(void) {
  * from `seed`; bias zeros. */
 static inline tg_model* dense_model(int64_t units, tg_activation activation, int zeros, uint64_t seed) {
   tg_model* model = NULL;
-  tg_initializer kernel, bias;
-  kernel.kind = zeros ? TG_INIT_ZEROS : TG_INIT_GLOROT_UNIFORM;
-  kernel.a = kernel.b = 0;
-  kernel.seed = seed;
-  bias.kind = TG_INIT_ZEROS;
-  bias.a = bias.b = 0;
-  bias.seed = 0;
+  tg_layer_config dense;
   CHECK_OK(tg_model_create(NULL, &model));
-  CHECK_OK(tg_model_add_dense_ex(model, units, activation, 1, kernel, bias, NULL));
+  CHECK_OK(tg_layer_config_init(TG_LAYER_DENSE, &dense));
+  dense.units = units;
+  dense.activation = activation;
+  if (zeros) dense.kernel_initializer.kind = TG_INIT_ZEROS;
+  dense.kernel_initializer.seed = seed;
+  CHECK_OK(tg_model_add(model, &dense, NULL));
   return model;
+}
+
+/* Appends Dropout(rate) drawing its masks from `seed`. */
+static inline void add_dropout(tg_model* model, double rate, uint64_t seed) {
+  tg_layer_config dropout;
+  CHECK_OK(tg_layer_config_init(TG_LAYER_DROPOUT, &dropout));
+  dropout.rate = rate;
+  dropout.seed = seed;
+  CHECK_OK(tg_model_add(model, &dropout, NULL));
 }
 
 /* Copies every trainable variable's float32 values, in order, into out[0..capacity);
@@ -48,12 +56,11 @@ static inline size_t model_values(tg_model* model, float* out, size_t capacity) 
   CHECK_OK(tg_model_trainable_variables(model, vars, 16, &count));
   for (i = 0; i < count && i < 16; ++i) {
     tg_tensor* value = NULL;
-    int64_t size = 0;
+    size_t size = 0;
     CHECK_OK(tg_variable_read(vars[i], &value));
     CHECK_OK(tg_tensor_size(value, &size));
-    if (n + (size_t)size <= capacity)
-      CHECK_OK(tg_tensor_copy_data(value, out + n, (size_t)size * sizeof(float)));
-    n += (size_t)size;
+    if (n + size <= capacity) CHECK_OK(tg_tensor_copy_data(value, out + n, size * sizeof(float)));
+    n += size;
     tg_tensor_free(value);
     tg_variable_free(vars[i]);
   }

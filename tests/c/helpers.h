@@ -103,4 +103,20 @@ static inline int check_tensor_at(const char* file, int line, const tg_tensor* t
 #define CHECK_TENSOR(t, dtype, shape, rank, values, tol) \
   check_tensor_at(__FILE__, __LINE__, (t), (dtype), (shape), (rank), (values), (tol))
 
+/* model.add(Dense(units, activation, use_bias)) with a glorot_uniform kernel of `seed`, the
+ * other fields at Keras's defaults; name NULL for the automatic one. Returns tg_model_add's
+ * status (or tg_layer_config_init's). */
+static inline tg_status add_dense(tg_model* model, int64_t units, tg_activation activation, int use_bias,
+                                  uint64_t seed, const char* name) {
+  tg_layer_config c;
+  const tg_status s = tg_layer_config_init(TG_LAYER_DENSE, &c);
+  if (s != TG_OK) return s;
+  c.units = units;
+  c.activation = activation;
+  c.use_bias = use_bias;
+  c.kernel_initializer.seed = seed;
+  c.name = name;
+  return tg_model_add(model, &c, NULL);
+}
+
 #endif /* TAPEGRAD_TESTS_C_HELPERS_H */

@@ -167,14 +167,15 @@ static void test_round_trip(void) {
 static tg_model* make_model(uint64_t seed) {
   tg_model* model = NULL;
   CHECK_OK(tg_model_create("my_model", &model));
-  CHECK_OK(tg_model_add_dense(model, 32, TG_ACTIVATION_RELU, 1, seed, "dense"));
-  CHECK_OK(tg_model_add_dense(model, 10, TG_ACTIVATION_LINEAR, 1, seed + 1, "dense_1"));
+  CHECK_OK(add_dense(model, 32, TG_ACTIVATION_RELU, 1, seed, "dense"));
+  CHECK_OK(add_dense(model, 10, TG_ACTIVATION_LINEAR, 1, seed + 1, "dense_1"));
   return model;
 }
 
 /* One step of the seed notebook's loop: loss under a tape, gradients, Adam. */
 static void train_step(tg_model* model, tg_optimizer* adam, tg_tensor* x, tg_tensor* y) {
   tg_tape* tape = NULL;
+  tg_loss* cce = NULL;
   tg_tensor *logits = NULL, *loss = NULL, *grads[4] = {NULL, NULL, NULL, NULL};
   tg_variable* vars[4] = {NULL, NULL, NULL, NULL};
   const void* targets[1];
@@ -182,7 +183,8 @@ static void train_step(tg_model* model, tg_optimizer* adam, tg_tensor* x, tg_ten
   size_t count = 0, i;
   CHECK_OK(tg_tape_begin(TG_TAPE_DEFAULT, &tape));
   CHECK_OK(tg_model_call(model, x, &logits));
-  CHECK_OK(tg_categorical_crossentropy_from_logits(y, logits, &loss));
+  CHECK_OK(tg_loss_categorical_crossentropy(1, 0.0, TG_REDUCTION_AUTO, &cce));
+  CHECK_OK(tg_loss_call(cce, y, logits, NULL, &loss));
   CHECK_OK(tg_tape_end(tape));
   CHECK_OK(tg_model_trainable_variables(model, vars, 4, &count));
   CHECK(count == 4);
@@ -196,6 +198,7 @@ static void train_step(tg_model* model, tg_optimizer* adam, tg_tensor* x, tg_ten
   }
   tg_tensor_free(logits);
   tg_tensor_free(loss);
+  tg_loss_free(cce);
   tg_tape_free(tape);
 }
 

@@ -427,9 +427,9 @@ static void determinism_run(uint64_t shuffle_seed, float* weights, size_t capaci
   CHECK_OK(tg_random_uniform(TG_FLOAT32, x_shape, 2, -1, 1, 1, &x));
   CHECK_OK(tg_random_uniform(TG_FLOAT32, y_shape, 2, 0, 1, 2, &y));
   CHECK_OK(tg_model_create(NULL, &model));
-  CHECK_OK(tg_model_add_dense(model, 8, TG_ACTIVATION_RELU, 1, 21, NULL));
-  CHECK_OK(tg_model_add_dropout(model, 0.3, 22, NULL));
-  CHECK_OK(tg_model_add_dense(model, 3, TG_ACTIVATION_LINEAR, 1, 23, NULL));
+  CHECK_OK(add_dense(model, 8, TG_ACTIVATION_RELU, 1, 21, NULL));
+  add_dropout(model, 0.3, 22);
+  CHECK_OK(add_dense(model, 3, TG_ACTIVATION_LINEAR, 1, 23, NULL));
   CHECK_OK(tg_loss_categorical_crossentropy(1, 0.0, TG_REDUCTION_AUTO, &cce));
   CHECK_OK(tg_metric_auto_accuracy(&acc));
   CHECK_OK(tg_optimizer_adam(0.01, 0.9, 0.999, 1e-7, 0, &adam));

@@ -378,7 +378,10 @@ std::unique_ptr<Model> make_model(uint64_t seed) {
 void train_step(Model& model, Optimizer& opt, const Tensor& x, const Tensor& y) {
   Tape tape(false, true);
   tape.begin();
-  const Tensor loss = categorical_crossentropy_from_logits(y, model.call(x));
+  LossConfig cce;
+  cce.kind = LossKind::categorical_crossentropy;
+  cce.from_logits = true;
+  const Tensor loss = Loss(cce)(y, model.call(x));
   tape.end();
   const auto vars = model.trainable_variables();
   std::vector<Differentiable> sources;

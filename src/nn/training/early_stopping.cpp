@@ -44,13 +44,13 @@ void EarlyStopping::on_epoch_end(TrainingState& state, int64_t epoch, Logs& logs
     warn(fmt::format("Early stopping conditioned on metric `{}` which is not available. Available metrics are: {}",
                      options_.monitor, logs.names()));
   if (!current || epoch < options_.start_from_epoch) return;
-  if (options_.restore_best_weights && best_weights_.empty()) best_weights_ = get_weights(state.model);
+  if (options_.restore_best_weights && best_weights_.empty()) best_weights_ = state.model.get_weights();
 
   ++wait_;
   if (is_improvement(*current, best_)) {
     best_ = *current;
     best_epoch_ = epoch;
-    if (options_.restore_best_weights) best_weights_ = get_weights(state.model);
+    if (options_.restore_best_weights) best_weights_ = state.model.get_weights();
     // Only restart the wait if it beats both the baseline and the previous best.
     if (std::isnan(options_.baseline) || is_improvement(*current, options_.baseline)) wait_ = 0;
     return;
@@ -61,7 +61,7 @@ void EarlyStopping::on_epoch_end(TrainingState& state, int64_t epoch, Logs& logs
     if (options_.restore_best_weights && !best_weights_.empty()) {
       print_message(options_.verbose_stream,
                     fmt::format("Restoring model weights from the end of the best epoch: {}.\n", best_epoch_ + 1));
-      set_weights(state.model, best_weights_);
+      state.model.set_weights(best_weights_);
     }
   }
 }

@@ -7,13 +7,13 @@
 #include <limits>
 #include <system_error>
 
+#include "nn/model_checkpoint.h"
 #include "nn/warning.h"
 #include "tensor/error.h"
 
 namespace tg {
 
-ModelCheckpoint::ModelCheckpoint(ModelCheckpointOptions options, SaveWeights save)
-    : options_(std::move(options)), save_(std::move(save)) {
+ModelCheckpoint::ModelCheckpoint(ModelCheckpointOptions options) : options_(std::move(options)) {
   if (options_.filepath.empty()) fail(Status::invalid_argument, "ModelCheckpoint: filepath is empty");
   if (options_.monitor.empty()) fail(Status::invalid_argument, "ModelCheckpoint: monitor is empty");
   if (options_.save_freq < 0)
@@ -81,7 +81,7 @@ void ModelCheckpoint::save(TrainingState& state, int64_t epoch, std::optional<in
   } else {
     print_message(options_.verbose_stream, fmt::format("\nEpoch {}: saving model to {}\n", epoch + 1, path));
   }
-  save_(state.model, options_.save_weights_only ? nullptr : state.optimizer, path);
+  save_model_weights(path, state.model, options_.save_weights_only ? nullptr : state.optimizer);
   last_saved_ = path;
 }
 

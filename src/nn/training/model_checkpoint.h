@@ -1,6 +1,6 @@
 // Keras's ModelCheckpoint callback (keras/callbacks.py, Keras 2.15): saves the model's weights
-// at the end of every epoch (or every save_freq batches), or only when a monitored value
-// improves.
+// with the structural checkpoint (src/nn/model_checkpoint.h: Keras's save_weights) at the end of
+// every epoch (or every save_freq batches), or only when a monitored value improves.
 //
 // The file path is a format string filled with the 1-based epoch, the 1-based batch (when
 // saving every save_freq batches) and the logs, as Keras's filepath.format(epoch=…, **logs):
@@ -17,7 +17,6 @@
 #include <cmath>
 #include <cstdint>
 #include <cstdio>
-#include <functional>
 #include <optional>
 #include <string>
 
@@ -41,9 +40,7 @@ struct ModelCheckpointOptions {
 
 class ModelCheckpoint : public Callback {
  public:
-  // Writes the model's weights (and the optimizer's state, when it is not null) to a path.
-  using SaveWeights = std::function<void(Model& model, const Optimizer* optimizer, const std::string& path)>;
-  ModelCheckpoint(ModelCheckpointOptions options, SaveWeights save);
+  explicit ModelCheckpoint(ModelCheckpointOptions options);
 
   void on_epoch_begin(TrainingState&, int64_t epoch, Logs&) override { current_epoch_ = epoch; }
   void on_epoch_end(TrainingState& state, int64_t epoch, Logs& logs) override;
@@ -59,7 +56,6 @@ class ModelCheckpoint : public Callback {
   std::string file_path(int64_t epoch, std::optional<int64_t> batch, const Logs& logs) const;
 
   ModelCheckpointOptions options_;
-  SaveWeights save_;
   bool maximize_;
   double best_;
   int64_t current_epoch_ = 0;
