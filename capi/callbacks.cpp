@@ -10,6 +10,7 @@
 #include "nn/training/progress_bar.h"
 #include "training_handles.h"
 
+using tg::capi::count_arg;
 using tg::capi::get;
 using tg::capi::guard;
 using tg::capi::options_arg;
@@ -152,7 +153,7 @@ tg_status tg_early_stopping_options_init(tg_early_stopping_options* options) {
     o.struct_size = sizeof o;
     o.monitor = "val_loss";
     o.min_delta = d.min_delta;
-    o.patience = d.patience;
+    o.patience = static_cast<size_t>(d.patience);
     o.mode = TG_MONITOR_AUTO;
     o.baseline = d.baseline;
     o.restore_best_weights = d.restore_best_weights;
@@ -167,7 +168,7 @@ tg_status tg_callback_early_stopping(const tg_early_stopping_options* options, t
     tg::EarlyStoppingOptions e;
     e.monitor = string_arg(o.monitor, "options->monitor");
     e.min_delta = o.min_delta;
-    e.patience = o.patience;
+    e.patience = count_arg(o.patience, "options->patience");
     e.mode = mode_arg(o.mode, "options->mode");
     e.baseline = o.baseline;
     e.restore_best_weights = o.restore_best_weights != 0;
@@ -178,13 +179,13 @@ tg_status tg_callback_early_stopping(const tg_early_stopping_options* options, t
 }
 
 tg_status tg_callback_early_stopping_state(const tg_callback* callback, int64_t* stopped_epoch, int64_t* best_epoch,
-                                           double* best, int64_t* wait) {
+                                           double* best, size_t* wait) {
   return guard("tg_callback_early_stopping_state", [&] {
     const auto& c = callback_of_kind<tg::EarlyStopping>(callback, "an EarlyStopping");
     if (stopped_epoch) *stopped_epoch = c.stopped_epoch();
     if (best_epoch) *best_epoch = c.best_epoch();
     if (best) *best = c.best();
-    if (wait) *wait = c.wait();
+    if (wait) *wait = static_cast<size_t>(c.wait());
   });
 }
 
@@ -198,7 +199,7 @@ tg_status tg_model_checkpoint_options_init(tg_model_checkpoint_options* options)
     o.save_best_only = d.save_best_only;
     o.save_weights_only = d.save_weights_only;
     o.mode = TG_MONITOR_AUTO;
-    o.save_freq = d.save_freq;
+    o.save_freq = static_cast<size_t>(d.save_freq);
     o.initial_value_threshold = d.initial_value_threshold;
   });
 }
@@ -213,7 +214,7 @@ tg_status tg_callback_model_checkpoint(const tg_model_checkpoint_options* option
     m.save_best_only = o.save_best_only != 0;
     m.save_weights_only = o.save_weights_only != 0;
     m.mode = mode_arg(o.mode, "options->mode");
-    m.save_freq = o.save_freq;
+    m.save_freq = count_arg(o.save_freq, "options->save_freq");
     m.initial_value_threshold = o.initial_value_threshold;
     m.verbose_stream = o.verbose_stream;
     result = new_callback(std::make_shared<tg::ModelCheckpoint>(std::move(m)));
@@ -242,11 +243,11 @@ tg_status tg_training_stop(tg_training* training) {
   return guard("tg_training_stop", [&] { get<tg_training>(training, "training")->value->stop_training = true; });
 }
 
-tg_status tg_training_params(const tg_training* training, int64_t* epochs, int64_t* steps, int* verbose) {
+tg_status tg_training_params(const tg_training* training, int64_t* epochs, size_t* steps, int* verbose) {
   return guard("tg_training_params", [&] {
     const tg::TrainingState& s = *get<tg_training>(training, "training")->value;
     if (epochs) *epochs = s.epochs;
-    if (steps) *steps = s.steps.value_or(TG_UNKNOWN_STEPS);
+    if (steps) *steps = s.steps ? static_cast<size_t>(*s.steps) : TG_UNKNOWN_STEPS;
     if (verbose) *verbose = s.verbose;
   });
 }
@@ -293,10 +294,10 @@ tg_status tg_logs_set(tg_logs* logs, const char* name, double value) {
   });
 }
 
-tg_status tg_logs_throughput(const tg_logs* logs, int64_t* samples, double* seconds, double* samples_per_second) {
+tg_status tg_logs_throughput(const tg_logs* logs, size_t* samples, double* seconds, double* samples_per_second) {
   return guard("tg_logs_throughput", [&] {
     const tg::Logs& l = logs_arg(logs);
-    if (samples) *samples = l.samples;
+    if (samples) *samples = static_cast<size_t>(l.samples);
     if (seconds) *seconds = l.seconds;
     if (samples_per_second) *samples_per_second = l.seconds > 0 ? static_cast<double>(l.samples) / l.seconds : 0.0;
   });

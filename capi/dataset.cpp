@@ -12,11 +12,12 @@ namespace {
 
 class CallbackDataSource : public tg::DataSource {
  public:
+  // steps 0: unknown.
   CallbackDataSource(int64_t steps, tg_batch_fn next_batch, void* user_data)
       : steps_(steps), next_batch_(next_batch), user_data_(user_data) {}
 
   std::optional<int64_t> steps() const override {
-    return steps_ == TG_UNKNOWN_STEPS ? std::nullopt : std::optional<int64_t>(steps_);
+    return steps_ == 0 ? std::nullopt : std::optional<int64_t>(steps_);
   }
 
   std::optional<tg::Batch> batch(int64_t epoch, int64_t step) override {
@@ -36,7 +37,7 @@ class CallbackDataSource : public tg::DataSource {
     }
     if (error) std::rethrow_exception(error);
     if (!batch.x.defined()) {
-      if (steps_ == TG_UNKNOWN_STEPS) return std::nullopt;
+      if (steps_ == 0) return std::nullopt;
       tg::fail(tg::Status::invalid_argument, "the dataset's next_batch wrote no x for epoch {} step {} (of {} steps)",
                epoch, step, steps_);
     }
@@ -68,13 +69,12 @@ class CallbackDataSource : public tg::DataSource {
 
 extern "C" {
 
-tg_status tg_dataset_create(int64_t steps, tg_batch_fn next_batch, void* user_data, tg_dataset** out) {
+tg_status tg_dataset_create(size_t steps, tg_batch_fn next_batch, void* user_data, tg_dataset** out) {
   return guard("tg_dataset_create", [&] {
     auto& result = require_out(out, "out");
     if (!next_batch) tg::fail(tg::Status::invalid_argument, "next_batch is NULL");
-    if (steps == 0 || steps < TG_UNKNOWN_STEPS)
-      tg::fail(tg::Status::invalid_argument, "steps must be > 0 or TG_UNKNOWN_STEPS (-1), got {}", steps);
-    result = tg::capi::make_handle<tg_dataset>(std::make_shared<CallbackDataSource>(steps, next_batch, user_data));
+    const int64_t n = tg::capi::count_arg(steps, "steps");
+    result = tg::capi::make_handle<tg_dataset>(std::make_shared<CallbackDataSource>(n, next_batch, user_data));
   });
 }
 

@@ -9,6 +9,7 @@
 #include "training_handles.h"
 
 using tg::capi::get;
+using tg::capi::count_arg;
 using tg::capi::guard;
 using tg::capi::options_arg;
 using tg::capi::require_out;
@@ -66,14 +67,14 @@ tg_status tg_fit_options_init(tg_fit_options* options) {
     const tg::FitOptions d;
     o = tg_fit_options{};
     o.struct_size = sizeof o;
-    o.batch_size = d.batch_size;
+    o.batch_size = static_cast<size_t>(d.batch_size);
     o.epochs = d.epochs;
     o.initial_epoch = d.initial_epoch;
     o.shuffle = d.shuffle;
     o.seed = d.seed;
     o.validation_split = d.validation_split;
-    o.validation_batch_size = d.validation_batch_size;
-    o.validation_freq = d.validation_freq;
+    o.validation_batch_size = static_cast<size_t>(d.validation_batch_size);
+    o.validation_freq = static_cast<size_t>(d.validation_freq);
     o.verbose = d.verbose;
   });
 }
@@ -83,7 +84,7 @@ tg_status tg_evaluate_options_init(tg_evaluate_options* options) {
     auto& o = require_out(options, "options");
     o = tg_evaluate_options{};
     o.struct_size = sizeof o;
-    o.batch_size = tg::EvaluateOptions().batch_size;
+    o.batch_size = static_cast<size_t>(tg::EvaluateOptions().batch_size);
   });
 }
 
@@ -92,7 +93,7 @@ tg_status tg_predict_options_init(tg_predict_options* options) {
     auto& o = require_out(options, "options");
     o = tg_predict_options{};
     o.struct_size = sizeof o;
-    o.batch_size = tg::PredictOptions().batch_size;
+    o.batch_size = static_cast<size_t>(tg::PredictOptions().batch_size);
   });
 }
 
@@ -105,7 +106,7 @@ tg_status tg_model_fit(tg_model* model, const tg_loss* loss, tg_optimizer* optim
     const tg_fit_options o = options_arg(options, tg_fit_options_init, "options");
     const tg::Data data = tg::capi::data_arg(x, y, o.sample_weight, "x");
     tg::FitOptions f;
-    f.batch_size = o.batch_size;
+    f.batch_size = count_arg(o.batch_size, "options->batch_size");
     f.epochs = o.epochs;
     f.initial_epoch = o.initial_epoch;
     f.shuffle = o.shuffle != 0;
@@ -117,8 +118,8 @@ tg_status tg_model_fit(tg_model* model, const tg_loss* loss, tg_optimizer* optim
     else if (o.validation_y || o.validation_sample_weight)
       tg::fail(tg::Status::invalid_argument, "options->validation_y or validation_sample_weight is set, but "
                "options->validation_x is NULL");
-    f.validation_batch_size = o.validation_batch_size;
-    f.validation_freq = o.validation_freq;
+    f.validation_batch_size = count_arg(o.validation_batch_size, "options->validation_batch_size");
+    f.validation_freq = count_arg(o.validation_freq, "options->validation_freq");
     f.callbacks = tg::capi::callbacks_arg(o.callbacks, o.num_callbacks, "options->callbacks");
     f.verbose = o.verbose;
     f.verbose_stream = o.verbose_stream;
@@ -139,7 +140,7 @@ tg_status tg_model_evaluate(tg_model* model, const tg_loss* loss, tg_metric* con
       tg::fail(tg::Status::invalid_argument, "results has room for {} values, the loss and {} metrics need {}",
                num_results, num_metrics, 1 + num_metrics);
     tg::EvaluateOptions e;
-    e.batch_size = o.batch_size;
+    e.batch_size = count_arg(o.batch_size, "options->batch_size");
     e.callbacks = tg::capi::callbacks_arg(o.callbacks, o.num_callbacks, "options->callbacks");
     e.verbose = o.verbose;
     e.verbose_stream = o.verbose_stream;
@@ -154,7 +155,7 @@ tg_status tg_model_predict(tg_model* model, const void* x, const tg_predict_opti
     const tg_predict_options o = options_arg(options, tg_predict_options_init, "options");
     auto& result = require_out(out, "out");
     tg::PredictOptions p;
-    p.batch_size = o.batch_size;
+    p.batch_size = count_arg(o.batch_size, "options->batch_size");
     p.callbacks = tg::capi::callbacks_arg(o.callbacks, o.num_callbacks, "options->callbacks");
     p.verbose = o.verbose;
     p.verbose_stream = o.verbose_stream;

@@ -35,6 +35,13 @@ T options_arg(const T* options, tg_status (*init)(T*), const char* what) {
   return out;
 }
 
+// A count from C (size_t) as the core's int64_t; error above INT64_MAX (a negative number
+// cast to size_t, usually).
+inline int64_t count_arg(size_t count, const char* what) {
+  if (count > static_cast<size_t>(INT64_MAX)) fail(Status::invalid_argument, "{} is {}: too large", what, count);
+  return static_cast<int64_t>(count);
+}
+
 // The callbacks of an options struct.
 std::vector<std::shared_ptr<Callback>> callbacks_arg(tg_callback* const* callbacks, size_t count, const char* what);
 

@@ -1669,7 +1669,7 @@ typedef struct tg_training tg_training;
 
 typedef struct tg_fit_options {
   size_t struct_size;
-  int64_t batch_size;    /* 32; ignored for a tg_dataset */
+  size_t batch_size;     /* 32; ignored for a tg_dataset */
   int64_t epochs;        /* 1: the epoch index to stop at */
   int64_t initial_epoch; /* 0 */
   int shuffle;           /* 1: reshuffle the samples every epoch; ignored for a tg_dataset */
@@ -1683,8 +1683,8 @@ typedef struct tg_fit_options {
   const void* validation_x;
   const tg_tensor* validation_y;
   const tg_tensor* validation_sample_weight;
-  int64_t validation_batch_size; /* 0: batch_size */
-  int64_t validation_freq;       /* 1: validate after every validation_freq-th epoch */
+  size_t validation_batch_size;  /* 0: batch_size */
+  size_t validation_freq;        /* 1: validate after every validation_freq-th epoch */
   tg_callback* const* callbacks; /* num_callbacks handles, called in this order */
   size_t num_callbacks;
   /* 0 (the default, unlike Keras's 'auto'): print nothing; 1: a progress bar; 2: one line per
@@ -1695,7 +1695,7 @@ typedef struct tg_fit_options {
 
 typedef struct tg_evaluate_options {
   size_t struct_size;
-  int64_t batch_size;             /* 32; ignored for a tg_dataset */
+  size_t batch_size;              /* 32; ignored for a tg_dataset */
   const tg_tensor* sample_weight; /* NULL, or weights of x's samples */
   tg_callback* const* callbacks;
   size_t num_callbacks;
@@ -1705,7 +1705,7 @@ typedef struct tg_evaluate_options {
 
 typedef struct tg_predict_options {
   size_t struct_size;
-  int64_t batch_size;             /* 32; ignored for a tg_dataset */
+  size_t batch_size;              /* 32; ignored for a tg_dataset */
   tg_callback* const* callbacks;
   size_t num_callbacks;
   int verbose;                    /* 0; 1: a progress bar; 2: one line at the end */
@@ -1776,7 +1776,7 @@ TG_API tg_status tg_model_train_step(tg_model* model, const tg_loss* loss, tg_op
 /* --- Datasets fed by the caller -------------------------------------------------------- */
 
 /* steps for a dataset whose epochs end when its function says so. */
-#define TG_UNKNOWN_STEPS (-1)
+#define TG_UNKNOWN_STEPS 0
 
 /* Writes batch `step` (0-based) of epoch `epoch`: new tensors to *x, *y and, for weighted
  * samples, *sample_weight, with the same first dimension (> 0). Their ownership passes to
@@ -1791,14 +1791,15 @@ TG_API tg_status tg_model_train_step(tg_model* model, const tg_loss* loss, tg_op
 typedef tg_status (*tg_batch_fn)(int64_t epoch, int64_t step, tg_tensor** x, tg_tensor** y,
                                  tg_tensor** sample_weight, void* user_data);
 
-/* A dataset (keras.utils.Sequence): `steps` batches per epoch (> 0), or TG_UNKNOWN_STEPS (the
- * progress bar then shows "step/Unknown" until the first epoch ends). It batches and shuffles
+/* A dataset (keras.utils.Sequence): `steps` batches per epoch, or TG_UNKNOWN_STEPS (0), when
+ * next_batch ends each epoch (the progress bar shows "step/Unknown" until the first epoch
+ * ends). It batches and shuffles
  * by itself: the options' batch_size, shuffle and seed do not apply to it, nor does
  * validation_split. user_data is passed to next_batch as given; the caller keeps it valid
  * while the dataset is used. *out owned by the caller (tg_dataset_free).
- * Returns TG_OK, TG_INVALID_ARGUMENT (next_batch NULL, steps 0 or below -1, out NULL),
+ * Returns TG_OK, TG_INVALID_ARGUMENT (next_batch NULL, steps above INT64_MAX, out NULL),
  * TG_OUT_OF_MEMORY. */
-TG_API tg_status tg_dataset_create(int64_t steps, tg_batch_fn next_batch, void* user_data,
+TG_API tg_status tg_dataset_create(size_t steps, tg_batch_fn next_batch, void* user_data,
                                    tg_dataset** out);
 /* Frees the dataset (not user_data). NULL: no-op. Returns TG_OK or TG_INVALID_HANDLE. */
 TG_API tg_status tg_dataset_free(tg_dataset* dataset);
@@ -1855,9 +1856,9 @@ TG_API tg_status tg_callback_free(tg_callback* callback);
  * a training handle whose callback has returned). */
 TG_API tg_status tg_training_stop(tg_training* training);
 /* Keras's callback.params: the options' epochs (1 in evaluate and predict), the batches per
- * epoch (-1 when a dataset's length is unknown), and verbose. Each out-parameter may be NULL.
- * Returns TG_OK or TG_INVALID_HANDLE. */
-TG_API tg_status tg_training_params(const tg_training* training, int64_t* epochs, int64_t* steps,
+ * epoch (TG_UNKNOWN_STEPS when a dataset's length is unknown), and verbose. Each
+ * out-parameter may be NULL. Returns TG_OK or TG_INVALID_HANDLE. */
+TG_API tg_status tg_training_params(const tg_training* training, int64_t* epochs, size_t* steps,
                                     int* verbose);
 
 /* Logs: Keras's logs dict of one event, name/value pairs in order, valid only during the
@@ -1876,7 +1877,7 @@ TG_API tg_status tg_logs_name(const tg_logs* logs, size_t index, const char** ou
 TG_API tg_status tg_logs_value(const tg_logs* logs, size_t index, double* out);
 TG_API tg_status tg_logs_get(const tg_logs* logs, const char* name, double* out);
 TG_API tg_status tg_logs_set(tg_logs* logs, const char* name, double value);
-TG_API tg_status tg_logs_throughput(const tg_logs* logs, int64_t* samples, double* seconds,
+TG_API tg_status tg_logs_throughput(const tg_logs* logs, size_t* samples, double* seconds,
                                     double* samples_per_second);
 
 /* Keras's progress bar (ProgbarLogger), writing to `stream` (NULL: stdout). verbose 1: a line
@@ -1903,7 +1904,7 @@ typedef struct tg_early_stopping_options {
   size_t struct_size;
   const char* monitor;        /* "val_loss" (copied) */
   double min_delta;           /* 0: a smaller change (in absolute value) is no improvement */
-  int64_t patience;           /* 0: non-improving epochs before stopping */
+  size_t patience;            /* 0: non-improving epochs before stopping */
   /* AUTO: MAX if monitor ends with "acc", "accuracy" or "auc", else MIN. */
   tg_monitor_mode mode;
   double baseline;            /* NAN (none): otherwise improving epochs that do not beat it
@@ -1931,8 +1932,8 @@ TG_API tg_status tg_early_stopping_options_init(tg_early_stopping_options* optio
  * So patience 0 stops at the first non-improving epoch after the first. When all epochs run,
  * the last epoch's weights stay (Keras 2; Keras 3 restores them anyway). The state restarts
  * at each fit. *out owned by the caller. Returns TG_OK, TG_INVALID_ARGUMENT (monitor NULL or
- * empty, patience or start_from_epoch < 0, min_delta not finite, unknown mode, bad
- * struct_size), TG_OUT_OF_MEMORY. */
+ * empty, start_from_epoch < 0, min_delta not finite, unknown mode, bad struct_size),
+ * TG_OUT_OF_MEMORY. */
 TG_API tg_status tg_callback_early_stopping(const tg_early_stopping_options* options,
                                             tg_callback** out);
 
@@ -1942,7 +1943,7 @@ TG_API tg_status tg_callback_early_stopping(const tg_early_stopping_options* opt
  * kind). */
 TG_API tg_status tg_callback_early_stopping_state(const tg_callback* callback,
                                                   int64_t* stopped_epoch, int64_t* best_epoch,
-                                                  double* best, int64_t* wait);
+                                                  double* best, size_t* wait);
 
 typedef struct tg_model_checkpoint_options {
   size_t struct_size;
@@ -1958,7 +1959,7 @@ typedef struct tg_model_checkpoint_options {
   int save_weights_only;
   /* AUTO: MAX if monitor contains "acc" or starts with "fmeasure", else MIN. */
   tg_monitor_mode mode;
-  int64_t save_freq;             /* 0: at every epoch end; N > 0: every N batches */
+  size_t save_freq;              /* 0: at every epoch end; N > 0: every N batches */
   double initial_value_threshold; /* NAN (none): the best value to beat at first */
   FILE* verbose_stream;          /* NULL: silent; else Keras's verbose messages go there */
 } tg_model_checkpoint_options;
@@ -1974,7 +1975,7 @@ TG_API tg_status tg_model_checkpoint_options_init(tg_model_checkpoint_options* o
  * available, skipping.") and saves nothing. A filepath placeholder the logs lack fails the run
  * with TG_INVALID_ARGUMENT ("Failed to format this callback filepath: ...").
  * *out owned by the caller. Returns TG_OK, TG_INVALID_ARGUMENT (filepath or monitor NULL or
- * empty, save_freq < 0, unknown mode, bad struct_size), TG_OUT_OF_MEMORY. */
+ * empty, unknown mode, bad struct_size), TG_OUT_OF_MEMORY. */
 TG_API tg_status tg_callback_model_checkpoint(const tg_model_checkpoint_options* options,
                                               tg_callback** out);
 

@@ -20,7 +20,7 @@
 /* Records the "loss" of every TRAIN_BATCH_END and the samples seen at each. */
 typedef struct {
   double loss[16];
-  int64_t samples[16];
+  size_t samples[16];
   int count;
 } batch_log;
 
@@ -45,7 +45,7 @@ static void test_weighted_epoch_loss(void) {
   const double running[6] = {0.5, 1.0625, 1.57962, 4.40674, 2.60584444, 2.17006186};
   const double epoch_loss[2] = {1.57962, 2.17006186};
   const double weights[3] = {1.4914, 0.04164, 0.26824};
-  const int64_t samples[6] = {2, 4, 5, 2, 4, 5};
+  const size_t samples[6] = {2, 4, 5, 2, 4, 5};
   tg_model* model = dense_model(1, TG_ACTIVATION_LINEAR, 1, 0);
   tg_tensor *x = fit_x(), *y = fit_y();
   tg_loss* mse = NULL;

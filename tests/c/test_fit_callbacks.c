@@ -162,7 +162,7 @@ typedef struct {
   double epoch_loss[4];    /* "loss" at each EPOCH_END */
   double test_end_loss[4]; /* "loss" at each TEST_END */
   double train_end_loss;
-  int64_t epoch_samples;   /* throughput at the first EPOCH_END */
+  size_t epoch_samples;    /* throughput at the first EPOCH_END */
   int epochs, tests;
   tg_logs* kept_logs;
   tg_training* kept_training;
@@ -309,7 +309,8 @@ typedef struct {
   tg_callback_event stop_at;
   int64_t stop_index;
   int batches, epoch_ends, train_ends;
-  int64_t epochs, steps;
+  int64_t epochs;
+  size_t steps;
   int verbose;
 } stopper;
 

@@ -33,7 +33,8 @@ static tg_status write_score(tg_training* training, tg_callback_event event, int
 }
 
 typedef struct {
-  int64_t epochs_run, stopped_epoch, best_epoch, wait;
+  int64_t epochs_run, stopped_epoch, best_epoch;
+  size_t wait;
   double best;
 } outcome;
 
@@ -251,9 +252,9 @@ static void test_options_and_bad_arguments(void) {
         o.verbose_stream == NULL);
   CHECK_OK(tg_callback_early_stopping(NULL, &cb)); /* all defaults */
   tg_callback_free(cb);
-  o.patience = -1;
-  CHECK_ERR(tg_callback_early_stopping(&o, &cb), TG_INVALID_ARGUMENT, "[tg_callback_early_stopping]", "patience",
-            "-1");
+  o.patience = (size_t)-1; /* a negative count cast to size_t */
+  CHECK_ERR(tg_callback_early_stopping(&o, &cb), TG_INVALID_ARGUMENT, "[tg_callback_early_stopping]",
+            "options->patience", "too large");
   o.patience = 0;
   o.monitor = NULL;
   CHECK_ERR(tg_callback_early_stopping(&o, &cb), TG_INVALID_ARGUMENT, "options->monitor is NULL");
