@@ -21,15 +21,17 @@ struct tg_training : tg::capi::Handle<tg::capi::Tag::training, tg::TrainingState
 namespace tg::capi {
 
 // An options struct as the header promises: the defaults of `init`, overwritten by the first
-// struct_size bytes the caller passed (NULL: the defaults alone).
+// struct_size bytes the caller passed (NULL: the defaults alone). struct_size must be the size
+// of a version of the struct this library knows: today there is one, sizeof(T); a later
+// version that appends fields accepts this one's size too.
 template <class T>
 T options_arg(const T* options, tg_status (*init)(T*), const char* what) {
   T out;
   init(&out);
   if (!options) return out;
-  if (options->struct_size == 0 || options->struct_size > sizeof(T))
+  if (options->struct_size != sizeof(T))
     fail(Status::invalid_argument,
-         "{}->struct_size is {}, this library's struct has {} bytes: initialise it with its _init function", what,
+         "{}->struct_size is {}, but this library's struct has {} bytes: initialise it with its _init function", what,
          options->struct_size, sizeof(T));
   std::memcpy(&out, options, options->struct_size);
   return out;

@@ -1662,10 +1662,10 @@ typedef struct tg_training tg_training;
 
 /* Options structs start with struct_size, which their init function sets to the struct's size
  * along with Keras's defaults. Always call the init function, then change fields: a later
- * version of tapegrad may add fields at the end, and reads only the first struct_size bytes
- * of what a program passes, using defaults for the rest, so programs built against this
- * header keep working. struct_size 0 or larger than the library's struct is
- * TG_INVALID_ARGUMENT. A NULL options pointer means all defaults. */
+ * version of tapegrad may append fields, and will read only the first struct_size bytes of a
+ * struct from a program built against this header, using defaults for the rest, so such
+ * programs keep working. A struct_size that is not the size of a version of the struct the
+ * library knows is TG_INVALID_ARGUMENT. A NULL options pointer means all defaults. */
 
 typedef struct tg_fit_options {
   size_t struct_size;

@@ -274,21 +274,11 @@ static void test_options_and_bad_arguments(void) {
   CHECK_ERR(tg_callback_early_stopping(&o, &cb), TG_INVALID_ARGUMENT, "struct_size is 0", "_init");
   o.struct_size = sizeof o + 8;
   CHECK_ERR(tg_callback_early_stopping(&o, &cb), TG_INVALID_ARGUMENT, "struct_size");
+  o.struct_size = sizeof o - 8;
+  CHECK_ERR(tg_callback_early_stopping(&o, &cb), TG_INVALID_ARGUMENT, "struct_size");
   CHECK_ERR(tg_callback_early_stopping(NULL, NULL), TG_INVALID_ARGUMENT, "out");
   CHECK_ERR(tg_early_stopping_options_init(NULL), TG_INVALID_ARGUMENT, "options");
   CHECK_ERR(tg_callback_early_stopping_state(NULL, NULL, NULL, NULL, NULL), TG_INVALID_HANDLE, "callback");
-}
-
-/* An older program's struct: only the fields up to `patience` are read, the rest default. */
-static void test_struct_size_prefix(void) {
-  static const double falls_then_rises[kMaxEpochs] = {5, 4, 4.5, 4.2, 4.1, 3.9, 3.8, 3.7};
-  tg_early_stopping_options o = options_for("score", 2);
-  scripter s;
-  outcome out;
-  o.struct_size = offsetof(tg_early_stopping_options, patience) + sizeof o.patience;
-  o.start_from_epoch = 100; /* beyond struct_size: ignored */
-  out = run_with(&o, "score", falls_then_rises, &s, NULL);
-  CHECK(out.stopped_epoch == 3);
 }
 
 int main(void) {
@@ -301,6 +291,5 @@ int main(void) {
   test_restore_best_weights();
   test_missing_monitor();
   test_options_and_bad_arguments();
-  test_struct_size_prefix();
   return check_summary();
 }
