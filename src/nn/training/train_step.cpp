@@ -37,6 +37,16 @@ void require_targets(const Batch& batch, const char* what) {
   if (!batch.y.defined()) fail(Status::invalid_argument, "{}: the batch has no targets (y)", what);
 }
 
+// d loss / d variables. why a function: a source holds a snapshot of its variable's value, which
+// must be gone before the optimizer writes the variable, or each write copies the buffer first.
+std::vector<Tensor> gradients_of(Tape& tape, const Tensor& loss, const std::vector<std::shared_ptr<Variable>>& variables) {
+  std::vector<Differentiable> sources;
+  sources.reserve(variables.size());
+  for (const auto& v : variables) sources.push_back(Differentiable::of(v));
+  const Differentiable target = Differentiable::of(loss);
+  return tape.gradient({&target, 1}, sources);
+}
+
 void update_metrics(const Compiled& compiled, const Batch& matched, const Tensor& y_pred) {
   for (Metric* m : compiled.metrics) m->update(matched.y, y_pred);
 }
@@ -68,11 +78,7 @@ Tensor train_step(Model& model, const Compiled& compiled, const Batch& batch) {
   tape.end();
 
   const auto variables = model.trainable_variables();
-  std::vector<Differentiable> sources;
-  sources.reserve(variables.size());
-  for (const auto& v : variables) sources.push_back(Differentiable::of(v));
-  const Differentiable target = Differentiable::of(loss);
-  const std::vector<Tensor> gradients = tape.gradient({&target, 1}, sources);
+  const std::vector<Tensor> gradients = gradients_of(tape, loss, variables);
   update_metrics(compiled, matched, y_pred);  // from the forward pass before the update
   compiled.optimizer->apply(variables, gradients);
   return loss;
