@@ -87,6 +87,7 @@ class UserCallback : public tg::Callback {
   void call(tg::TrainingState& state, tg_callback_event event, int64_t index, tg::Logs& logs) {
     const ScopedHandle<tg_training, tg::TrainingState*> training(&state);
     const ScopedHandle<tg_logs, tg::Logs*> logs_handle(&logs);
+    tg::capi::clear_last_error();  // so that a message after the call is one the callback caused
     const tg_status status = fn_(training.get(), event, index, logs_handle.get(), user_data_);
     if (status != TG_OK)
       fail_with_callers_status(status, fmt::format("a callback (tg_callback_create) at {}{}", event_name(event),

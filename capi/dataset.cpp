@@ -22,6 +22,7 @@ class CallbackDataSource : public tg::DataSource {
 
   std::optional<tg::Batch> batch(int64_t epoch, int64_t step) override {
     tg_tensor *x = nullptr, *y = nullptr, *sample_weight = nullptr;
+    tg::capi::clear_last_error();  // so that a message after the call is one the function caused
     const tg_status status = next_batch_(epoch, step, &x, &y, &sample_weight, user_data_);
     const std::string detail = tg_last_error_message();
     // Take the tensors before anything can throw, so that each handle is freed exactly once.

@@ -1786,8 +1786,8 @@ TG_API tg_status tg_model_train_step(tg_model* model, const tg_loss* loss, tg_op
  * dataset of TG_UNKNOWN_STEPS, leaving *x NULL ends the epoch. `epoch` is the fit epoch (for
  * validation data too), 0 in evaluate and predict.
  * Return TG_OK to go on; any other status stops the run, which returns it with a message
- * naming the epoch and step (and the message of the last tapegrad call that failed on this
- * thread, if the status came from one). */
+ * naming the epoch and step, followed by tg_last_error_message() as the function left it
+ * (so the message of its last tapegrad call, if that one failed). */
 typedef tg_status (*tg_batch_fn)(int64_t epoch, int64_t step, tg_tensor** x, tg_tensor** y,
                                  tg_tensor** sample_weight, void* user_data);
 
@@ -1838,8 +1838,8 @@ typedef enum tg_callback_event {
  * training: the run in progress (tg_training_stop, tg_training_params).
  * Both handles are valid only during the call.
  * Return TG_OK to go on; any other status stops the run, which returns it with a message
- * naming the callback and the event (and the message of the last tapegrad call that failed on
- * this thread, if the status came from one). */
+ * naming the callback and the event, followed by tg_last_error_message() as the callback left
+ * it (so the message of its last tapegrad call, if that one failed). */
 typedef tg_status (*tg_callback_fn)(tg_training* training, tg_callback_event event, int64_t index,
                                     tg_logs* logs, void* user_data);
 
