@@ -67,6 +67,62 @@ static inline size_t model_values(tg_model* model, float* out, size_t capacity) 
   return n;
 }
 
+/* The reference run of the tests: the linear model y = x·w + b from zeros (dense_model), the
+ * x and y above, MSE, SGD(learning_rate), batches of 2 without shuffling; the other options at
+ * their defaults. */
+typedef struct {
+  tg_model* model;
+  tg_tensor *x, *y;
+  tg_loss* mse;
+  tg_optimizer* sgd;
+  tg_fit_options options;
+} linear_run;
+
+static inline void linear_run_init(linear_run* r, double learning_rate) {
+  r->model = dense_model(1, TG_ACTIVATION_LINEAR, 1, 0);
+  r->x = fit_x();
+  r->y = fit_y();
+  r->mse = NULL;
+  r->sgd = NULL;
+  CHECK_OK(tg_loss_mean_squared_error(TG_REDUCTION_AUTO, &r->mse));
+  CHECK_OK(tg_optimizer_sgd(learning_rate, 0.0, 0, &r->sgd));
+  CHECK_OK(tg_fit_options_init(&r->options));
+  r->options.batch_size = 2;
+  r->options.shuffle = 0;
+}
+
+static inline tg_status linear_run_fit(linear_run* r, tg_history** history) {
+  return tg_model_fit(r->model, r->mse, r->sgd, NULL, 0, r->x, r->y, &r->options, history);
+}
+
+static inline void linear_run_free(linear_run* r) {
+  tg_optimizer_free(r->sgd);
+  tg_loss_free(r->mse);
+  tg_tensor_free(r->x);
+  tg_tensor_free(r->y);
+  tg_model_free(r->model);
+}
+
+/* A callback that writes a scripted monitor value, script[epoch], under `key` into each
+ * epoch's logs (nothing if key is NULL) and keeps the linear model's weights at each epoch's
+ * end — so what EarlyStopping and ModelCheckpoint do follows from the script by hand. */
+enum { kScriptEpochs = 8, kLinearWeights = 3 };
+typedef struct {
+  const char* key;
+  const double* script;
+  tg_model* model;
+  float weights[kScriptEpochs][kLinearWeights];
+} scripter;
+
+static inline tg_status write_score(tg_training* training, tg_callback_event event, int64_t index, tg_logs* logs,
+                                    void* user_data) {
+  scripter* s = (scripter*)user_data;
+  (void)training;
+  if (event != TG_ON_EPOCH_END || index >= kScriptEpochs) return TG_OK;
+  model_values(s->model, s->weights[index], kLinearWeights);
+  return s->key ? tg_logs_set(logs, s->key, s->script[index]) : TG_OK;
+}
+
 /* history.history[key] into out (at most capacity); returns the count (0 on error). */
 static inline size_t history_of(const tg_history* history, const char* key, double* out, size_t capacity) {
   size_t count = 0;

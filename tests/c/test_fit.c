@@ -46,13 +46,10 @@ static void test_weighted_epoch_loss(void) {
   const double epoch_loss[2] = {1.57962, 2.17006186};
   const double weights[3] = {1.4914, 0.04164, 0.26824};
   const size_t samples[6] = {2, 4, 5, 2, 4, 5};
-  tg_model* model = dense_model(1, TG_ACTIVATION_LINEAR, 1, 0);
-  tg_tensor *x = fit_x(), *y = fit_y();
-  tg_loss* mse = NULL;
-  tg_optimizer* sgd = NULL;
+  linear_run r;
   tg_callback* recorder = NULL;
   tg_history* history = NULL;
-  tg_fit_options options;
+  tg_fit_options defaults;
   batch_log log;
   double losses[4];
   int64_t epochs[4];
@@ -60,18 +57,16 @@ static void test_weighted_epoch_loss(void) {
   size_t count = 0;
   int i;
   memset(&log, 0, sizeof log);
-  CHECK_OK(tg_loss_mean_squared_error(TG_REDUCTION_AUTO, &mse));
-  CHECK_OK(tg_optimizer_sgd(0.1, 0.0, 0, &sgd));
+  CHECK_OK(tg_fit_options_init(&defaults));
+  CHECK(defaults.batch_size == 32 && defaults.epochs == 1 && defaults.shuffle == 1 && defaults.verbose == 0 &&
+        defaults.validation_freq == 1 && defaults.struct_size == sizeof defaults && defaults.seed == 0 &&
+        defaults.validation_split == 0 && defaults.validation_x == NULL && defaults.callbacks == NULL);
+  linear_run_init(&r, 0.1); /* batch_size 2, no shuffle */
   CHECK_OK(tg_callback_create(record_batches, &log, &recorder));
-  CHECK_OK(tg_fit_options_init(&options));
-  CHECK(options.batch_size == 32 && options.epochs == 1 && options.shuffle == 1 && options.verbose == 0 &&
-        options.validation_freq == 1 && options.struct_size == sizeof options);
-  options.batch_size = 2;
-  options.epochs = 2;
-  options.shuffle = 0;
-  options.callbacks = &recorder;
-  options.num_callbacks = 1;
-  CHECK_OK(tg_model_fit(model, mse, sgd, NULL, 0, x, y, &options, &history));
+  r.options.epochs = 2;
+  r.options.callbacks = &recorder;
+  r.options.num_callbacks = 1;
+  CHECK_OK(linear_run_fit(&r, &history));
 
   CHECK(log.count == 6);
   for (i = 0; i < 6 && i < log.count; ++i) {
@@ -85,16 +80,12 @@ static void test_weighted_epoch_loss(void) {
   CHECK(fabs(losses[0] - 1.92437) > 0.3);
   CHECK_OK(tg_history_epochs(history, epochs, 4, &count));
   CHECK(count == 2 && epochs[0] == 0 && epochs[1] == 1);
-  CHECK(model_values(model, values, 3) == 3);
+  CHECK(model_values(r.model, values, 3) == 3);
   for (i = 0; i < 3; ++i) CHECK_NEAR(values[i], weights[i], 2e-5);
 
   tg_history_free(history);
   tg_callback_free(recorder);
-  tg_optimizer_free(sgd);
-  tg_loss_free(mse);
-  tg_tensor_free(x);
-  tg_tensor_free(y);
-  tg_model_free(model);
+  linear_run_free(&r);
 }
 
 /* Sample weights weight the loss (Keras's SUM_OVER_BATCH_SIZE divides by the batch size). */
@@ -102,33 +93,22 @@ static void test_sample_weights(void) {
   const int64_t sw_shape[1] = {5};
   const double sw_values[5] = {1, 0, 2, 1, 0.5};
   const double weights[3] = {1.056, 0.332, 0.572}; /* numpy, weighted (header) */
-  tg_model* model = dense_model(1, TG_ACTIVATION_LINEAR, 1, 0);
-  tg_tensor *x = fit_x(), *y = fit_y(), *sw = make_tensor(TG_FLOAT32, sw_shape, 1, sw_values);
-  tg_loss* mse = NULL;
-  tg_optimizer* sgd = NULL;
+  tg_tensor* sw = make_tensor(TG_FLOAT32, sw_shape, 1, sw_values);
   tg_history* history = NULL;
-  tg_fit_options options;
+  linear_run r;
   double loss = 0;
   float values[3];
   int i;
-  CHECK_OK(tg_loss_mean_squared_error(TG_REDUCTION_AUTO, &mse));
-  CHECK_OK(tg_optimizer_sgd(0.1, 0.0, 0, &sgd));
-  CHECK_OK(tg_fit_options_init(&options));
-  options.batch_size = 2;
-  options.shuffle = 0;
-  options.sample_weight = sw;
-  CHECK_OK(tg_model_fit(model, mse, sgd, NULL, 0, x, y, &options, &history));
+  linear_run_init(&r, 0.1);
+  r.options.sample_weight = sw;
+  CHECK_OK(linear_run_fit(&r, &history));
   CHECK(history_of(history, "loss", &loss, 1) == 1);
   CHECK_NEAR(loss, 1.47984, 2e-5);
-  CHECK(model_values(model, values, 3) == 3);
+  CHECK(model_values(r.model, values, 3) == 3);
   for (i = 0; i < 3; ++i) CHECK_NEAR(values[i], weights[i], 2e-5);
   tg_history_free(history);
-  tg_optimizer_free(sgd);
-  tg_loss_free(mse);
   tg_tensor_free(sw);
-  tg_tensor_free(x);
-  tg_tensor_free(y);
-  tg_model_free(model);
+  linear_run_free(&r);
 }
 
 static void assign_linear_weights(tg_model* model, double w0, double w1, double b) {
@@ -302,26 +282,20 @@ static tg_status record_epochs(tg_training* training, tg_callback_event event, i
 
 /* `epochs` is the index to stop at: epochs 3 from initial_epoch 1 runs epochs 1 and 2. */
 static void test_initial_epoch(void) {
-  tg_model* model = dense_model(1, TG_ACTIVATION_LINEAR, 1, 0);
-  tg_tensor *x = fit_x(), *y = fit_y();
-  tg_loss* mse = NULL;
-  tg_optimizer* sgd = NULL;
+  linear_run r;
   tg_history* history = NULL;
   tg_callback* recorder = NULL;
-  tg_fit_options options;
   epoch_log log;
   int64_t epochs[4];
   size_t count = 0;
   memset(&log, 0, sizeof log);
-  CHECK_OK(tg_loss_mean_squared_error(TG_REDUCTION_AUTO, &mse));
-  CHECK_OK(tg_optimizer_sgd(0.01, 0.0, 0, &sgd));
+  linear_run_init(&r, 0.01);
   CHECK_OK(tg_callback_create(record_epochs, &log, &recorder));
-  CHECK_OK(tg_fit_options_init(&options));
-  options.epochs = 3;
-  options.initial_epoch = 1;
-  options.callbacks = &recorder;
-  options.num_callbacks = 1;
-  CHECK_OK(tg_model_fit(model, mse, sgd, NULL, 0, x, y, &options, &history));
+  r.options.epochs = 3;
+  r.options.initial_epoch = 1;
+  r.options.callbacks = &recorder;
+  r.options.num_callbacks = 1;
+  CHECK_OK(linear_run_fit(&r, &history));
   CHECK(log.num_epochs == 2 && log.epochs[0] == 1 && log.epochs[1] == 2);
   CHECK_OK(tg_history_epochs(history, epochs, 4, &count));
   CHECK(count == 2 && epochs[0] == 1 && epochs[1] == 2);
@@ -331,22 +305,18 @@ static void test_initial_epoch(void) {
   /* epochs <= initial_epoch: no epoch runs, the history is empty, the callbacks still see
    * TRAIN_BEGIN and TRAIN_END; history may be NULL. */
   memset(&log, 0, sizeof log);
-  options.epochs = 1;
-  options.initial_epoch = 2;
-  CHECK_OK(tg_model_fit(model, mse, sgd, NULL, 0, x, y, &options, &history));
+  r.options.epochs = 1;
+  r.options.initial_epoch = 2;
+  CHECK_OK(linear_run_fit(&r, &history));
   CHECK_OK(tg_history_epochs(history, NULL, 0, &count));
   CHECK(count == 0 && log.num_epochs == 0 && log.train_begin == 1 && log.train_end == 1);
   CHECK_OK(tg_history_num_keys(history, &count));
   CHECK(count == 0);
-  CHECK_OK(tg_model_fit(model, mse, sgd, NULL, 0, x, y, &options, NULL));
+  CHECK_OK(linear_run_fit(&r, NULL));
   tg_history_free(history);
 
   tg_callback_free(recorder);
-  tg_optimizer_free(sgd);
-  tg_loss_free(mse);
-  tg_tensor_free(x);
-  tg_tensor_free(y);
-  tg_model_free(model);
+  linear_run_free(&r);
 }
 
 /* metrics=["accuracy"] resolves from the shapes, in fit: class indices with sparse categorical
@@ -478,40 +448,32 @@ static tg_status first_batch_losses(tg_training* training, tg_callback_event eve
 /* With shuffle, each epoch's first batch holds other samples; without, the same ones. A tiny
  * learning rate keeps the weights (and so each sample's loss) nearly constant. */
 static void test_shuffle(void) {
-  tg_model* model = dense_model(1, TG_ACTIVATION_LINEAR, 1, 0);
-  tg_tensor *x, *y;
-  tg_loss* mse = NULL;
-  tg_optimizer* sgd = NULL;
+  linear_run r;
   tg_callback* recorder = NULL;
-  tg_fit_options options;
   batch_log log;
-  ten_samples(&x, &y);
-  CHECK_OK(tg_loss_mean_squared_error(TG_REDUCTION_AUTO, &mse));
-  CHECK_OK(tg_optimizer_sgd(1e-6, 0.0, 0, &sgd));
+  linear_run_init(&r, 1e-6);
+  tg_tensor_free(r.x);
+  tg_tensor_free(r.y);
+  ten_samples(&r.x, &r.y);
   CHECK_OK(tg_callback_create(first_batch_losses, &log, &recorder));
-  CHECK_OK(tg_fit_options_init(&options));
-  options.batch_size = 3;
-  options.epochs = 3;
-  options.callbacks = &recorder;
-  options.num_callbacks = 1;
-  options.shuffle = 0;
+  r.options.batch_size = 3;
+  r.options.epochs = 3;
+  r.options.callbacks = &recorder;
+  r.options.num_callbacks = 1;
+  r.options.shuffle = 0;
   memset(&log, 0, sizeof log);
-  CHECK_OK(tg_model_fit(model, mse, sgd, NULL, 0, x, y, &options, NULL));
+  CHECK_OK(linear_run_fit(&r, NULL));
   CHECK(log.count == 3);
   CHECK_NEAR(log.loss[0], log.loss[1], 1e-4);
   CHECK_NEAR(log.loss[1], log.loss[2], 1e-4);
-  options.shuffle = 1;
-  options.seed = 3;
+  r.options.shuffle = 1;
+  r.options.seed = 3;
   memset(&log, 0, sizeof log);
-  CHECK_OK(tg_model_fit(model, mse, sgd, NULL, 0, x, y, &options, NULL));
+  CHECK_OK(linear_run_fit(&r, NULL));
   CHECK(log.count == 3);
   CHECK(fabs(log.loss[0] - log.loss[1]) > 1e-2 || fabs(log.loss[1] - log.loss[2]) > 1e-2);
   tg_callback_free(recorder);
-  tg_optimizer_free(sgd);
-  tg_loss_free(mse);
-  tg_tensor_free(x);
-  tg_tensor_free(y);
-  tg_model_free(model);
+  linear_run_free(&r);
 }
 
 /* tg_model_train_step == the same step with tape calls: the same loss and variables. */

@@ -42,43 +42,27 @@ static tg_status record_event(tg_training* training, tg_callback_event event, in
   return TG_OK;
 }
 
-/* A small regression run: x, y of fit_helpers.h (5 samples), batch 2, no shuffle, SGD. */
+/* The linear run (fit_helpers.h) with SGD(0.01), plus 3 validation samples. */
 typedef struct {
-  tg_model* model;
-  tg_tensor *x, *y, *val_x, *val_y;
-  tg_loss* mse;
-  tg_optimizer* sgd;
-  tg_fit_options options;
+  linear_run base;
+  tg_tensor *val_x, *val_y;
 } run;
 
 static void run_init(run* r) {
   const int64_t val_shape[2] = {3, 2}, val_y_shape[2] = {3, 1};
   const double val_x[6] = {1, 0, 0, 0, 2, 2}, val_y[3] = {1, 0, 3};
-  r->model = dense_model(1, TG_ACTIVATION_LINEAR, 1, 0);
-  r->x = fit_x();
-  r->y = fit_y();
+  linear_run_init(&r->base, 0.01);
   r->val_x = make_tensor(TG_FLOAT32, val_shape, 2, val_x);
   r->val_y = make_tensor(TG_FLOAT32, val_y_shape, 2, val_y);
-  CHECK_OK(tg_loss_mean_squared_error(TG_REDUCTION_AUTO, &r->mse));
-  CHECK_OK(tg_optimizer_sgd(0.01, 0.0, 0, &r->sgd));
-  CHECK_OK(tg_fit_options_init(&r->options));
-  r->options.batch_size = 2;
-  r->options.shuffle = 0;
 }
 
 static void run_free(run* r) {
-  tg_optimizer_free(r->sgd);
-  tg_loss_free(r->mse);
-  tg_tensor_free(r->x);
-  tg_tensor_free(r->y);
   tg_tensor_free(r->val_x);
   tg_tensor_free(r->val_y);
-  tg_model_free(r->model);
+  linear_run_free(&r->base);
 }
 
-static tg_status fit_run(run* r, tg_history** history) {
-  return tg_model_fit(r->model, r->mse, r->sgd, NULL, 0, r->x, r->y, &r->options, history);
-}
+static tg_status fit_run(run* r, tg_history** history) { return linear_run_fit(&r->base, history); }
 
 /* Keras's order of hooks; two callbacks are called one after the other for each event. */
 static void test_order(void) {
@@ -98,11 +82,11 @@ static void test_order(void) {
   a.log = b.log = &log;
   CHECK_OK(tg_callback_create(record_event, &a, &callbacks[0]));
   CHECK_OK(tg_callback_create(record_event, &b, &callbacks[1]));
-  r.options.epochs = 2;
-  r.options.validation_x = r.val_x;
-  r.options.validation_y = r.val_y;
-  r.options.callbacks = callbacks;
-  r.options.num_callbacks = 2;
+  r.base.options.epochs = 2;
+  r.base.options.validation_x = r.val_x;
+  r.base.options.validation_y = r.val_y;
+  r.base.options.callbacks = callbacks;
+  r.base.options.num_callbacks = 2;
   CHECK_OK(fit_run(&r, NULL));
   /* (1 + 2 × 14 + 1) events, each seen by callback 1 then callback 2 */
   CHECK(log.count == 2 * 30);
@@ -135,7 +119,7 @@ static void test_order(void) {
     eval.batch_size = 2;
     eval.callbacks = callbacks;
     eval.num_callbacks = 1;
-    CHECK_OK(tg_model_evaluate(r.model, r.mse, NULL, 0, r.x, r.y, &eval, &loss, 1));
+    CHECK_OK(tg_model_evaluate(r.base.model, r.base.mse, NULL, 0, r.base.x, r.base.y, &eval, &loss, 1));
     CHECK(log.count == 8);
     for (i = 0; i < 8 && i < log.count; ++i) ok = ok && log.events[i] == test_events[i];
     CHECK(ok);
@@ -144,7 +128,7 @@ static void test_order(void) {
     pred.batch_size = 2;
     pred.callbacks = callbacks;
     pred.num_callbacks = 1;
-    CHECK_OK(tg_model_predict(r.model, r.x, &pred, &out));
+    CHECK_OK(tg_model_predict(r.base.model, r.base.x, &pred, &out));
     CHECK(log.count == 8 && log.events[0] == TG_ON_PREDICT_BEGIN && log.events[1] == TG_ON_PREDICT_BATCH_BEGIN &&
           log.events[6] == TG_ON_PREDICT_BATCH_END && log.indices[6] == 2 && log.events[7] == TG_ON_PREDICT_END);
     tg_tensor_free(out);
@@ -217,12 +201,12 @@ static void test_logs(void) {
   memset(&probe, 0, sizeof probe);
   CHECK_OK(tg_callback_create(probe_logs, &probe, &cb));
   CHECK_OK(tg_metric_accuracy(&acc));
-  r.options.epochs = 2;
-  r.options.validation_x = r.val_x;
-  r.options.validation_y = r.val_y;
-  r.options.callbacks = &cb;
-  r.options.num_callbacks = 1;
-  CHECK_OK(tg_model_fit(r.model, r.mse, r.sgd, &acc, 1, r.x, r.y, &r.options, &history));
+  r.base.options.epochs = 2;
+  r.base.options.validation_x = r.val_x;
+  r.base.options.validation_y = r.val_y;
+  r.base.options.callbacks = &cb;
+  r.base.options.num_callbacks = 1;
+  CHECK_OK(tg_model_fit(r.base.model, r.base.mse, r.base.sgd, &acc, 1, r.base.x, r.base.y, &r.base.options, &history));
   CHECK(probe.begin_sizes == 0); /* Keras passes no logs to the begin hooks */
   CHECK(strcmp(probe.epoch_keys, "loss,accuracy,val_loss,val_accuracy") == 0);
   CHECK(probe.epoch_samples == 5); /* training samples only */
@@ -254,7 +238,7 @@ static void test_logs(void) {
     const char* key = NULL;
     CHECK_ERR(tg_history_key(history, 5, &key), TG_INVALID_ARGUMENT, "index 5", "5 keys");
   }
-  CHECK_ERR(tg_history_epochs((tg_history*)r.x, &epochs, 1, &size), TG_INVALID_HANDLE, "tg_tensor",
+  CHECK_ERR(tg_history_epochs((tg_history*)r.base.x, &epochs, 1, &size), TG_INVALID_HANDLE, "tg_tensor",
             "expected a tg_history");
   CHECK_ERR(tg_history_num_keys(NULL, &size), TG_INVALID_HANDLE, "tg_history_num_keys");
   CHECK_OK(tg_history_free(NULL));
@@ -294,9 +278,9 @@ static void test_logs_misuse(void) {
   int failures = 0;
   run_init(&r);
   CHECK_OK(tg_callback_create(misuse_logs, &failures, &cb));
-  r.options.batch_size = 5;
-  r.options.callbacks = &cb;
-  r.options.num_callbacks = 1;
+  r.base.options.batch_size = 5;
+  r.base.options.callbacks = &cb;
+  r.base.options.num_callbacks = 1;
   CHECK_OK(fit_run(&r, NULL));
   CHECK(failures == 10);
   tg_callback_free(cb);
@@ -338,11 +322,11 @@ static void test_stop_training(void) {
   size_t count = 0;
   run_init(&r);
   CHECK_OK(tg_callback_create(stop_when, &s, &cb));
-  r.options.epochs = 4;
-  r.options.validation_x = r.val_x;
-  r.options.validation_y = r.val_y;
-  r.options.callbacks = &cb;
-  r.options.num_callbacks = 1;
+  r.base.options.epochs = 4;
+  r.base.options.validation_x = r.val_x;
+  r.base.options.validation_y = r.val_y;
+  r.base.options.callbacks = &cb;
+  r.base.options.num_callbacks = 1;
 
   /* at batch 1 of epoch 0: the epoch ends after that batch, validates, and training stops */
   memset(&s, 0, sizeof s);
@@ -397,9 +381,9 @@ static void test_callback_errors(void) {
   float before[3], after[3];
   run_init(&r);
   CHECK_OK(tg_callback_create(fail_at, &f, &cb));
-  r.options.epochs = 3;
-  r.options.callbacks = &cb;
-  r.options.num_callbacks = 1;
+  r.base.options.epochs = 3;
+  r.base.options.callbacks = &cb;
+  r.base.options.num_callbacks = 1;
 
   memset(&f, 0, sizeof f);
   f.at = TG_ON_EPOCH_END;
@@ -426,11 +410,11 @@ static void test_callback_errors(void) {
   CHECK_ERR(fit_run(&r, &history), TG_INVALID_STATE, "returned 42", "not a tg_status");
 
   /* the model still works: predict, then train again */
-  CHECK(model_values(r.model, before, 3) == 3);
-  CHECK_OK(tg_model_predict(r.model, r.x, NULL, &out));
-  r.options.num_callbacks = 0;
+  CHECK(model_values(r.base.model, before, 3) == 3);
+  CHECK_OK(tg_model_predict(r.base.model, r.base.x, NULL, &out));
+  r.base.options.num_callbacks = 0;
   CHECK_OK(fit_run(&r, &history));
-  CHECK(model_values(r.model, after, 3) == 3);
+  CHECK(model_values(r.base.model, after, 3) == 3);
   CHECK(memcmp(before, after, sizeof before) != 0);
   tg_history_free(history);
   tg_tensor_free(out);
@@ -447,7 +431,7 @@ static void test_callback_errors(void) {
     CHECK_OK(tg_evaluate_options_init(&eval));
     eval.callbacks = &cb;
     eval.num_callbacks = 1;
-    CHECK_ERR(tg_model_evaluate(r.model, r.mse, NULL, 0, r.x, r.y, &eval, &loss, 1), TG_IO_ERROR,
+    CHECK_ERR(tg_model_evaluate(r.base.model, r.base.mse, NULL, 0, r.base.x, r.base.y, &eval, &loss, 1), TG_IO_ERROR,
               "[tg_model_evaluate]", "TG_ON_TEST_END");
     CHECK(loss == 0);
     f.at = TG_ON_PREDICT_BATCH_BEGIN;
@@ -456,7 +440,7 @@ static void test_callback_errors(void) {
     pred.callbacks = &cb;
     pred.num_callbacks = 1;
     out = NULL;
-    CHECK_ERR(tg_model_predict(r.model, r.x, &pred, &out), TG_IO_ERROR, "[tg_model_predict]",
+    CHECK_ERR(tg_model_predict(r.base.model, r.base.x, &pred, &out), TG_IO_ERROR, "[tg_model_predict]",
               "TG_ON_PREDICT_BATCH_BEGIN 0");
     CHECK(out == NULL);
   }
@@ -490,14 +474,14 @@ static void test_learning_rate_scheduler(void) {
   run_init(&r);
   CHECK(messages != NULL);
   CHECK_OK(tg_callback_learning_rate_scheduler(halve_after_first, &calls, messages, &cb));
-  r.options.epochs = 3;
-  r.options.callbacks = &cb;
-  r.options.num_callbacks = 1;
+  r.base.options.epochs = 3;
+  r.base.options.callbacks = &cb;
+  r.base.options.num_callbacks = 1;
   CHECK_OK(fit_run(&r, &history));
   CHECK(calls == 3);
   CHECK(history_of(history, "lr", lr, 3) == 3);
   CHECK(lr[0] == (double)0.01f && lr[1] == (double)0.005f && lr[2] == (double)0.0025f);
-  CHECK_OK(tg_optimizer_learning_rate(r.sgd, &now));
+  CHECK_OK(tg_optimizer_learning_rate(r.base.sgd, &now));
   CHECK(now == 0.0025);
   rewind(messages);
   n = fread(text, 1, sizeof text - 1, messages);
@@ -511,7 +495,7 @@ static void test_learning_rate_scheduler(void) {
   tg_callback_free(cb);
 
   CHECK_OK(tg_callback_learning_rate_scheduler(broken_schedule, NULL, NULL, &cb));
-  r.options.callbacks = &cb;
+  r.base.options.callbacks = &cb;
   CHECK_ERR(fit_run(&r, &history), TG_INVALID_ARGUMENT, "LearningRateScheduler", "nan", "epoch 1");
   tg_callback_free(cb);
   CHECK_ERR(tg_callback_learning_rate_scheduler(NULL, NULL, NULL, &cb), TG_INVALID_ARGUMENT, "schedule");

@@ -17,7 +17,7 @@
 
 #include "fit_helpers.h"
 
-enum { kEpochs = 4, kWeights = 3 };
+enum { kEpochs = 4, kWeights = kLinearWeights };
 
 static char g_dir[64];
 
@@ -42,61 +42,33 @@ static int exists(const char* path) {
   return f != NULL;
 }
 
+/* The linear run with a scripter (fit_helpers.h) then a ModelCheckpoint, for kEpochs epochs. */
 typedef struct {
-  const char* key;
-  const double* script;
-  tg_model* model;
-  float weights[kEpochs][kWeights];
-} scripter;
-
-static tg_status write_score(tg_training* training, tg_callback_event event, int64_t index, tg_logs* logs,
-                             void* user_data) {
-  scripter* s = (scripter*)user_data;
-  (void)training;
-  if (event != TG_ON_EPOCH_END || index >= kEpochs) return TG_OK;
-  model_values(s->model, s->weights[index], kWeights);
-  return s->key ? tg_logs_set(logs, s->key, s->script[index]) : TG_OK;
-}
-
-typedef struct {
-  tg_model* model;
-  tg_tensor *x, *y;
-  tg_loss* mse;
-  tg_optimizer* sgd;
+  linear_run base;
   scripter s;
   tg_callback* callbacks[2];
-  tg_fit_options options;
 } run;
 
 static void run_init(run* r, const char* key, const double* script, const tg_model_checkpoint_options* ckpt) {
   memset(r, 0, sizeof *r);
-  r->model = dense_model(1, TG_ACTIVATION_LINEAR, 1, 0);
-  r->x = fit_x();
-  r->y = fit_y();
+  linear_run_init(&r->base, 0.02);
   r->s.key = key;
   r->s.script = script;
-  r->s.model = r->model;
-  CHECK_OK(tg_loss_mean_squared_error(TG_REDUCTION_AUTO, &r->mse));
-  CHECK_OK(tg_optimizer_sgd(0.02, 0.0, 0, &r->sgd));
+  r->s.model = r->base.model;
   CHECK_OK(tg_callback_create(write_score, &r->s, &r->callbacks[0]));
   CHECK_OK(tg_callback_model_checkpoint(ckpt, &r->callbacks[1]));
-  CHECK_OK(tg_fit_options_init(&r->options));
-  r->options.batch_size = 2;
-  r->options.epochs = kEpochs;
-  r->options.callbacks = r->callbacks;
-  r->options.num_callbacks = 2;
+  r->base.options.shuffle = 1;
+  r->base.options.epochs = kEpochs;
+  r->base.options.callbacks = r->callbacks;
+  r->base.options.num_callbacks = 2;
 }
 
-static tg_status run_fit(run* r) { return tg_model_fit(r->model, r->mse, r->sgd, NULL, 0, r->x, r->y, &r->options, NULL); }
+static tg_status run_fit(run* r) { return linear_run_fit(&r->base, NULL); }
 
 static void run_free(run* r) {
   tg_callback_free(r->callbacks[0]);
   tg_callback_free(r->callbacks[1]);
-  tg_optimizer_free(r->sgd);
-  tg_loss_free(r->mse);
-  tg_tensor_free(r->x);
-  tg_tensor_free(r->y);
-  tg_model_free(r->model);
+  linear_run_free(&r->base);
 }
 
 /* The weights a checkpoint file holds, loaded into a fresh model of the same architecture. */
@@ -260,7 +232,7 @@ static void test_save_freq(void) {
   o.filepath = option_path(filepath, sizeof filepath, "b-{epoch}-{batch}.safetensors");
   o.save_freq = 2;
   run_init(&r, NULL, NULL, &o);
-  r.options.epochs = 2;
+  r.base.options.epochs = 2;
   CHECK_OK(run_fit(&r));
   for (i = 0; i < 3; ++i) {
     CHECK(exists(in_dir(saved[i])));

@@ -1,7 +1,7 @@
 /*
  * test_fit_early_stopping.c — tg_callback_early_stopping through the C ABI, compiled as C99.
- * A first callback writes a scripted value "score" (or "score_acc") into each epoch's logs,
- * so the expected epoch of stopping follows from Keras 2.15's EarlyStopping.on_epoch_end by
+ * A first callback (write_score, fit_helpers.h) writes a scripted value "score" (or
+ * "score_acc") into each epoch's logs, so the expected epoch of stopping follows from Keras 2.15's EarlyStopping.on_epoch_end by
  * hand (worked in the comment of each case): at each epoch from start_from_epoch on, wait += 1;
  * an improvement (current - min_delta beats best, min_delta negated in min mode) sets best and
  * resets wait unless a baseline is set and not beaten, and ends the epoch's check; otherwise
@@ -13,24 +13,7 @@
 
 #include "fit_helpers.h"
 
-enum { kMaxEpochs = 8, kWeights = 3 };
-
-/* Writes script[epoch] under `key` at each EPOCH_END and keeps the weights of each epoch. */
-typedef struct {
-  const char* key;
-  const double* script;
-  tg_model* model;
-  float weights[kMaxEpochs][kWeights];
-} scripter;
-
-static tg_status write_score(tg_training* training, tg_callback_event event, int64_t index, tg_logs* logs,
-                             void* user_data) {
-  scripter* s = (scripter*)user_data;
-  (void)training;
-  if (event != TG_ON_EPOCH_END || index >= kMaxEpochs) return TG_OK;
-  model_values(s->model, s->weights[index], kWeights);
-  return tg_logs_set(logs, s->key, s->script[index]);
-}
+enum { kMaxEpochs = kScriptEpochs, kWeights = kLinearWeights };
 
 typedef struct {
   int64_t epochs_run, stopped_epoch, best_epoch;
@@ -39,45 +22,35 @@ typedef struct {
 } outcome;
 
 /* Trains the linear model for up to kMaxEpochs epochs with the scripted monitor value and the
- * EarlyStopping options; `s` keeps each epoch's weights. */
+ * EarlyStopping options; `s` keeps each epoch's weights, final_weights (if not NULL) the end's. */
 static outcome run_with(const tg_early_stopping_options* es_options, const char* key, const double* script,
                         scripter* s, float* final_weights) {
-  tg_model* model = dense_model(1, TG_ACTIVATION_LINEAR, 1, 0);
-  tg_tensor *x = fit_x(), *y = fit_y();
-  tg_loss* mse = NULL;
-  tg_optimizer* sgd = NULL;
+  linear_run r;
   tg_callback* callbacks[2] = {NULL, NULL};
   tg_history* history = NULL;
-  tg_fit_options options;
   outcome o;
   size_t count = 0;
   memset(&o, 0, sizeof o);
+  linear_run_init(&r, 0.02);
   memset(s, 0, sizeof *s);
   s->key = key;
   s->script = script;
-  s->model = model;
-  CHECK_OK(tg_loss_mean_squared_error(TG_REDUCTION_AUTO, &mse));
-  CHECK_OK(tg_optimizer_sgd(0.02, 0.0, 0, &sgd));
+  s->model = r.model;
   CHECK_OK(tg_callback_create(write_score, s, &callbacks[0]));
   CHECK_OK(tg_callback_early_stopping(es_options, &callbacks[1]));
-  CHECK_OK(tg_fit_options_init(&options));
-  options.batch_size = 2;
-  options.epochs = kMaxEpochs;
-  options.callbacks = callbacks;
-  options.num_callbacks = 2;
-  CHECK_OK(tg_model_fit(model, mse, sgd, NULL, 0, x, y, &options, &history));
+  r.options.epochs = kMaxEpochs;
+  r.options.shuffle = 1;
+  r.options.callbacks = callbacks;
+  r.options.num_callbacks = 2;
+  CHECK_OK(linear_run_fit(&r, &history));
   CHECK_OK(tg_history_epochs(history, NULL, 0, &count));
   o.epochs_run = (int64_t)count;
   CHECK_OK(tg_callback_early_stopping_state(callbacks[1], &o.stopped_epoch, &o.best_epoch, &o.best, &o.wait));
-  if (final_weights) model_values(model, final_weights, kWeights);
+  if (final_weights) model_values(r.model, final_weights, kWeights);
   tg_history_free(history);
   tg_callback_free(callbacks[0]);
   tg_callback_free(callbacks[1]);
-  tg_optimizer_free(sgd);
-  tg_loss_free(mse);
-  tg_tensor_free(x);
-  tg_tensor_free(y);
-  tg_model_free(model);
+  linear_run_free(&r);
   return o;
 }
 

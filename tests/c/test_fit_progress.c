@@ -66,42 +66,46 @@ static char* trim(char* s) {
   return s;
 }
 
-typedef struct {
-  tg_model* model;
-  tg_tensor *x, *y;
-  tg_loss* mse;
-  tg_optimizer* sgd;
-  tg_fit_options options;
-} run;
-
-static void run_init(run* r) {
-  r->model = dense_model(1, TG_ACTIVATION_LINEAR, 1, 0);
-  r->x = fit_x();
-  r->y = fit_y();
-  CHECK_OK(tg_loss_mean_squared_error(TG_REDUCTION_AUTO, &r->mse));
-  CHECK_OK(tg_optimizer_sgd(0.1, 0.0, 0, &r->sgd));
-  CHECK_OK(tg_fit_options_init(&r->options));
-  r->options.batch_size = 2;
-  r->options.shuffle = 0;
+/* The linear run (fit_helpers.h) with SGD(0.1) for 2 epochs: test_fit.c's reference run. */
+static void run_init(linear_run* r) {
+  linear_run_init(r, 0.1);
   r->options.epochs = 2;
 }
 
-static void run_free(run* r) {
-  tg_optimizer_free(r->sgd);
-  tg_loss_free(r->mse);
-  tg_tensor_free(r->x);
-  tg_tensor_free(r->y);
-  tg_model_free(r->model);
+/* Checks the two epochs' output of the reference run: after each "Epoch i/2" header the first
+ * redraw is `first[i]` (batch 1 is always drawn), and the epoch's last redraw, which ends with
+ * "\n", is the final line with the epoch's loss. */
+static void check_two_epochs(const char* text, const char* first0, const char* first1) {
+  static const char* const final_lines[2] = {"3/3 [==============================] - #s #~/step - loss: 1.5796",
+                                             "3/3 [==============================] - #s #~/step - loss: 2.1701"};
+  const char* firsts[2];
+  char line[512];
+  int epoch;
+  firsts[0] = first0;
+  firsts[1] = first1;
+  for (epoch = 0; epoch < 2; ++epoch) {
+    char header[16];
+    const char *begin, *end, *last;
+    snprintf(header, sizeof header, "Epoch %d/2\n\r", epoch + 1);
+    begin = strstr(text, header);
+    if (!CHECK(begin != NULL)) return;
+    begin += strlen(header);
+    CHECK_MATCH(until(begin, "\r\n", line, sizeof line), firsts[epoch]);
+    end = strchr(begin, '\n'); /* only the final redraw ends its line */
+    if (!CHECK(end != NULL)) return;
+    for (last = end; last > begin && *last != '\r'; --last) {
+    }
+    CHECK_MATCH(trim((char*)until(last == begin ? begin : last + 1, "\n", line, sizeof line)), final_lines[epoch]);
+  }
 }
 
 /* The numpy losses of test_fit.c's reference run: epoch 1 1.57962, epoch 2 2.17006186. */
 static void test_verbose_1(void) {
-  run r;
+  linear_run r;
   FILE* out = tmpfile();
   tg_callback* bar = NULL;
   static char text[8192];
-  char line[512];
-  const char *p, *epoch2, *last;
+  const char* p;
   CHECK(out != NULL);
   run_init(&r);
   CHECK_OK(tg_callback_progress_bar(out, 1, &bar));
@@ -109,27 +113,12 @@ static void test_verbose_1(void) {
   r.options.num_callbacks = 1;
   CHECK_OK(tg_model_fit(r.model, r.mse, r.sgd, NULL, 0, r.x, r.y, &r.options, NULL));
   p = contents(out, text, sizeof text);
-  /* Epoch 1: the header, the first redraw after batch 1 (always drawn), ..., the end. */
-  CHECK(strncmp(p, "Epoch 1/2\n\r", 11) == 0);
-  CHECK_MATCH(until(p + 11, "\r\n", line, sizeof line), "1/3 [=========>....................] - ETA: #s - loss: 0.5000");
-  epoch2 = strstr(p, "Epoch 2/2\n");
-  CHECK(epoch2 != NULL);
-  if (epoch2) {
-    /* the last redraw of epoch 1 ends with "\n" just before "Epoch 2/2" */
-    last = epoch2 - 1;
-    CHECK(*last == '\n');
-    while (last > p && *last != '\r') --last;
-    CHECK_MATCH(trim((char*)until(last + 1, "\n", line, sizeof line)),
-                "3/3 [==============================] - #s #~/step - loss: 1.5796");
-    CHECK_MATCH(until(epoch2 + 11, "\r\n", line, sizeof line), "1/3 [=========>....................] - ETA: #s - loss: 4.4067");
-    last = strrchr(epoch2, '\r');
-    CHECK(last && last[strlen(last) - 1] == '\n');
-    if (last) CHECK_MATCH(trim((char*)until(last + 1, "\n", line, sizeof line)),
-                          "3/3 [==============================] - #s #~/step - loss: 2.1701");
-  }
+  CHECK(strncmp(p, "Epoch 1/2\n", 10) == 0 && p[strlen(p) - 1] == '\n');
+  check_two_epochs(p, "1/3 [=========>....................] - ETA: #s - loss: 0.5000",
+                   "1/3 [=========>....................] - ETA: #s - loss: 4.4067");
   fclose(out);
   tg_callback_free(bar);
-  run_free(&r);
+  linear_run_free(&r);
 }
 
 /* verbose 2 through the options; validation values and a value <= 1e-3 (%.4e) in the line. */
@@ -141,7 +130,7 @@ static double tiny_rate(int64_t epoch, double learning_rate, void* user_data) {
 }
 
 static void test_verbose_2(void) {
-  run r;
+  linear_run r;
   FILE* out = tmpfile();
   tg_callback* lr = NULL;
   static char text[4096];
@@ -168,12 +157,12 @@ static void test_verbose_2(void) {
                      "3/3 - #s - loss: #.# - val_loss: #.# - lr: 1.0000e-04 - #~/epoch - #~/step");
   fclose(out);
   tg_callback_free(lr);
-  run_free(&r);
+  linear_run_free(&r);
 }
 
 /* One epoch: no "Epoch 1/1" line. evaluate and predict show their own bar. */
 static void test_evaluate_predict_bars(void) {
-  run r;
+  linear_run r;
   FILE* out = tmpfile();
   static char text[4096];
   char line[512];
@@ -216,7 +205,7 @@ static void test_evaluate_predict_bars(void) {
   CHECK_MATCH(contents(out, text, sizeof text), "3/3 - #s - #~/epoch - #~/step\n");
   tg_tensor_free(y_pred);
   fclose(out);
-  run_free(&r);
+  linear_run_free(&r);
 }
 
 /* A dataset of unknown length: the first epoch counts "step/Unknown", then knows 3 steps. */
@@ -237,36 +226,26 @@ static tg_status three_batches(int64_t epoch, int64_t step, tg_tensor** x, tg_te
 }
 
 static void test_unknown_steps(void) {
-  run r;
+  linear_run r;
   FILE* out = tmpfile();
   tg_dataset* data = NULL;
   static char text[8192];
-  char line[512];
-  const char *p, *epoch2, *last;
   CHECK(out != NULL);
   run_init(&r);
   CHECK_OK(tg_dataset_create(TG_UNKNOWN_STEPS, three_batches, NULL, &data));
   r.options.verbose = 1;
   r.options.verbose_stream = out;
   CHECK_OK(tg_model_fit(r.model, r.mse, r.sgd, NULL, 0, data, NULL, &r.options, NULL));
-  p = contents(out, text, sizeof text);
-  CHECK_MATCH(until(p + 11, "\r\n", line, sizeof line), "      1/Unknown - #s #~/step - loss: 0.5000");
-  epoch2 = strstr(p, "Epoch 2/2\n");
-  CHECK(epoch2 != NULL);
-  if (epoch2) {
-    last = epoch2 - 1;
-    while (last > p && *last != '\r') --last;
-    CHECK_MATCH(trim((char*)until(last + 1, "\n", line, sizeof line)),
-                "3/3 [==============================] - #s #~/step - loss: 1.5796");
-    CHECK_MATCH(until(epoch2 + 11, "\r\n", line, sizeof line), "1/3 [=========>....................] - ETA: #s - loss: 4.4067");
-  }
+  /* the first epoch counts "step/Unknown"; from the second on, the bar knows its 3 steps */
+  check_two_epochs(contents(out, text, sizeof text), "      1/Unknown - #s #~/step - loss: 0.5000",
+                   "1/3 [=========>....................] - ETA: #s - loss: 4.4067");
   fclose(out);
   tg_dataset_free(data);
-  run_free(&r);
+  linear_run_free(&r);
 }
 
 static void test_errors(void) {
-  run r;
+  linear_run r;
   tg_callback* bar = NULL;
   FILE* read_only;
   char path[] = "tg_progress_readonly.txt";
@@ -294,7 +273,7 @@ static void test_errors(void) {
   remove(path);
   r.options.verbose = 0;
   CHECK_OK(tg_model_fit(r.model, r.mse, r.sgd, NULL, 0, r.x, r.y, &r.options, NULL));
-  run_free(&r);
+  linear_run_free(&r);
 }
 
 int main(void) {
