@@ -69,10 +69,14 @@ class UserCallback : public tg::Callback {
   void on_train_batch_begin(tg::TrainingState& s, int64_t i, tg::Logs& l) override {
     call(s, TG_ON_TRAIN_BATCH_BEGIN, i, l);
   }
-  void on_train_batch_end(tg::TrainingState& s, int64_t i, tg::Logs& l) override { call(s, TG_ON_TRAIN_BATCH_END, i, l); }
+  void on_train_batch_end(tg::TrainingState& s, int64_t i, tg::Logs& l) override {
+    call(s, TG_ON_TRAIN_BATCH_END, i, l);
+  }
   void on_test_begin(tg::TrainingState& s, tg::Logs& l) override { call(s, TG_ON_TEST_BEGIN, -1, l); }
   void on_test_end(tg::TrainingState& s, tg::Logs& l) override { call(s, TG_ON_TEST_END, -1, l); }
-  void on_test_batch_begin(tg::TrainingState& s, int64_t i, tg::Logs& l) override { call(s, TG_ON_TEST_BATCH_BEGIN, i, l); }
+  void on_test_batch_begin(tg::TrainingState& s, int64_t i, tg::Logs& l) override {
+    call(s, TG_ON_TEST_BATCH_BEGIN, i, l);
+  }
   void on_test_batch_end(tg::TrainingState& s, int64_t i, tg::Logs& l) override { call(s, TG_ON_TEST_BATCH_END, i, l); }
   void on_predict_begin(tg::TrainingState& s, tg::Logs& l) override { call(s, TG_ON_PREDICT_BEGIN, -1, l); }
   void on_predict_end(tg::TrainingState& s, tg::Logs& l) override { call(s, TG_ON_PREDICT_END, -1, l); }
@@ -101,7 +105,8 @@ class UserCallback : public tg::Callback {
 tg::MonitorMode mode_arg(const tg_monitor_mode& mode, const char* what) {
   const int m = tg::capi::enum_value(mode);
   if (m < TG_MONITOR_AUTO || m > TG_MONITOR_MAX)
-    tg::fail(tg::Status::invalid_argument, "{} is {}, expected TG_MONITOR_AUTO, TG_MONITOR_MIN or TG_MONITOR_MAX", what, m);
+    tg::fail(tg::Status::invalid_argument, "{} is {}, expected TG_MONITOR_AUTO, TG_MONITOR_MIN or TG_MONITOR_MAX",
+             what, m);
   return static_cast<tg::MonitorMode>(m);
 }
 
@@ -261,7 +266,8 @@ tg_status tg_logs_name(const tg_logs* logs, size_t index, const char** out) {
   return guard("tg_logs_name", [&] {
     const tg::Logs& l = logs_arg(logs);
     auto& result = require_out(out, "out");
-    if (index >= l.size()) tg::fail(tg::Status::invalid_argument, "index {} is out of range: the logs hold {}", index, l.size());
+    if (index >= l.size())
+      tg::fail(tg::Status::invalid_argument, "index {} is out of range: the logs hold {}", index, l.size());
     result = l.name(index).c_str();
   });
 }
@@ -270,7 +276,8 @@ tg_status tg_logs_value(const tg_logs* logs, size_t index, double* out) {
   return guard("tg_logs_value", [&] {
     const tg::Logs& l = logs_arg(logs);
     auto& result = require_out(out, "out");
-    if (index >= l.size()) tg::fail(tg::Status::invalid_argument, "index {} is out of range: the logs hold {}", index, l.size());
+    if (index >= l.size())
+      tg::fail(tg::Status::invalid_argument, "index {} is out of range: the logs hold {}", index, l.size());
     result = l.value(index);
   });
 }

@@ -17,7 +17,8 @@ const tg::History& history_arg(const tg_history* history) { return *get<tg_histo
 template <class T>
 void write_values(const std::vector<T>& values, T* out, size_t capacity, size_t* count) {
   auto& total = require_out(count, "count");
-  if (!out && capacity > 0) tg::fail(tg::Status::invalid_argument, "the output array is NULL but capacity is {}", capacity);
+  if (!out && capacity > 0)
+    tg::fail(tg::Status::invalid_argument, "the output array is NULL but capacity is {}", capacity);
   std::copy_n(values.begin(), std::min(capacity, values.size()), out);
   total = values.size();
 }

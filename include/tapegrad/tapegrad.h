@@ -1885,7 +1885,7 @@ TG_API tg_status tg_logs_throughput(const tg_logs* logs, size_t* samples, double
  * time, the time per step and the epoch's logs:
  *     Epoch 2/5                                          (when epochs > 1)
  *     12/47 [=======>......................] - ETA: 3s - loss: 0.6931 - accuracy: 0.5000
- *     47/47 [==============================] - 4s 83ms/step - loss: 0.5811 - accuracy: 0.7885 - val_loss: 0.5326 - val_accuracy: 0.8073
+ *     47/47 [==============================] - 4s 83ms/step - loss: 0.5811 - accuracy: 0.7885
  * verbose 2: only the epoch's line, "47/47 - 4s - loss: ... - 4s/epoch - 83ms/step".
  * Values print as %.4f, or %.4e when |value| <= 1e-3. In fit, validation is silent; evaluate
  * and predict show their own bar. Unlike Keras, no backspaces precede the "\r".

@@ -142,7 +142,8 @@ MetricKind resolve_accuracy(const Shape& y_true, const Shape& y_pred) {
   const int64_t true_last = y_true.rank() > 0 ? y_true[y_true.rank() - 1] : -1;
   const int64_t pred_last = y_pred.rank() > 0 ? y_pred[y_pred.rank() - 1] : -1;
   if (pred_last == 1) return MetricKind::binary_accuracy;
-  if (y_true.rank() < y_pred.rank() || (true_last == 1 && pred_last > 1)) return MetricKind::sparse_categorical_accuracy;
+  if (y_true.rank() < y_pred.rank() || (true_last == 1 && pred_last > 1))
+    return MetricKind::sparse_categorical_accuracy;
   return MetricKind::categorical_accuracy;
 }
 
@@ -170,7 +171,8 @@ Tensor Metric::matches(const Tensor& y_true, const Tensor& y_pred) const {
   if (!y_true.defined()) fail(Status::invalid_argument, "{}: y_true is undefined", what);
   if (!y_pred.defined()) fail(Status::invalid_argument, "{}: y_pred is undefined", what);
   Tensor yt = to_float32(y_true), yp = to_float32(y_pred);
-  const MetricKind kind = kind_ == MetricKind::accuracy_from_shapes ? resolve_accuracy(y_true.shape(), y_pred.shape()) : kind_;
+  const MetricKind kind =
+      kind_ == MetricKind::accuracy_from_shapes ? resolve_accuracy(y_true.shape(), y_pred.shape()) : kind_;
   squeeze_trailing_one(yt, yp);
   switch (kind) {
     case MetricKind::accuracy:

@@ -93,7 +93,8 @@ static void test_every_epoch(void) {
   CHECK(o.struct_size == sizeof o && strcmp(o.monitor, "val_loss") == 0 && o.save_best_only == 0 &&
         o.save_weights_only == 0 && o.mode == TG_MONITOR_AUTO && o.save_freq == 0 &&
         isnan(o.initial_value_threshold) && o.filepath == NULL && o.verbose_stream == NULL);
-  o.filepath = option_path(filepath, sizeof filepath, "every/sub/w.{epoch:02d}.safetensors"); /* the directories do not exist yet */
+  /* the directories do not exist yet */
+  o.filepath = option_path(filepath, sizeof filepath, "every/sub/w.{epoch:02d}.safetensors");
   run_init(&r, NULL, NULL, &o);
   CHECK_OK(run_fit(&r));
   for (epoch = 0; epoch < kEpochs; ++epoch) {
@@ -124,7 +125,8 @@ static void test_best_only(void) {
   char expected[512];
   CHECK(messages != NULL);
   CHECK_OK(tg_model_checkpoint_options_init(&o));
-  o.filepath = option_path(filepath, sizeof filepath, "best-{epoch}-{score:.1f}.safetensors"); /* the logs fill placeholders */
+  /* the logs fill placeholders */
+  o.filepath = option_path(filepath, sizeof filepath, "best-{epoch}-{score:.1f}.safetensors");
   o.monitor = "score";
   o.save_best_only = 1;
   o.verbose_stream = messages;

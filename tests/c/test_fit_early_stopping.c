@@ -1,9 +1,9 @@
 /*
  * test_fit_early_stopping.c — tg_callback_early_stopping through the C ABI, compiled as C99.
  * A first callback (write_score, fit_helpers.h) writes a scripted value "score" (or
- * "score_acc") into each epoch's logs, so the expected epoch of stopping follows from Keras 2.15's EarlyStopping.on_epoch_end by
- * hand (worked in the comment of each case): at each epoch from start_from_epoch on, wait += 1;
- * an improvement (current - min_delta beats best, min_delta negated in min mode) sets best and
+ * "score_acc") into each epoch's logs, so the expected epoch of stopping follows from Keras
+ * 2.15's EarlyStopping.on_epoch_end by hand (worked in the comment of each case): at each
+ * epoch from start_from_epoch on, wait += 1; an improvement (current - min_delta beats best, min_delta negated in min mode) sets best and
  * resets wait unless a baseline is set and not beaten, and ends the epoch's check; otherwise
  * wait >= patience with epoch > 0 stops training (restoring the best weights if asked).
  */

@@ -77,7 +77,8 @@ TEST(ProgressBar, UnknownTarget) {
 }
 
 TEST(ProgressBar, ShorterLineIsPaddedAndMicroseconds) {
-  EXPECT_EQ(render({0, 0.0001, 0.0003}, 2, 1, {"loss"}, {{1, {{"loss", 1234567890.5}}, false}, {2, {{"loss", 0.5}}, true}}),
+  EXPECT_EQ(render({0, 0.0001, 0.0003}, 2, 1, {"loss"},
+                   {{1, {{"loss", 1234567890.5}}, false}, {2, {{"loss", 0.5}}, true}}),
             "\r1/2 [==============>...............] - ETA: 0s - loss: 1234567890.5000"
             "\r2/2 [==============================] - 0s 200us/step - loss: 0.5000   \n");
 }

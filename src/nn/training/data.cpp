@@ -32,8 +32,9 @@ Tensor row_range_or_undefined(const Tensor& t, int64_t begin, int64_t count) {
 // A uniform integer in [0, bound) from draw `i` of the stream (seed, epoch): Philox4x32-10
 // keyed by the seed, counter (i, epoch). The modulo bias is below 2⁻³⁰ for any N < 2³⁴.
 uint64_t draw_below(uint64_t bound, uint64_t seed, int64_t epoch, uint64_t i) {
-  const auto w = philox4x32_10({static_cast<uint32_t>(i), static_cast<uint32_t>(i >> 32),
-                                static_cast<uint32_t>(epoch), static_cast<uint32_t>(static_cast<uint64_t>(epoch) >> 32)},
+  const auto e = static_cast<uint64_t>(epoch);
+  const auto w = philox4x32_10({static_cast<uint32_t>(i), static_cast<uint32_t>(i >> 32), static_cast<uint32_t>(e),
+                                static_cast<uint32_t>(e >> 32)},
                                {static_cast<uint32_t>(seed), static_cast<uint32_t>(seed >> 32)});
   const uint64_t r = (static_cast<uint64_t>(w[0]) << 32) | w[1];
   return r % bound;
@@ -88,7 +89,8 @@ std::shared_ptr<DataSource> batches_of(const Data& data, int64_t batch_size, boo
                                        bool needs_targets, const char* what) {
   if (data.source) return data.source;
   check_arrays(data.arrays, what);
-  if (data.arrays.samples() == 0) fail(Status::invalid_argument, "{}: x {} has no samples", what, data.arrays.x.shape().str());
+  if (data.arrays.samples() == 0)
+    fail(Status::invalid_argument, "{}: x {} has no samples", what, data.arrays.x.shape().str());
   if (needs_targets && !data.arrays.y.defined()) fail(Status::invalid_argument, "{}: y (the targets) is missing", what);
   return std::make_shared<ArrayData>(data.arrays, batch_size, shuffle, seed);
 }
@@ -129,7 +131,8 @@ std::optional<Batch> ArrayData::batch(int64_t epoch, int64_t step) {
     order_.resize(static_cast<size_t>(n));
     std::iota(order_.begin(), order_.end(), int64_t{0});
     for (int64_t i = n - 1; i > 0; --i) {
-      const auto j = static_cast<int64_t>(draw_below(static_cast<uint64_t>(i) + 1, seed_, epoch, static_cast<uint64_t>(i)));
+      const auto draw = static_cast<uint64_t>(i);
+      const auto j = static_cast<int64_t>(draw_below(draw + 1, seed_, epoch, draw));
       std::swap(order_[static_cast<size_t>(i)], order_[static_cast<size_t>(j)]);
     }
     order_epoch_ = epoch;

@@ -13,7 +13,8 @@ namespace tg {
 
 EarlyStopping::EarlyStopping(EarlyStoppingOptions options) : options_(std::move(options)) {
   if (options_.monitor.empty()) fail(Status::invalid_argument, "EarlyStopping: monitor is empty");
-  if (options_.patience < 0) fail(Status::invalid_argument, "EarlyStopping: patience must be >= 0, got {}", options_.patience);
+  if (options_.patience < 0)
+    fail(Status::invalid_argument, "EarlyStopping: patience must be >= 0, got {}", options_.patience);
   if (!std::isfinite(options_.min_delta))
     fail(Status::invalid_argument, "EarlyStopping: min_delta must be finite, got {}", options_.min_delta);
   if (options_.start_from_epoch < 0)
@@ -67,7 +68,8 @@ void EarlyStopping::on_epoch_end(TrainingState& state, int64_t epoch, Logs& logs
 }
 
 void EarlyStopping::on_train_end(TrainingState&, Logs&) {
-  if (stopped_epoch_ > 0) print_message(options_.verbose_stream, fmt::format("Epoch {}: early stopping\n", stopped_epoch_ + 1));
+  if (stopped_epoch_ > 0)
+    print_message(options_.verbose_stream, fmt::format("Epoch {}: early stopping\n", stopped_epoch_ + 1));
 }
 
 }  // namespace tg

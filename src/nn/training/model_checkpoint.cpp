@@ -75,8 +75,9 @@ void ModelCheckpoint::save(TrainingState& state, int64_t epoch, std::optional<in
                     fmt::format("\nEpoch {}: {} did not improve from {:.5f}\n", epoch + 1, options_.monitor, best_));
       return;
     }
-    print_message(options_.verbose_stream, fmt::format("\nEpoch {}: {} improved from {:.5f} to {:.5f}, saving model to {}\n",
-                                                       epoch + 1, options_.monitor, best_, *current, path));
+    print_message(options_.verbose_stream,
+                  fmt::format("\nEpoch {}: {} improved from {:.5f} to {:.5f}, saving model to {}\n", epoch + 1,
+                              options_.monitor, best_, *current, path));
     best_ = *current;
   } else {
     print_message(options_.verbose_stream, fmt::format("\nEpoch {}: saving model to {}\n", epoch + 1, path));

@@ -112,7 +112,8 @@ void Progbar::update(int64_t current, const Logs& values, bool finalize) {
     if (target_) {
       const int64_t target = *target_;
       bar = fmt::format("{:{}d}/{} [", current, decimal_digits(target), target);
-      const auto prog_width = static_cast<int64_t>(kWidth * (static_cast<double>(current) / static_cast<double>(target)));
+      const double progress = static_cast<double>(current) / static_cast<double>(target);
+      const auto prog_width = static_cast<int64_t>(kWidth * progress);
       if (prog_width > 0) {
         bar.append(static_cast<size_t>(prog_width - 1), '=');
         bar += current < target ? '>' : '=';
@@ -150,7 +151,8 @@ void Progbar::update(int64_t current, const Logs& values, bool finalize) {
 ProgressBarLogger::ProgressBarLogger(std::FILE* stream, int verbose, Progbar::Clock now)
     : stream_(stream), verbose_(verbose), now_(std::move(now)) {
   if (!stream) fail(Status::invalid_argument, "progress bar: the stream is NULL");
-  if (verbose != 1 && verbose != 2) fail(Status::invalid_argument, "progress bar: verbose must be 1 or 2, got {}", verbose);
+  if (verbose != 1 && verbose != 2)
+    fail(Status::invalid_argument, "progress bar: verbose must be 1 or 2, got {}", verbose);
 }
 
 void ProgressBarLogger::start(const TrainingState& state) {

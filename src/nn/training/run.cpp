@@ -9,7 +9,8 @@ namespace tg {
 
 CallbackList make_callbacks(const std::vector<std::shared_ptr<Callback>>& callbacks, std::shared_ptr<History> history,
                             int verbose, std::FILE* stream, const char* what) {
-  if (verbose < 0 || verbose > 2) fail(Status::invalid_argument, "{}: verbose must be 0, 1 or 2, got {}", what, verbose);
+  if (verbose < 0 || verbose > 2)
+    fail(Status::invalid_argument, "{}: verbose must be 0, 1 or 2, got {}", what, verbose);
   bool has_progress_bar = false;
   for (size_t i = 0; i < callbacks.size(); ++i) {
     if (!callbacks[i]) fail(Status::invalid_argument, "{}: callback {} is null", what, i);
@@ -17,7 +18,8 @@ CallbackList make_callbacks(const std::vector<std::shared_ptr<Callback>>& callba
   }
   CallbackList list(callbacks);
   if (history) list.append(std::move(history));
-  if (verbose != 0 && !has_progress_bar) list.append(std::make_shared<ProgressBarLogger>(stream ? stream : stdout, verbose));
+  if (verbose != 0 && !has_progress_bar)
+    list.append(std::make_shared<ProgressBarLogger>(stream ? stream : stdout, verbose));
   return list;
 }
 

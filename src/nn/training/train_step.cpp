@@ -39,7 +39,8 @@ void require_targets(const Batch& batch, const char* what) {
 
 // d loss / d variables. why a function: a source holds a snapshot of its variable's value, which
 // must be gone before the optimizer writes the variable, or each write copies the buffer first.
-std::vector<Tensor> gradients_of(Tape& tape, const Tensor& loss, const std::vector<std::shared_ptr<Variable>>& variables) {
+std::vector<Tensor> gradients_of(Tape& tape, const Tensor& loss,
+                                 const std::vector<std::shared_ptr<Variable>>& variables) {
   std::vector<Differentiable> sources;
   sources.reserve(variables.size());
   for (const auto& v : variables) sources.push_back(Differentiable::of(v));
