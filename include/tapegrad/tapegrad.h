@@ -591,6 +591,18 @@ TG_API tg_status tg_variable_create(const char* name, const tg_tensor* initial, 
  * *out owned by the caller. */
 TG_API tg_status tg_variable_read(tg_variable* variable, tg_tensor** out);
 
+/* Reads the current value without recording anything: no tape watches the variable or records
+ * the read, so no gradient flows through the result (for metrics, logging, checkpoints). A
+ * snapshot like tg_variable_read's. *out owned by the caller.
+ * Returns TG_OK, TG_INVALID_HANDLE, TG_INVALID_ARGUMENT (out NULL), TG_OUT_OF_MEMORY. */
+TG_API tg_status tg_variable_value(const tg_variable* variable, tg_tensor** out);
+
+/* The variable's identity: a number unique in the process (never reused, also after the
+ * variable is freed), the same for every handle to the variable. Ids increase in order of
+ * construction. Two handles are the same variable iff their ids are equal.
+ * Returns TG_OK, TG_INVALID_HANDLE, TG_INVALID_ARGUMENT (out NULL). */
+TG_API tg_status tg_variable_id(const tg_variable* variable, uint64_t* out);
+
 /* Replaces the value with a copy of `value`, which must have the variable's shape and
  * dtype (TG_INVALID_ARGUMENT otherwise). Earlier reads keep their values. */
 TG_API tg_status tg_variable_assign(tg_variable* variable, const tg_tensor* value);
@@ -647,8 +659,8 @@ typedef struct tg_tape tg_tape;
  *
  * THREADS. Each thread has its own stack of recording tapes; an op is recorded only on the
  * tapes of the thread that runs it. A tape belongs to the thread that began it: any tape
- * function called with it from another thread returns TG_INVALID_STATE (the one exception:
- * tg_tape_free of a tape that is not recording).
+ * function called with it from another thread returns TG_INVALID_STATE (the exceptions:
+ * tg_tape_free of a tape that is not recording, and tg_tape_is_persistent).
  *
  * DTYPES AND OPS. Only float32/float64 values are differentiated. An integer tensor may be
  * watched, but no op on it is recorded, so its gradient is NULL (zeros with
@@ -803,6 +815,16 @@ TG_API tg_status tg_tape_batch_jacobian(tg_tape* tape, const void* target, const
  * capacity > 0), TG_INVALID_STATE (another thread), TG_OUT_OF_MEMORY. */
 TG_API tg_status tg_tape_watched_variables(tg_tape* tape, tg_variable** variables,
                                            size_t capacity, size_t* count);
+
+/* Whether the tape is recording now (between tg_tape_begin / tg_tape_enter /
+ * tg_tape_resume_recording and tg_tape_end / tg_tape_stop_recording, and not stopped by a
+ * non-persistent gradient call): *out = 1 or 0. Returns TG_OK, TG_INVALID_HANDLE,
+ * TG_INVALID_ARGUMENT (out NULL), TG_INVALID_STATE (another thread). */
+TG_API tg_status tg_tape_is_recording(const tg_tape* tape, int* out);
+
+/* Whether the tape was begun with TG_TAPE_PERSISTENT: *out = 1 or 0. Callable from any thread
+ * (the flag never changes). Returns TG_OK, TG_INVALID_HANDLE, TG_INVALID_ARGUMENT (out NULL). */
+TG_API tg_status tg_tape_is_persistent(const tg_tape* tape, int* out);
 
 /* Frees the tape and everything its record keeps alive (the tensors saved for gradients: a
  * persistent tape holds them until it is freed); stops its recording if it is still active.

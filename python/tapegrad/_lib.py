@@ -59,6 +59,7 @@ _T = {
     "sz": c_size_t,
     "s": ctypes.c_char_p,
     "i64p": ctypes.POINTER(c_int64),
+    "u64p": ctypes.POINTER(ctypes.c_uint64),
     "ip": ctypes.POINTER(c_int),
     "dp": ctypes.POINTER(c_double),
     "szp": ctypes.POINTER(c_size_t),
@@ -128,6 +129,8 @@ _SIGNATURES = {
     # variables
     "tg_variable_create": "s h i hp",
     "tg_variable_read": "h hp",
+    "tg_variable_value": "h hp",
+    "tg_variable_id": "h u64p",
     "tg_variable_assign": "h h",
     "tg_variable_name": "h sp",
     "tg_variable_trainable": "h ip",
@@ -148,6 +151,8 @@ _SIGNATURES = {
     "tg_tape_jacobian": "h h hp sz i hp",
     "tg_tape_batch_jacobian": "h h h i hp",
     "tg_tape_watched_variables": "h hp sz szp",
+    "tg_tape_is_recording": "h ip",
+    "tg_tape_is_persistent": "h ip",
     "tg_tape_free": "h",
     # layers and models
     "tg_layer_config_init": "i lcp",
