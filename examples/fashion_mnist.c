@@ -375,9 +375,8 @@ int main(int argc, char** argv) {
          o.epochs, (unsigned long long)o.seed);
 
   m = build_mlp(&o);
-  check(tg_optimizer_adam(o.learning_rate, TG_ADAM_DEFAULT_BETA_1, TG_ADAM_DEFAULT_BETA_2,
-                          TG_ADAM_DEFAULT_EPSILON, 0, &opt),
-        "Adam");
+  check(tg_optimizer_create("adam", &opt), "Adam");
+  check(tg_optimizer_set(opt, "learning_rate", o.learning_rate), "Adam(learning_rate)");
   if (o.load) {
     check(tg_checkpoint_load(o.load, m.vars, m.num_vars, opt), "load the checkpoint");
     printf("loaded %s: train accuracy %.4f  test accuracy %.4f\n", o.load, accuracy(&m, &train),

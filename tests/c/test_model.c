@@ -243,9 +243,9 @@ static void test_structural_checkpoints(void) {
   snprintf(other, sizeof other, "/tmp/tapegrad-c-model-%ld-vars.safetensors", (long)getpid());
   CHECK_OK(tg_random_uniform(TG_FLOAT32, x_shape, 2, -1, 1, 3, &x));
   CHECK_OK(tg_random_uniform(TG_FLOAT32, y_shape, 2, 0, 1, 4, &y));
-  CHECK_OK(tg_optimizer_adam(0.01, 0.9, 0.999, 1e-7, 1, &adam_a)); /* amsgrad: three slots */
-  CHECK_OK(tg_optimizer_adam(0.01, 0.9, 0.999, 1e-7, 1, &adam_b));
-  CHECK_OK(tg_optimizer_adam(0.01, 0.9, 0.999, 1e-7, 1, &adam_narrow));
+  adam_a = make_optimizer("adam", "learning_rate", 0.01, "amsgrad", 1.0); /* three slots */
+  adam_b = make_optimizer("adam", "learning_rate", 0.01, "amsgrad", 1.0);
+  adam_narrow = make_optimizer("adam", "learning_rate", 0.01, "amsgrad", 1.0);
 
   /* b's variables have other names than a's ("sequential_2/dense_3/kernel:0") */
   {

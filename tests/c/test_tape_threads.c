@@ -49,8 +49,7 @@ static void* train(void* arg) {
   fail_with(r, add_dense(model, H, TG_ACTIVATION_RELU, 1, 42, "dense"));
   fail_with(r, add_dense(model, C, TG_ACTIVATION_LINEAR, 1, 43, "dense_1"));
   fail_with(r, tg_loss_categorical_crossentropy(1, 0.0, TG_REDUCTION_AUTO, &cce));
-  fail_with(r, tg_optimizer_adam(TG_ADAM_DEFAULT_LEARNING_RATE, TG_ADAM_DEFAULT_BETA_1,
-                                 TG_ADAM_DEFAULT_BETA_2, TG_ADAM_DEFAULT_EPSILON, 0, &adam));
+  fail_with(r, tg_optimizer_create("adam", &adam));
   for (step = 0; step < STEPS && r->status == TG_OK; ++step) {
     tg_tape* tape = NULL;
     tg_tensor *pred = NULL, *loss = NULL, *grads[NUM_VARS] = {NULL, NULL, NULL, NULL};
