@@ -39,7 +39,7 @@ void BM_seed_step_tapegrad(benchmark::State& state) {
   size_t count;
   tg_model_trainable_variables(model, vars, 4, &count);
   tg_optimizer* adam;
-  tg_optimizer_adam(0.001, 0.9, 0.999, 1e-7, 0, &adam);
+  tg_optimizer_create("adam", &adam);
   const void* sources[4] = {vars[0], vars[1], vars[2], vars[3]};
   for (auto _ : state) {
     tg_tape* tape;

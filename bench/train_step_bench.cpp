@@ -55,7 +55,7 @@ struct Workload {
     tg_model_trainable_variables(model, nullptr, 0, &count);
     variables.resize(count);
     tg_model_trainable_variables(model, variables.data(), count, &count);
-    tg_optimizer_adam(0.001, 0.9, 0.999, 1e-7, 0, &adam);
+    tg_optimizer_create("adam", &adam);
     tg_metric_auto_accuracy(&accuracy);
   }
   Workload(const Workload&) = delete;  // passed and returned as prvalues only (no copy)

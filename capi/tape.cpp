@@ -190,6 +190,24 @@ tg_status tg_tape_watched_variables(tg_tape* tape, tg_variable** variables, size
   });
 }
 
+tg_status tg_tape_is_recording(const tg_tape* tape, int* out) {
+  return tg::capi::guard("tg_tape_is_recording", [&] {
+    const Tape& t = tape_arg(tape);
+    int& result = tg::capi::require_out(out, "out");
+    if (t.owner() != std::this_thread::get_id())
+      tg::fail(Status::invalid_state, "the tape belongs to the thread that began it; tapes cannot be used across "
+               "threads");
+    result = t.recording() ? 1 : 0;
+  });
+}
+
+tg_status tg_tape_is_persistent(const tg_tape* tape, int* out) {
+  return tg::capi::guard("tg_tape_is_persistent", [&] {
+    const Tape& t = tape_arg(tape);
+    tg::capi::require_out(out, "out") = t.persistent() ? 1 : 0;
+  });
+}
+
 tg_status tg_tape_free(tg_tape* tape) {
   return tg::capi::guard("tg_tape_free", [&] {
     if (!tape) return;

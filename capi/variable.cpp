@@ -43,6 +43,21 @@ tg_status tg_variable_read(tg_variable* variable, tg_tensor** out) {
   });
 }
 
+tg_status tg_variable_value(const tg_variable* variable, tg_tensor** out) {
+  return tg::capi::guard("tg_variable_value", [&] {
+    const Variable& v = variable_arg(variable, "variable");
+    tg_tensor*& o = tg::capi::require_out(out, "out");
+    o = tg::capi::new_tensor_handle(v.value());
+  });
+}
+
+tg_status tg_variable_id(const tg_variable* variable, uint64_t* out) {
+  return tg::capi::guard("tg_variable_id", [&] {
+    const Variable& v = variable_arg(variable, "variable");
+    tg::capi::require_out(out, "out") = v.id();
+  });
+}
+
 tg_status tg_variable_assign(tg_variable* variable, const tg_tensor* value) {
   return tg::capi::guard("tg_variable_assign", [&] {
     Variable& v = variable_arg(variable, "variable");

@@ -139,9 +139,7 @@ int main(int argc, char** argv) {
   load_split(o.data, "train", o.limit, &x_train, &y_train);
   load_split(o.data, "t10k", o.limit, &x_test, &y_test);
   check(tg_loss_sparse_categorical_crossentropy(1, 0, 0, TG_REDUCTION_AUTO, &loss), "loss");
-  check(tg_optimizer_adam(TG_ADAM_DEFAULT_LEARNING_RATE, TG_ADAM_DEFAULT_BETA_1, TG_ADAM_DEFAULT_BETA_2,
-                          TG_ADAM_DEFAULT_EPSILON, 0, &adam),
-        "Adam");
+  check(tg_optimizer_create("adam", &adam), "Adam");
   check(tg_metric_auto_accuracy(&accuracy), "accuracy");
   printf("tapegrad %s: Fashion-MNIST MLP 784-256-128-10, batch %ld, seed %ld\n", tg_version(), o.batch_size, o.seed);
   if (o.load) {

@@ -111,9 +111,7 @@ static void second_cell(void) {
   check(tg_model_add(model, &dense, NULL), "Dense(10)");
   check(tg_loss_categorical_crossentropy(1, 0.0, TG_REDUCTION_AUTO, &loss_object),
         "tf.keras.losses.CategoricalCrossentropy(from_logits=True)");
-  check(tg_optimizer_adam(TG_ADAM_DEFAULT_LEARNING_RATE, TG_ADAM_DEFAULT_BETA_1, TG_ADAM_DEFAULT_BETA_2,
-                          TG_ADAM_DEFAULT_EPSILON, 0, &optimizer),
-        "tf.keras.optimizers.Adam()");
+  check(tg_optimizer_create("adam", &optimizer), "tf.keras.optimizers.Adam()");
 
   /* The model builds its variables on the first call. */
   loss = forward_loss(model, data, labels, NULL);

@@ -43,7 +43,7 @@ function trainSeedModel(steps, labelsKind = 'random', seed = 1) {
   tg.addDense(model, 32, TG.ACTIVATION_RELU, 42);
   tg.addDense(model, 10, TG.ACTIVATION_LINEAR, 43);
   const lossObject = tg.make(c.tg_loss_categorical_crossentropy, 1, 0.0, TG.REDUCTION_AUTO);
-  const optimizer = tg.make(c.tg_optimizer_adam, 0.001, 0.9, 0.999, 1e-7, 0);
+  const optimizer = tg.make(c.tg_optimizer_create, 'adam');
 
   const losses = [];
   const iterations = [];

@@ -70,7 +70,8 @@ const decls = {
   tg_loss_categorical_crossentropy: `int tg_loss_categorical_crossentropy(int from_logits, double label_smoothing, int reduction, _Out_ ${H} *out)`,
   tg_loss_call: `int tg_loss_call(${H} loss, ${H} y_true, ${H} y_pred, ${H} sample_weight, _Out_ ${H} *out)`,
   tg_loss_free: `int tg_loss_free(${H} loss)`,
-  tg_optimizer_adam: `int tg_optimizer_adam(double lr, double beta_1, double beta_2, double epsilon, int amsgrad, _Out_ ${H} *out)`,
+  tg_optimizer_create: `int tg_optimizer_create(const char *name, _Out_ ${H} *out)`,
+  tg_optimizer_set: `int tg_optimizer_set(${H} opt, const char *name, double value)`,
   tg_optimizer_apply: `int tg_optimizer_apply(${H} opt, ${H} *vars, ${H} *grads, size_t count, _Out_ int64_t *iterations)`,
   tg_optimizer_free: `int tg_optimizer_free(${H} opt)`,
 };

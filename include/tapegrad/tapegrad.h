@@ -591,6 +591,18 @@ TG_API tg_status tg_variable_create(const char* name, const tg_tensor* initial, 
  * *out owned by the caller. */
 TG_API tg_status tg_variable_read(tg_variable* variable, tg_tensor** out);
 
+/* Reads the current value without recording anything: no tape watches the variable or records
+ * the read, so no gradient flows through the result (for metrics, logging, checkpoints). A
+ * snapshot like tg_variable_read's. *out owned by the caller.
+ * Returns TG_OK, TG_INVALID_HANDLE, TG_INVALID_ARGUMENT (out NULL), TG_OUT_OF_MEMORY. */
+TG_API tg_status tg_variable_value(const tg_variable* variable, tg_tensor** out);
+
+/* The variable's identity: a number unique in the process (never reused, also after the
+ * variable is freed), the same for every handle to the variable. Ids increase in order of
+ * construction. Two handles are the same variable iff their ids are equal.
+ * Returns TG_OK, TG_INVALID_HANDLE, TG_INVALID_ARGUMENT (out NULL). */
+TG_API tg_status tg_variable_id(const tg_variable* variable, uint64_t* out);
+
 /* Replaces the value with a copy of `value`, which must have the variable's shape and
  * dtype (TG_INVALID_ARGUMENT otherwise). Earlier reads keep their values. */
 TG_API tg_status tg_variable_assign(tg_variable* variable, const tg_tensor* value);
@@ -647,8 +659,8 @@ typedef struct tg_tape tg_tape;
  *
  * THREADS. Each thread has its own stack of recording tapes; an op is recorded only on the
  * tapes of the thread that runs it. A tape belongs to the thread that began it: any tape
- * function called with it from another thread returns TG_INVALID_STATE (the one exception:
- * tg_tape_free of a tape that is not recording).
+ * function called with it from another thread returns TG_INVALID_STATE (the exceptions:
+ * tg_tape_free of a tape that is not recording, and tg_tape_is_persistent).
  *
  * DTYPES AND OPS. Only float32/float64 values are differentiated. An integer tensor may be
  * watched, but no op on it is recorded, so its gradient is NULL (zeros with
@@ -803,6 +815,16 @@ TG_API tg_status tg_tape_batch_jacobian(tg_tape* tape, const void* target, const
  * capacity > 0), TG_INVALID_STATE (another thread), TG_OUT_OF_MEMORY. */
 TG_API tg_status tg_tape_watched_variables(tg_tape* tape, tg_variable** variables,
                                            size_t capacity, size_t* count);
+
+/* Whether the tape is recording now (between tg_tape_begin / tg_tape_enter /
+ * tg_tape_resume_recording and tg_tape_end / tg_tape_stop_recording, and not stopped by a
+ * non-persistent gradient call): *out = 1 or 0. Returns TG_OK, TG_INVALID_HANDLE,
+ * TG_INVALID_ARGUMENT (out NULL), TG_INVALID_STATE (another thread). */
+TG_API tg_status tg_tape_is_recording(const tg_tape* tape, int* out);
+
+/* Whether the tape was begun with TG_TAPE_PERSISTENT: *out = 1 or 0. Callable from any thread
+ * (the flag never changes). Returns TG_OK, TG_INVALID_HANDLE, TG_INVALID_ARGUMENT (out NULL). */
+TG_API tg_status tg_tape_is_persistent(const tg_tape* tape, int* out);
 
 /* Frees the tape and everything its record keeps alive (the tensors saved for gradients: a
  * persistent tape holds them until it is freed); stops its recording if it is still active.
@@ -1308,6 +1330,11 @@ TG_API tg_status tg_metric_free(tg_metric* metric);
 
 /*
  * The new Keras optimizers (tf.keras.optimizers.X since TF 2.11, same formulas as Keras 3).
+ *
+ *   tg_optimizer *opt;
+ *   tg_optimizer_create("adam", &opt);                      // tf.keras.optimizers.Adam()
+ *   tg_optimizer_set(opt, "learning_rate", 0.01);           // Adam(learning_rate=0.01)
+ *
  * A training step is
  *
  *   tg_tape_gradient(tape, &loss, 1, vars, n, grads);       // grads = tape.gradient(...)
@@ -1328,87 +1355,68 @@ TG_API tg_status tg_metric_free(tg_metric* metric);
  * An optimizer handle is not thread-safe: one thread at a time may configure or apply it.
  */
 
-#define TG_SGD_DEFAULT_LEARNING_RATE 0.01
-#define TG_SGD_DEFAULT_MOMENTUM 0.0
+/* Creates an optimizer by its Keras name, case-insensitive — "sgd", "adam", "adamw",
+ * "rmsprop", "adagrad" (as keras.optimizers.get("adam")) — with every hyperparameter at
+ * Keras's default (below), iterations 0, no clipping, no schedule. Change hyperparameters with
+ * tg_optimizer_set. *out owned by the caller (tg_optimizer_free).
+ * Returns TG_OK, TG_INVALID_ARGUMENT (name or out NULL; another name: "Could not interpret
+ * optimizer identifier: 'nadam' ..."), TG_OUT_OF_MEMORY.
+ *
+ * Hyperparameters (Keras's constructor arguments; defaults in brackets). Every optimizer has:
+ *   learning_rate     [0.01 SGD, 0.001 the others]; > 0. Reading it gives the rate the next
+ *                     step will use: the schedule's at the current iteration counter, if a
+ *                     schedule is set (Keras 3 reports the same; Keras 2.15 the previous
+ *                     step's); setting it sets a constant rate and removes the schedule.
+ *   weight_decay      [0; AdamW 0.004] >= 0: decoupled decay θ ← θ − θ·weight_decay·lr before
+ *                     each update, of every variable with a gradient that is not excluded
+ *                     (tg_optimizer_exclude_from_weight_decay).
+ *   clipnorm, global_clipnorm, clipvalue   [0 = unset] > 0: gradient clipping. Only one is
+ *                     applied per step, the first set in this order:
+ *                       clipnorm:        each gradient g ← g·c / max(‖g‖₂, c);
+ *                       global_clipnorm: every gradient scaled by c / max(G, c),
+ *                                        G = sqrt(Σ‖gᵢ‖²) over the non-NULL gradients (NaN if G
+ *                                        is not finite);
+ *                       clipvalue:       each element clamped to [−c, c].
+ *                     clipnorm and global_clipnorm cannot both be set ("At most one of
+ *                     `clipnorm` and `global_clipnorm` can be set."). The caller's gradient
+ *                     tensors are never modified.
+ * and its own:
+ *   "sgd" (Keras SGD; slot "m"):
+ *     momentum [0] in [0, 1] ("`momentum` must be between [0, 1]."), nesterov [0].
+ *     momentum 0: θ ← θ − lr·g (the "m" slot stays 0). Otherwise m ← μ·m − lr·g, then
+ *     θ ← θ + m, or with nesterov θ ← θ + μ·m − lr·g (the new m).
+ *   "adam", "adamw" (Keras Adam, AdamW; slots "m", "v", and "vhat" with amsgrad):
+ *     beta_1 [0.9] in [0, 1), beta_2 [0.999] in [0, 1), epsilon [1e-7] >= 0, amsgrad [0].
+ *     With t = iterations + 1:
+ *       m ← m + (g − m)(1 − β1);  v ← v + (g² − v)(1 − β2);  amsgrad: v̂ ← max(v̂, v);
+ *       θ ← θ − lr·sqrt(1 − β2ᵗ)/(1 − β1ᵗ) · m / (sqrt(v, or v̂ with amsgrad) + ε).
+ *     ε is not bias-corrected ("epsilon hat"). AdamW is Adam with weight_decay 0.004.
+ *   "rmsprop" (Keras RMSprop, the new formula: ε inside the square root, where the legacy
+ *     optimizer puts it outside; slots "velocity", "momentum" if momentum > 0,
+ *     "average_gradient" if centered):
+ *     rho [0.9] in [0, 1], momentum [0] >= 0, epsilon [1e-7] >= 0, centered [0].
+ *       v ← ρ·v + (1 − ρ)·g²;  centered: a ← ρ·a + (1 − ρ)·g, den = v − a² + ε; else den = v + ε;
+ *       inc = lr·g / sqrt(den);  momentum > 0: mom ← μ·mom + inc, θ ← θ − mom; else θ ← θ − inc.
+ *   "adagrad" (Keras Adagrad, the new formula; slot "accumulator"):
+ *     initial_accumulator_value [0.1] >= 0 (the slot's starting value), epsilon [1e-7] >= 0.
+ *       acc ← acc + g²;  θ ← θ − lr·g / sqrt(acc + ε).
+ * Booleans (nesterov, amsgrad, centered) are 0 or 1. */
+TG_API tg_status tg_optimizer_create(const char* name, tg_optimizer** out);
 
-#define TG_ADAM_DEFAULT_LEARNING_RATE 0.001
-#define TG_ADAM_DEFAULT_BETA_1 0.9
-#define TG_ADAM_DEFAULT_BETA_2 0.999
-#define TG_ADAM_DEFAULT_EPSILON 1e-7
+/* Sets the hyperparameter `name` (above) to `value`, checked as Keras checks it. amsgrad,
+ * centered and a momentum change between 0 and > 0 change which slots exist, so they are
+ * refused once the optimizer is built (TG_INVALID_STATE); the others may change at any time.
+ * On error nothing changes.
+ * Returns TG_OK; TG_INVALID_HANDLE; TG_INVALID_ARGUMENT (name NULL; a value out of range,
+ * the message naming it: "Adam: need 0 <= beta_1 < 1, got 1"; a non-boolean for a boolean;
+ * a name the optimizer lacks: "Adam has no hyperparameter 'rho'; its hyperparameters are:
+ * learning_rate, beta_1, ..."); TG_INVALID_STATE. */
+TG_API tg_status tg_optimizer_set(tg_optimizer* optimizer, const char* name, double value);
 
-#define TG_ADAMW_DEFAULT_WEIGHT_DECAY 0.004
-
-#define TG_RMSPROP_DEFAULT_LEARNING_RATE 0.001
-#define TG_RMSPROP_DEFAULT_RHO 0.9
-#define TG_RMSPROP_DEFAULT_MOMENTUM 0.0
-#define TG_RMSPROP_DEFAULT_EPSILON 1e-7
-
-#define TG_ADAGRAD_DEFAULT_LEARNING_RATE 0.001
-#define TG_ADAGRAD_DEFAULT_INITIAL_ACCUMULATOR_VALUE 0.1
-#define TG_ADAGRAD_DEFAULT_EPSILON 1e-7
-
-/* Every constructor writes a new optimizer to *out, owned by the caller (tg_optimizer_free),
- * with iterations 0, no clipping and no weight decay (AdamW: weight_decay), and returns
- * TG_OK, TG_INVALID_ARGUMENT (a hyperparameter out of range, or out NULL; the message names
- * it), TG_OUT_OF_MEMORY. learning_rate must be finite and > 0 in every constructor. */
-
-/* SGD (Keras SGD). Slot "m". momentum in [0, 1] ("`momentum` must be between [0, 1]."
- * otherwise). momentum 0: θ ← θ − lr·g (the "m" slot stays 0). Otherwise
- *   m ← μ·m − lr·g, then θ ← θ + m, or with nesterov != 0: θ ← θ + μ·m − lr·g (new m). */
-TG_API tg_status tg_optimizer_sgd(double learning_rate, double momentum, int nesterov,
-                                  tg_optimizer** out);
-
-/* Adam as Keras computes it. Slots "m", "v", and "vhat" if amsgrad != 0. With
- * t = iterations + 1:
- *   m ← m + (g − m)(1 − β1);  v ← v + (g² − v)(1 − β2);  amsgrad: v̂ ← max(v̂, v);
- *   θ ← θ − lr·sqrt(1 − β2ᵗ)/(1 − β1ᵗ) · m / (sqrt(v, or v̂ with amsgrad) + ε).
- * ε is not bias-corrected ("epsilon hat"). 0 <= beta_1 < 1, 0 <= beta_2 < 1, epsilon >= 0. */
-TG_API tg_status tg_optimizer_adam(double learning_rate, double beta_1, double beta_2,
-                                   double epsilon, int amsgrad, tg_optimizer** out);
-
-/* AdamW (Keras AdamW): decoupled weight decay θ ← θ − θ·weight_decay·lr before the Adam
- * step above; weight_decay finite and >= 0 (TG_ADAMW_DEFAULT_WEIGHT_DECAY is Keras's).
- * Same as tg_optimizer_adam followed by tg_optimizer_set_weight_decay. */
-TG_API tg_status tg_optimizer_adamw(double learning_rate, double weight_decay, double beta_1,
-                                    double beta_2, double epsilon, int amsgrad,
-                                    tg_optimizer** out);
-
-/* RMSprop with the new Keras formula (ε inside the square root; the legacy optimizer puts
- * it outside). Slots "velocity", "momentum" if momentum > 0, "average_gradient" if
- * centered != 0:
- *   v ← ρ·v + (1 − ρ)·g²;  centered: a ← ρ·a + (1 − ρ)·g, den = v − a² + ε; else den = v + ε;
- *   inc = lr·g / sqrt(den);  momentum > 0: mom ← μ·mom + inc, θ ← θ − mom; else θ ← θ − inc.
- * 0 <= rho <= 1, momentum >= 0, epsilon >= 0. */
-TG_API tg_status tg_optimizer_rmsprop(double learning_rate, double rho, double momentum,
-                                      double epsilon, int centered, tg_optimizer** out);
-
-/* Adagrad with the new Keras formula. Slot "accumulator", starting at
- * initial_accumulator_value (>= 0): acc ← acc + g²;  θ ← θ − lr·g / sqrt(acc + ε).
- * epsilon >= 0. */
-TG_API tg_status tg_optimizer_adagrad(double learning_rate, double initial_accumulator_value,
-                                      double epsilon, tg_optimizer** out);
-
-/* Gradient clipping (Keras's clipnorm, global_clipnorm, clipvalue arguments). A value > 0
- * (finite) sets the option, 0 unsets it; they may be changed at any time. Only one is
- * applied per step, the first set in this order:
- *   clipnorm:        each gradient g ← g·c / max(‖g‖₂, c) (tf.clip_by_norm);
- *   global_clipnorm: every gradient scaled by c / max(G, c), G = sqrt(Σ‖gᵢ‖²) over the
- *                    non-NULL gradients (tf.clip_by_global_norm; NaN if G is not finite);
- *   clipvalue:       each element clamped to [−c, c].
- * Setting clipnorm while global_clipnorm is set (or the reverse) fails with
- * "At most one of `clipnorm` and `global_clipnorm` can be set.".
- * Returns TG_OK, TG_INVALID_HANDLE, TG_INVALID_ARGUMENT (negative, NaN or infinite value, or
- * both norms). The caller's gradient tensors are never modified. */
-TG_API tg_status tg_optimizer_set_clipnorm(tg_optimizer* optimizer, double clipnorm);
-TG_API tg_status tg_optimizer_set_global_clipnorm(tg_optimizer* optimizer,
-                                                  double global_clipnorm);
-TG_API tg_status tg_optimizer_set_clipvalue(tg_optimizer* optimizer, double clipvalue);
-
-/* Decoupled weight decay for any optimizer (Keras's weight_decay argument): before each
- * update, every variable that has a gradient and is not excluded gets
- * θ ← θ − θ·weight_decay·lr, with lr the step's learning rate. 0 switches it off.
- * Returns TG_OK, TG_INVALID_HANDLE, TG_INVALID_ARGUMENT (negative, NaN or infinite). */
-TG_API tg_status tg_optimizer_set_weight_decay(tg_optimizer* optimizer, double weight_decay);
+/* Reads the hyperparameter `name` (above) into *out; an unset clip option reads 0, a boolean
+ * 0 or 1. Returns TG_OK, TG_INVALID_HANDLE, TG_INVALID_ARGUMENT (name or out NULL, or a name
+ * the optimizer lacks). */
+TG_API tg_status tg_optimizer_get(const tg_optimizer* optimizer, const char* name, double* out);
 
 /* Keras exclude_from_weight_decay(var_list, var_names): replaces the exclusions with
  * variables[0..num_variables) and the regular expressions name_patterns[0..num_patterns)
@@ -1425,13 +1433,11 @@ TG_API tg_status tg_optimizer_exclude_from_weight_decay(tg_optimizer* optimizer,
                                                         const char* const* name_patterns,
                                                         size_t num_patterns);
 
-/* Learning rate and schedules. An optimizer has either a constant learning rate (the
- * constructor's) or one schedule, evaluated at the iteration counter when a step begins;
- * setting one replaces the other. The constructor's learning_rate is unused while a
- * schedule is set. Each returns TG_OK, TG_INVALID_HANDLE or TG_INVALID_ARGUMENT (the
- * message names the bad argument).
+/* Learning-rate schedules. An optimizer has either a constant learning rate (the
+ * "learning_rate" hyperparameter) or one schedule, evaluated at the iteration counter when a
+ * step begins; setting one replaces the other. Each returns TG_OK, TG_INVALID_HANDLE or
+ * TG_INVALID_ARGUMENT (the message names the bad argument).
  *
- * tg_optimizer_set_learning_rate: a constant learning_rate (finite, > 0).
  * tg_optimizer_set_exponential_decay (Keras ExponentialDecay):
  *   lr(step) = initial_learning_rate · decay_rate^(step / decay_steps), the exponent floored
  *   if staircase != 0. initial_learning_rate > 0, decay_steps > 0, decay_rate > 0.
@@ -1444,7 +1450,6 @@ TG_API tg_status tg_optimizer_exclude_from_weight_decay(tg_optimizer* optimizer,
  *   values: num_boundaries + 1 learning rates (finite, >= 0);
  *   lr(step) = values[0] while step <= boundaries[0], values[i] while
  *   boundaries[i−1] < step <= boundaries[i], values[num_boundaries] afterwards. */
-TG_API tg_status tg_optimizer_set_learning_rate(tg_optimizer* optimizer, double learning_rate);
 TG_API tg_status tg_optimizer_set_exponential_decay(tg_optimizer* optimizer,
                                                     double initial_learning_rate,
                                                     int64_t decay_steps, double decay_rate,
@@ -1456,12 +1461,6 @@ TG_API tg_status tg_optimizer_set_piecewise_constant_decay(tg_optimizer* optimiz
                                                            const int64_t* boundaries,
                                                            size_t num_boundaries,
                                                            const double* values);
-
-/* The learning rate the next step will use: the schedule at the current iteration counter,
- * or the constant. (Keras 3 reports the same; Keras 2.15's optimizer.learning_rate reports
- * the previous step's value.) Returns TG_OK, TG_INVALID_HANDLE, TG_INVALID_ARGUMENT (out
- * NULL). */
-TG_API tg_status tg_optimizer_learning_rate(const tg_optimizer* optimizer, double* out);
 
 /* Keras optimizer.build(var_list): creates the slots of variables[0..count) (a variable
  * listed twice gets one set), zero-filled (Adagrad: initial_accumulator_value). Build with

@@ -68,7 +68,7 @@ Tensor clamped(const Tensor& g, double c) {
 
 }  // namespace
 
-void Optimizer::check_learning_rate(std::string_view optimizer, double learning_rate) {
+void check_learning_rate(std::string_view optimizer, double learning_rate) {
   if (!(learning_rate > 0) || !std::isfinite(learning_rate))
     fail(Status::invalid_argument, "{}: need learning_rate > 0 and finite, got {}", optimizer, learning_rate);
 }
@@ -112,6 +112,50 @@ void Optimizer::set_weight_decay(double weight_decay) {
   if (!(weight_decay >= 0) || !std::isfinite(weight_decay))
     fail(Status::invalid_argument, "weight_decay must be finite and >= 0, got {}", weight_decay);
   weight_decay_ = weight_decay;
+}
+
+// ---- hyperparameters by name -------------------------------------------------------------
+
+namespace {
+
+// A clip option from set_hyperparameter: 0 unsets it.
+std::optional<double> clip_value(double value) { return value == 0.0 ? std::nullopt : std::optional<double>(value); }
+
+}  // namespace
+
+void Optimizer::set_hyperparameter(std::string_view name, double value) {
+  if (name == "learning_rate") return set_learning_rate(value);
+  if (name == "weight_decay") return set_weight_decay(value);
+  if (name == "clipnorm") return set_clipnorm(clip_value(value));
+  if (name == "global_clipnorm") return set_global_clipnorm(clip_value(value));
+  if (name == "clipvalue") return set_clipvalue(clip_value(value));
+  if (set_own_hyperparameter(name, value)) return;
+  fail(Status::invalid_argument, "{} has no hyperparameter '{}'; its hyperparameters are: {}", this->name(), name,
+       fmt::join(hyperparameter_names(), ", "));
+}
+
+double Optimizer::hyperparameter(std::string_view name) const {
+  if (name == "learning_rate") return learning_rate();
+  if (name == "weight_decay") return weight_decay_;
+  if (name == "clipnorm") return clipnorm_.value_or(0.0);
+  if (name == "global_clipnorm") return global_clipnorm_.value_or(0.0);
+  if (name == "clipvalue") return clipvalue_.value_or(0.0);
+  if (const std::optional<double> v = own_hyperparameter(name)) return *v;
+  fail(Status::invalid_argument, "{} has no hyperparameter '{}'; its hyperparameters are: {}", this->name(), name,
+       fmt::join(hyperparameter_names(), ", "));
+}
+
+std::vector<std::string_view> Optimizer::hyperparameter_names() const {
+  std::vector<std::string_view> names{"learning_rate"};
+  for (std::string_view n : own_hyperparameter_names()) names.push_back(n);
+  for (std::string_view n : {"weight_decay", "clipnorm", "clipvalue", "global_clipnorm"}) names.push_back(n);
+  return names;
+}
+
+std::vector<std::string_view> Optimizer::slot_names() const {
+  std::vector<std::string_view> names;
+  for (const SlotSpec& s : slot_specs()) names.push_back(s.name);
+  return names;
 }
 
 void Optimizer::exclude_from_weight_decay(std::span<const std::shared_ptr<Variable>> variables,

@@ -83,9 +83,8 @@ static inline void linear_run_init(linear_run* r, double learning_rate) {
   r->x = fit_x();
   r->y = fit_y();
   r->mse = NULL;
-  r->sgd = NULL;
   CHECK_OK(tg_loss_mean_squared_error(TG_REDUCTION_AUTO, &r->mse));
-  CHECK_OK(tg_optimizer_sgd(learning_rate, 0.0, 0, &r->sgd));
+  r->sgd = make_optimizer("sgd", "learning_rate", learning_rate);
   CHECK_OK(tg_fit_options_init(&r->options));
   r->options.batch_size = 2;
   r->options.shuffle = 0;

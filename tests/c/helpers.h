@@ -119,4 +119,27 @@ static inline tg_status add_dense(tg_model* model, int64_t units, tg_activation 
   return tg_model_add(model, &c, NULL);
 }
 
+/* An optimizer by Keras name with hyperparameters set: (const char* name, double value) pairs,
+ * e.g. make_optimizer("adam", "learning_rate", 0.01, "amsgrad", 1.0). Values must be doubles
+ * (write 1.0, not 1). Records a failed check and returns NULL if a call fails. */
+static inline tg_optimizer* make_optimizer_at(const char* file, int line, const char* kind, ...) {
+  tg_optimizer* opt = NULL;
+  const char* name;
+  va_list args;
+  if (!check_status(tg_optimizer_create(kind, &opt), TG_OK, file, line, "tg_optimizer_create (make_optimizer)"))
+    return NULL;
+  va_start(args, kind);
+  while ((name = va_arg(args, const char*)) != NULL) {
+    const double value = va_arg(args, double);
+    if (!check_status(tg_optimizer_set(opt, name, value), TG_OK, file, line, "tg_optimizer_set (make_optimizer)")) {
+      tg_optimizer_free(opt);
+      opt = NULL;
+      break;
+    }
+  }
+  va_end(args);
+  return opt;
+}
+#define make_optimizer(...) make_optimizer_at(__FILE__, __LINE__, __VA_ARGS__, (const char*)NULL)
+
 #endif /* TAPEGRAD_TESTS_C_HELPERS_H */

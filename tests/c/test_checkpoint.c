@@ -219,10 +219,8 @@ static void test_resume_is_bit_identical(void) {
   path_in(path, "resume.safetensors");
   CHECK_OK(tg_random_uniform(TG_FLOAT32, x_shape, 2, 0, 1, 1, &x));
   CHECK_OK(tg_random_uniform(TG_FLOAT32, y_shape, 2, 0, 1, 2, &y));
-  CHECK_OK(tg_optimizer_adam(TG_ADAM_DEFAULT_LEARNING_RATE, TG_ADAM_DEFAULT_BETA_1, TG_ADAM_DEFAULT_BETA_2,
-                             TG_ADAM_DEFAULT_EPSILON, 0, &adam));
-  CHECK_OK(tg_optimizer_adam(TG_ADAM_DEFAULT_LEARNING_RATE, TG_ADAM_DEFAULT_BETA_1, TG_ADAM_DEFAULT_BETA_2,
-                             TG_ADAM_DEFAULT_EPSILON, 0, &resumed_adam));
+  CHECK_OK(tg_optimizer_create("adam", &adam));
+  CHECK_OK(tg_optimizer_create("adam", &resumed_adam));
 
   for (step = 0; step < k; ++step) train_step(model, adam, x, y);
   CHECK_OK(tg_model_trainable_variables(model, vars, 4, &count));
@@ -253,8 +251,7 @@ static void test_resume_is_bit_identical(void) {
     tg_optimizer* fresh = NULL;
     size_t na = 0, nb = 0;
     unsigned char *a, *b;
-    CHECK_OK(tg_optimizer_adam(TG_ADAM_DEFAULT_LEARNING_RATE, TG_ADAM_DEFAULT_BETA_1, TG_ADAM_DEFAULT_BETA_2,
-                               TG_ADAM_DEFAULT_EPSILON, 0, &fresh));
+    CHECK_OK(tg_optimizer_create("adam", &fresh));
     CHECK_OK(tg_checkpoint_load(path, rvars, count, NULL));
     for (step = 0; step < m; ++step) train_step(resumed, fresh, x, y);
     a = value_bytes(vars[0], &na);
@@ -383,7 +380,7 @@ static void test_load_errors(void) {
 
   vars[0] = make_variable("w", TG_FLOAT32, s2, 1, w_values);
   vars[1] = make_variable("n", TG_INT64, NULL, 0, n_values);
-  CHECK_OK(tg_optimizer_adam(0.1, 0.9, 0.999, 1e-7, 0, &adam));
+  adam = make_optimizer("adam", "learning_rate", 0.1);
   path_in(path, "bad.safetensors");
   path_in(missing, "absent.safetensors");
   before_w = value_bytes(vars[0], &nw);

@@ -220,7 +220,7 @@ static void test_validation_split(void) {
   CHECK_OK(tg_model_call(model, x, &probe));
   tg_tensor_free(probe);
   CHECK_OK(tg_loss_mean_squared_error(TG_REDUCTION_AUTO, &mse));
-  CHECK_OK(tg_optimizer_sgd(0.05, 0.0, 0, &sgd));
+  sgd = make_optimizer("sgd", "learning_rate", 0.05);
   CHECK_OK(tg_model_evaluate(model, mse, NULL, 0, train_x, train_y, NULL, &before, 1));
   CHECK_OK(tg_fit_options_init(&options));
   options.batch_size = 8;
@@ -345,7 +345,7 @@ static void test_accuracy_in_fit(void) {
   CHECK(name && strcmp(name, "accuracy") == 0);
   CHECK_OK(tg_metric_sparse_categorical_accuracy(&sparse_acc));
   CHECK_OK(tg_metric_categorical_accuracy(&cat_acc));
-  CHECK_OK(tg_optimizer_adam(0.1, 0.9, 0.999, 1e-7, 0, &adam));
+  adam = make_optimizer("adam", "learning_rate", 0.1);
   CHECK_OK(tg_fit_options_init(&options));
   options.batch_size = 4;
   options.epochs = 3;
@@ -402,7 +402,7 @@ static void determinism_run(uint64_t shuffle_seed, float* weights, size_t capaci
   CHECK_OK(add_dense(model, 3, TG_ACTIVATION_LINEAR, 1, 23, NULL));
   CHECK_OK(tg_loss_categorical_crossentropy(1, 0.0, TG_REDUCTION_AUTO, &cce));
   CHECK_OK(tg_metric_auto_accuracy(&acc));
-  CHECK_OK(tg_optimizer_adam(0.01, 0.9, 0.999, 1e-7, 0, &adam));
+  adam = make_optimizer("adam", "learning_rate", 0.01);
   CHECK_OK(tg_fit_options_init(&options));
   options.batch_size = 4;
   options.epochs = 3;
@@ -489,8 +489,8 @@ static void test_train_step(void) {
   double value_a = 0, value_b = 0, acc_value_a = -1, acc_value_b = -2;
   int step;
   CHECK_OK(tg_loss_sparse_categorical_crossentropy(1, 0, 0, TG_REDUCTION_AUTO, &loss));
-  CHECK_OK(tg_optimizer_adam(0.05, 0.9, 0.999, 1e-7, 0, &opt_a));
-  CHECK_OK(tg_optimizer_adam(0.05, 0.9, 0.999, 1e-7, 0, &opt_b));
+  opt_a = make_optimizer("adam", "learning_rate", 0.05);
+  opt_b = make_optimizer("adam", "learning_rate", 0.05);
   CHECK_OK(tg_metric_auto_accuracy(&acc_a));
   CHECK_OK(tg_metric_sparse_categorical_accuracy(&acc_b));
   CHECK_OK(tg_model_call(b, x, &probe));

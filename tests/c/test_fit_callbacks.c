@@ -481,7 +481,7 @@ static void test_learning_rate_scheduler(void) {
   CHECK(calls == 3);
   CHECK(history_of(history, "lr", lr, 3) == 3);
   CHECK(lr[0] == (double)0.01f && lr[1] == (double)0.005f && lr[2] == (double)0.0025f);
-  CHECK_OK(tg_optimizer_learning_rate(r.base.sgd, &now));
+  CHECK_OK(tg_optimizer_get(r.base.sgd, "learning_rate", &now));
   CHECK(now == 0.0025);
   rewind(messages);
   n = fread(text, 1, sizeof text - 1, messages);

@@ -259,7 +259,7 @@ static void test_optimizer_state(void) {
   run_init(&r, NULL, NULL, &o);
   CHECK_OK(run_fit(&r));
   CHECK_OK(tg_model_build(fresh, shape, 2));
-  CHECK_OK(tg_optimizer_sgd(0.02, 0.0, 0, &opt));
+  opt = make_optimizer("sgd", "learning_rate", 0.02);
   CHECK_OK(tg_model_load_weights(fresh, in_dir("full.safetensors"), opt));
   CHECK_OK(tg_optimizer_iterations(opt, &iterations));
   CHECK(iterations == 3 * kEpochs);
@@ -270,7 +270,7 @@ static void test_optimizer_state(void) {
   o.save_weights_only = 1;
   run_init(&r, NULL, NULL, &o);
   CHECK_OK(run_fit(&r));
-  CHECK_OK(tg_optimizer_sgd(0.02, 0.0, 0, &opt));
+  opt = make_optimizer("sgd", "learning_rate", 0.02);
   CHECK_ERR(tg_model_load_weights(fresh, in_dir("weights.safetensors"), opt), TG_INVALID_ARGUMENT, "optimizer");
   CHECK_OK(tg_model_load_weights(fresh, in_dir("weights.safetensors"), NULL));
   tg_optimizer_free(opt);

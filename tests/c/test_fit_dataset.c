@@ -71,7 +71,7 @@ typedef struct {
 
 static void setup_init(setup* s) {
   CHECK_OK(tg_loss_mean_squared_error(TG_REDUCTION_AUTO, &s->mse));
-  CHECK_OK(tg_optimizer_sgd(0.1, 0.0, 0, &s->sgd));
+  s->sgd = make_optimizer("sgd", "learning_rate", 0.1);
   CHECK_OK(tg_fit_options_init(&s->options));
   s->options.batch_size = 2;
   s->options.shuffle = 0;

@@ -25,7 +25,7 @@ static void fixture_init(fixture* f) {
   f->y = fit_y();
   f->y_short = make_tensor(TG_FLOAT32, short_shape, 2, short_values);
   CHECK_OK(tg_loss_mean_squared_error(TG_REDUCTION_AUTO, &f->mse));
-  CHECK_OK(tg_optimizer_sgd(0.1, 0.0, 0, &f->sgd));
+  f->sgd = make_optimizer("sgd", "learning_rate", 0.1);
   CHECK_OK(tg_metric_accuracy(&f->acc));
   CHECK_OK(tg_model_call(f->model, f->x, &probe));
   tg_tensor_free(probe);

@@ -147,8 +147,7 @@ static void test_adam(void) {
 
   CHECK_OK(tg_variable_create("w", init, 1, &w));
   CHECK_OK(tg_variable_create("u", init, 1, &untouched));
-  CHECK_OK(tg_optimizer_adam(TG_ADAM_DEFAULT_LEARNING_RATE, TG_ADAM_DEFAULT_BETA_1,
-                             TG_ADAM_DEFAULT_BETA_2, TG_ADAM_DEFAULT_EPSILON, 0, &adam));
+  CHECK_OK(tg_optimizer_create("adam", &adam)); /* Keras's defaults */
   CHECK_OK(tg_optimizer_iterations(adam, &iterations));
   CHECK(iterations == 0);
   {
@@ -196,9 +195,9 @@ static void test_adam(void) {
     CHECK_ERR(tg_optimizer_apply(adam, vars, grads, 2, &iterations), TG_INVALID_HANDLE,
               "variables[1]", "expected a tg_variable");
   }
-  CHECK_ERR(tg_optimizer_adam(0.0, 0.9, 0.999, 1e-7, 0, &adam), TG_INVALID_ARGUMENT,
-            "[tg_optimizer_adam]", "learning_rate > 0");
-  CHECK_ERR(tg_optimizer_adam(0.001, 1.0, 0.999, 1e-7, 0, &adam), TG_INVALID_ARGUMENT, "beta_1");
+  CHECK_ERR(tg_optimizer_set(adam, "learning_rate", 0.0), TG_INVALID_ARGUMENT, "[tg_optimizer_set]",
+            "learning_rate > 0");
+  CHECK_ERR(tg_optimizer_set(adam, "beta_1", 1.0), TG_INVALID_ARGUMENT, "beta_1");
   CHECK_ERR(tg_optimizer_iterations(NULL, &iterations), TG_INVALID_HANDLE, "optimizer");
   CHECK_OK(tg_optimizer_free(adam));
   CHECK_OK(tg_optimizer_free(NULL));
@@ -226,7 +225,7 @@ static void test_training_reduces_loss(void) {
   CHECK_OK(tg_model_create("small", &model));
   CHECK_OK(add_dense(model, 16, TG_ACTIVATION_RELU, 1, 1, NULL));
   CHECK_OK(add_dense(model, 4, TG_ACTIVATION_LINEAR, 1, 2, NULL));
-  CHECK_OK(tg_optimizer_adam(0.01, 0.9, 0.999, 1e-7, 0, &adam));
+  adam = make_optimizer("adam", "learning_rate", 0.01);
   CHECK_OK(tg_loss_categorical_crossentropy(1, 0.0, TG_REDUCTION_AUTO, &cce));
   for (step = 0; step < 30; ++step) {
     tg_tape* tape = NULL;

@@ -49,8 +49,7 @@ static void* train(void* arg) {
   fail_with(r, add_dense(model, H, TG_ACTIVATION_RELU, 1, 42, "dense"));
   fail_with(r, add_dense(model, C, TG_ACTIVATION_LINEAR, 1, 43, "dense_1"));
   fail_with(r, tg_loss_categorical_crossentropy(1, 0.0, TG_REDUCTION_AUTO, &cce));
-  fail_with(r, tg_optimizer_adam(TG_ADAM_DEFAULT_LEARNING_RATE, TG_ADAM_DEFAULT_BETA_1,
-                                 TG_ADAM_DEFAULT_BETA_2, TG_ADAM_DEFAULT_EPSILON, 0, &adam));
+  fail_with(r, tg_optimizer_create("adam", &adam));
   for (step = 0; step < STEPS && r->status == TG_OK; ++step) {
     tg_tape* tape = NULL;
     tg_tensor *pred = NULL, *loss = NULL, *grads[NUM_VARS] = {NULL, NULL, NULL, NULL};
@@ -123,13 +122,14 @@ static void test_concurrent_training_is_bit_identical(void) {
 
 /* ---- another thread's tape ---- */
 
-enum { NUM_CALLS = 9 };
+enum { NUM_CALLS = 10 };
 typedef struct {
   tg_tape* tape;
   const tg_tensor* x;
   const tg_tensor* y;
   tg_status status[NUM_CALLS];
   char message[NUM_CALLS][256];
+  int persistent; /* tg_tape_is_persistent works from any thread */
 } foreign_case;
 
 static void record(foreign_case* c, int i, tg_status s) {
@@ -156,6 +156,9 @@ static void* use_foreign_tape(void* arg) {
   record(c, 6, tg_tape_batch_jacobian(c->tape, c->y, c->x, TG_UNCONNECTED_NONE, &g));
   record(c, 7, tg_tape_watched_variables(c->tape, vars, 1, &count));
   record(c, 8, tg_tape_watch(c->tape, c->x));
+  record(c, 9, tg_tape_is_recording(c->tape, &c->persistent));
+  c->persistent = -1;
+  if (tg_tape_is_persistent(c->tape, &c->persistent) != TG_OK) c->persistent = -2;
   return NULL;
 }
 
@@ -163,7 +166,8 @@ static void test_foreign_thread(void) {
   static const char* names[NUM_CALLS] = {
       "[tg_tape_enter]",          "[tg_tape_stop_recording]",    "[tg_tape_resume_recording]",
       "[tg_tape_reset]",          "[tg_tape_gradient_ex]",       "[tg_tape_jacobian]",
-      "[tg_tape_batch_jacobian]", "[tg_tape_watched_variables]", "[tg_tape_watch]"};
+      "[tg_tape_batch_jacobian]", "[tg_tape_watched_variables]", "[tg_tape_watch]",
+      "[tg_tape_is_recording]"};
   const int64_t s22[] = {2, 2};
   tg_tensor* x = make_tensor(TG_FLOAT32, s22, 2, ((const double[]){1, 2, 3, 4}));
   tg_tensor *y = NULL, *g = NULL;
@@ -183,6 +187,7 @@ static void test_foreign_thread(void) {
                strstr(c.message[i], "thread")))
       fprintf(stderr, "    %s: %s\n", names[i], c.message[i]);
   }
+  CHECK(c.persistent == 1);
   /* untouched on its own thread */
   CHECK_OK(tg_tape_end(c.tape));
   CHECK_OK(tg_tape_batch_jacobian(c.tape, y, x, TG_UNCONNECTED_NONE, &g));
