@@ -5,6 +5,8 @@
 #include <span>
 #include <unordered_set>
 
+#include "scope.h"
+
 namespace tg::capi {
 namespace {
 
@@ -28,11 +30,21 @@ thread_local std::string t_last_error;
 
 void register_handle(const HandleBase* h) {
   Registry& r = registry();
-  std::lock_guard lock(r.mutex);
-  r.live.insert(h);
+  {
+    std::lock_guard lock(r.mutex);
+    r.live.insert(h);
+  }
+  try {
+    scope_adopt(const_cast<HandleBase*>(h));  // handles are never const objects
+  } catch (...) {
+    std::lock_guard lock(r.mutex);
+    r.live.erase(h);
+    throw;
+  }
 }
 
 void retire_handle(HandleBase* h) {
+  scope_forget(h);
   std::unique_ptr<HandleBase> evicted;
   Registry& r = registry();
   {

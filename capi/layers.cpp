@@ -29,6 +29,24 @@ tg_initializer c_initializer(const tg::Initializer& init) {
   return c;
 }
 
+// The C form of a configuration; out.name points into `c` (the layer's, while it lives).
+void write_config(const tg::LayerConfig& c, tg_layer_config& out) {
+  out.type = static_cast<tg_layer_type>(static_cast<int>(c.type));
+  out.name = c.name.c_str();
+  out.dtype = static_cast<tg_dtype>(static_cast<int>(c.dtype));
+  out.trainable = c.trainable ? 1 : 0;
+  out.units = c.units;
+  out.activation = static_cast<tg_activation>(static_cast<int>(c.activation));
+  out.use_bias = c.use_bias ? 1 : 0;
+  out.kernel_initializer = c_initializer(c.kernel_initializer);
+  out.bias_initializer = c_initializer(c.bias_initializer);
+  out.rate = c.rate;
+  out.seed = c.seed;
+  out.input_dim = c.input_dim;
+  out.output_dim = c.output_dim;
+  out.embeddings_initializer = c_initializer(c.embeddings_initializer);
+}
+
 tg::Layer& layer_of(const tg_layer* layer) { return *get<tg_layer>(layer, "layer")->value; }
 
 tg::PartialShape partial_shape_arg(const int64_t* shape, int rank) {
@@ -75,22 +93,10 @@ tg_status tg_layer_config_init(tg_layer_type type, tg_layer_config* out) {
     const int t = tg::capi::enum_value(type);
     if (t < 0 || t >= tg::kNumLayerTypes)
       tg::fail(tg::Status::invalid_argument, "type {} is not a tg_layer_type", t);
-    tg_layer_config& c = require_out(out, "out");
     tg::LayerConfig defaults;  // Keras's defaults live in one place: tg::LayerConfig
-    c.type = type;
-    c.name = nullptr;
-    c.dtype = static_cast<tg_dtype>(static_cast<int>(defaults.dtype));
-    c.trainable = defaults.trainable ? 1 : 0;
-    c.units = defaults.units;
-    c.activation = static_cast<tg_activation>(static_cast<int>(defaults.activation));
-    c.use_bias = defaults.use_bias ? 1 : 0;
-    c.kernel_initializer = c_initializer(defaults.kernel_initializer);
-    c.bias_initializer = c_initializer(defaults.bias_initializer);
-    c.rate = defaults.rate;
-    c.seed = defaults.seed;
-    c.input_dim = defaults.input_dim;
-    c.output_dim = defaults.output_dim;
-    c.embeddings_initializer = c_initializer(defaults.embeddings_initializer);
+    defaults.type = static_cast<tg::LayerType>(t);
+    write_config(defaults, require_out(out, "out"));
+    out->name = nullptr;  // automatic
   });
 }
 
@@ -102,24 +108,7 @@ tg_status tg_layer_create(const tg_layer_config* config, tg_layer** out) {
 }
 
 tg_status tg_layer_get_config(const tg_layer* layer, tg_layer_config* out) {
-  return guard("tg_layer_get_config", [&] {
-    const tg::LayerConfig& c = layer_of(layer).config();
-    tg_layer_config& r = require_out(out, "out");
-    r.type = static_cast<tg_layer_type>(static_cast<int>(c.type));
-    r.name = c.name.c_str();
-    r.dtype = static_cast<tg_dtype>(static_cast<int>(c.dtype));
-    r.trainable = c.trainable ? 1 : 0;
-    r.units = c.units;
-    r.activation = static_cast<tg_activation>(static_cast<int>(c.activation));
-    r.use_bias = c.use_bias ? 1 : 0;
-    r.kernel_initializer = c_initializer(c.kernel_initializer);
-    r.bias_initializer = c_initializer(c.bias_initializer);
-    r.rate = c.rate;
-    r.seed = c.seed;
-    r.input_dim = c.input_dim;
-    r.output_dim = c.output_dim;
-    r.embeddings_initializer = c_initializer(c.embeddings_initializer);
-  });
+  return guard("tg_layer_get_config", [&] { write_config(layer_of(layer).config(), require_out(out, "out")); });
 }
 
 tg_status tg_layer_name(const tg_layer* layer, const char** out) {

@@ -62,15 +62,20 @@ static tg_tensor* forward_loss(tg_model* model, const tg_tensor* data, const tg_
 #define NUM_VARIABLES 4
 #define MORE_STEPS 20
 
+/* One training step. Every handle it makes (the tape, the loss, the gradients) belongs to a
+ * scope, so ending the scope frees them all. */
 static void train_step(tg_model* model, tg_optimizer* optimizer, const tg_tensor* data,
                        const tg_tensor* labels, tg_variable** vars, int64_t* iterations,
                        double* loss_value) {
+  tg_scope* step;
   tg_tape* tape;
   tg_tensor* grads[NUM_VARIABLES];
   const void* sources[NUM_VARIABLES];
   const void* targets[1];
   size_t i;
-  tg_tensor* loss = forward_loss(model, data, labels, &tape);
+  tg_tensor* loss;
+  check(tg_scope_begin(&step), "scope");
+  loss = forward_loss(model, data, labels, &tape);
   for (i = 0; i < NUM_VARIABLES; ++i) sources[i] = vars[i];
   targets[0] = loss;
   check(tg_tape_gradient(tape, targets, 1, sources, NUM_VARIABLES, grads),
@@ -78,9 +83,7 @@ static void train_step(tg_model* model, tg_optimizer* optimizer, const tg_tensor
   check(tg_optimizer_apply(optimizer, vars, grads, NUM_VARIABLES, iterations),
         "optimizer.apply_gradients(zip(gradients, model.trainable_variables))");
   check(tg_tensor_item(loss, loss_value), "loss.numpy()");
-  for (i = 0; i < NUM_VARIABLES; ++i) tg_tensor_free(grads[i]);
-  tg_tensor_free(loss);
-  tg_tape_free(tape);
+  check(tg_scope_end(step), "end of the step");
 }
 
 static void second_cell(void) {

@@ -15,7 +15,8 @@
  *   - Handles (tg_tensor, tg_variable, …) are opaque and carry a type tag: passing NULL, a
  *     freed handle or a handle of another type gives TG_INVALID_HANDLE, never a crash.
  *   - Ownership: every handle a function returns is owned by the caller and released with
- *     the matching tg_*_free. tg_*_free(NULL) is a no-op that returns TG_OK.
+ *     the matching tg_*_free, or by the scope it was created in (tg_scope_begin).
+ *     tg_*_free(NULL) is a no-op that returns TG_OK.
  *   - Nothing aborts the process; no C++ exception crosses this interface.
  *   - Threads: functions may be called from any thread. A tape belongs to the thread that
  *     began it. A handle must not be used by two threads while one of them frees or changes
@@ -111,6 +112,57 @@ TG_API tg_status tg_set_num_threads(size_t n);
 /* Writes the thread count in use to *out. Returns TG_OK, or TG_INVALID_ARGUMENT if out is
  * NULL. */
 TG_API tg_status tg_get_num_threads(size_t* out);
+
+/* ------------------------------------------------------------------------------------- */
+/* Scopes: freeing handles in bulk                                                        */
+/* ------------------------------------------------------------------------------------- */
+
+/*
+ * Every handle created on a thread while one of its scopes is open (tensors, variables,
+ * tapes, models, layers, optimizers, losses, metrics — whatever function returns it) belongs
+ * to the innermost open scope, and tg_scope_end frees it, unless the caller freed it before
+ * (no double free) or kept it with tg_scope_keep. A training step then needs no free per
+ * intermediate, and an error path needs one call:
+ *
+ *   tg_scope *step;
+ *   tg_scope_begin(&step);
+ *   if (tg_model_call(model, x, &logits) != TG_OK) goto done;   // logits: freed by the scope
+ *   if (tg_loss_call(cce, y, logits, NULL, &loss) != TG_OK) goto done;
+ *   ... gradients, tg_optimizer_apply ...
+ *   tg_scope_keep(loss);                                        // loss outlives the step
+ *   done:
+ *   tg_scope_end(step);
+ *
+ * Scopes nest: tg_scope_keep moves a handle to the scope enclosing its own (to the caller when
+ * there is none), so a function that opens its own scope can hand its result to its caller's.
+ * Handles created before the scope began, or on another thread, are not affected; a handle
+ * of this scope may be freed or used on another thread as any handle may (its scope still
+ * knows it). Ending a scope also ends the scopes opened inside it that are still open, so a
+ * forgotten tg_scope_end of an inner scope frees nothing twice and leaks nothing. Scopes still
+ * open when their thread exits are dropped without freeing their handles (they stay alive,
+ * owned by the caller).
+ * A tg_scope is a token, not a handle: it is never freed, and it is valid until its scope ends.
+ */
+typedef struct tg_scope tg_scope;
+
+/* Opens a scope on the calling thread, inside the scopes already open there; *out receives
+ * its token. Returns TG_OK, TG_INVALID_ARGUMENT (out NULL), TG_OUT_OF_MEMORY. */
+TG_API tg_status tg_scope_begin(tg_scope** out);
+
+/* Ends `scope` and every scope opened after it on this thread that is still open, innermost
+ * first, freeing their handles newest first with the matching tg_*_free. A handle whose free
+ * fails (a tape recording on another thread) is left alive, owned by the caller; the first
+ * such failure is returned with its message after everything else is freed.
+ * Returns TG_OK, TG_INVALID_ARGUMENT (scope NULL), TG_INVALID_STATE (the scope is not open on
+ * this thread: ended already, or begun on another thread; nothing is freed), or a free's
+ * status as above. */
+TG_API tg_status tg_scope_end(tg_scope* scope);
+
+/* Keeps `handle` when its scope ends: moves it to the scope enclosing its scope, or, if there
+ * is none, out of every scope (the caller then frees it). A handle in no scope is left as it
+ * is. Any thread may keep any handle. Returns TG_OK, TG_INVALID_HANDLE (NULL or not a live
+ * handle), TG_OUT_OF_MEMORY. */
+TG_API tg_status tg_scope_keep(const void* handle);
 
 /* ------------------------------------------------------------------------------------- */
 /* Tensors: immutable n-dimensional arrays                                                */

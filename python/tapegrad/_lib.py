@@ -76,6 +76,9 @@ _SIGNATURES = {
     "tg_get_num_threads": "szp",
     "tg_set_warning_handler": "h h",
     "tg_clear_session": "",
+    "tg_scope_begin": "hp",
+    "tg_scope_end": "h",
+    "tg_scope_keep": "h",
     # tensors
     "tg_tensor_create": "i i64p i h hp",
     "tg_tensor_wrap": "i i64p i h h h hp",

@@ -142,4 +142,30 @@ static inline tg_optimizer* make_optimizer_at(const char* file, int line, const 
 }
 #define make_optimizer(...) make_optimizer_at(__FILE__, __LINE__, __VA_ARGS__, (const char*)NULL)
 
+/* One step of the seed notebook's loop for a model with at most 8 trainable variables:
+ * forward under a tape, CategoricalCrossentropy(from_logits=True), the gradients, one optimizer
+ * step. Everything it makes is freed by a scope. Records a failed check if a call fails. */
+static inline void train_step(tg_model* model, tg_optimizer* opt, const tg_tensor* x, const tg_tensor* y) {
+  enum { MAX_VARS = 8 };
+  tg_scope* scope = NULL;
+  tg_tape* tape = NULL;
+  tg_loss* cce = NULL;
+  tg_tensor *logits = NULL, *loss = NULL, *grads[MAX_VARS];
+  tg_variable* vars[MAX_VARS];
+  const void* targets[1];
+  const void* sources[MAX_VARS];
+  size_t count = 0, i;
+  if (!CHECK_OK(tg_scope_begin(&scope))) return;
+  if (CHECK_OK(tg_loss_categorical_crossentropy(1, 0.0, TG_REDUCTION_AUTO, &cce)) &&
+      CHECK_OK(tg_tape_begin(TG_TAPE_DEFAULT, &tape)) && CHECK_OK(tg_model_call(model, x, &logits)) &&
+      CHECK_OK(tg_loss_call(cce, y, logits, NULL, &loss)) && CHECK_OK(tg_tape_end(tape)) &&
+      CHECK_OK(tg_model_trainable_variables(model, vars, MAX_VARS, &count)) && CHECK(count <= MAX_VARS)) {
+    targets[0] = loss;
+    for (i = 0; i < count; ++i) sources[i] = vars[i];
+    if (CHECK_OK(tg_tape_gradient(tape, targets, 1, sources, count, grads)))
+      CHECK_OK(tg_optimizer_apply(opt, vars, grads, count, NULL));
+  }
+  CHECK_OK(tg_scope_end(scope));
+}
+
 #endif /* TAPEGRAD_TESTS_C_HELPERS_H */

@@ -172,36 +172,6 @@ static tg_model* make_model(uint64_t seed) {
   return model;
 }
 
-/* One step of the seed notebook's loop: loss under a tape, gradients, Adam. */
-static void train_step(tg_model* model, tg_optimizer* adam, tg_tensor* x, tg_tensor* y) {
-  tg_tape* tape = NULL;
-  tg_loss* cce = NULL;
-  tg_tensor *logits = NULL, *loss = NULL, *grads[4] = {NULL, NULL, NULL, NULL};
-  tg_variable* vars[4] = {NULL, NULL, NULL, NULL};
-  const void* targets[1];
-  const void* sources[4];
-  size_t count = 0, i;
-  CHECK_OK(tg_tape_begin(TG_TAPE_DEFAULT, &tape));
-  CHECK_OK(tg_model_call(model, x, &logits));
-  CHECK_OK(tg_loss_categorical_crossentropy(1, 0.0, TG_REDUCTION_AUTO, &cce));
-  CHECK_OK(tg_loss_call(cce, y, logits, NULL, &loss));
-  CHECK_OK(tg_tape_end(tape));
-  CHECK_OK(tg_model_trainable_variables(model, vars, 4, &count));
-  CHECK(count == 4);
-  targets[0] = loss;
-  for (i = 0; i < 4; ++i) sources[i] = vars[i];
-  CHECK_OK(tg_tape_gradient(tape, targets, 1, sources, 4, grads));
-  CHECK_OK(tg_optimizer_apply(adam, vars, grads, 4, NULL));
-  for (i = 0; i < 4; ++i) {
-    tg_tensor_free(grads[i]);
-    tg_variable_free(vars[i]);
-  }
-  tg_tensor_free(logits);
-  tg_tensor_free(loss);
-  tg_loss_free(cce);
-  tg_tape_free(tape);
-}
-
 /* Train k steps, save variables + Adam, train m more. A second model (other initial weights)
  * and a fresh Adam load the checkpoint and train the same m steps: every variable must equal
  * the uninterrupted run's bit for bit (memcmp), and so must the iteration counters. */

@@ -516,6 +516,30 @@ static void test_callback_handles(void) {
   CHECK_ERR(tg_callback_free(cb), TG_INVALID_HANDLE, "[tg_callback_free]");
 }
 
+/* Inside a scope: the history fit returns belongs to it; the handles a callback receives are
+ * gone when it returns, and the scope's end frees nothing twice. */
+static void test_scope(void) {
+  run r;
+  logs_probe probe;
+  tg_callback* cb = NULL;
+  tg_history* history = NULL;
+  tg_scope* scope = NULL;
+  size_t size = 0;
+  run_init(&r);
+  memset(&probe, 0, sizeof probe);
+  CHECK_OK(tg_callback_create(probe_logs, &probe, &cb));
+  r.base.options.callbacks = &cb;
+  r.base.options.num_callbacks = 1;
+  CHECK_OK(tg_scope_begin(&scope));
+  CHECK_OK(fit_run(&r, &history));
+  CHECK_OK(tg_history_num_keys(history, &size));
+  CHECK_OK(tg_scope_end(scope));
+  CHECK_ERR(tg_history_num_keys(history, &size), TG_INVALID_HANDLE, "history");
+  CHECK_ERR(tg_logs_size(probe.kept_logs, &size), TG_INVALID_HANDLE, "logs");
+  tg_callback_free(cb);
+  run_free(&r);
+}
+
 int main(void) {
   test_order();
   test_logs();
@@ -524,5 +548,6 @@ int main(void) {
   test_callback_errors();
   test_learning_rate_scheduler();
   test_callback_handles();
+  test_scope();
   return check_summary();
 }

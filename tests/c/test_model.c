@@ -187,35 +187,6 @@ static void test_get_and_set_weights(void) {
   CHECK_OK(tg_model_free(model));
 }
 
-/* One training step of a (None, 8) → 16 → 4 model with cross-entropy from logits. */
-static void train_step(tg_model* model, tg_optimizer* opt, const tg_tensor* x, const tg_tensor* y) {
-  tg_tape* tape = NULL;
-  tg_loss* cce = NULL;
-  tg_tensor *logits = NULL, *loss = NULL, *grads[4] = {NULL, NULL, NULL, NULL};
-  tg_variable* vars[4] = {NULL, NULL, NULL, NULL};
-  const void* targets[1];
-  const void* sources[4];
-  size_t count = 0, i;
-  CHECK_OK(tg_loss_categorical_crossentropy(1, 0.0, TG_REDUCTION_AUTO, &cce));
-  CHECK_OK(tg_tape_begin(TG_TAPE_DEFAULT, &tape));
-  CHECK_OK(tg_model_call(model, x, &logits));
-  CHECK_OK(tg_loss_call(cce, y, logits, NULL, &loss));
-  CHECK_OK(tg_tape_end(tape));
-  CHECK_OK(tg_model_trainable_variables(model, vars, 4, &count));
-  targets[0] = loss;
-  for (i = 0; i < 4; ++i) sources[i] = vars[i];
-  CHECK_OK(tg_tape_gradient(tape, targets, 1, sources, 4, grads));
-  CHECK_OK(tg_optimizer_apply(opt, vars, grads, 4, NULL));
-  for (i = 0; i < 4; ++i) {
-    tg_tensor_free(grads[i]);
-    tg_variable_free(vars[i]);
-  }
-  tg_tensor_free(logits);
-  tg_tensor_free(loss);
-  tg_tape_free(tape);
-  tg_loss_free(cce);
-}
-
 /* A model with automatic names: each one made gets new ones (dense_2, dense_3, ...). */
 static tg_model* mlp(uint64_t seed, int hidden, int with_dropout) {
   tg_model* model = NULL;

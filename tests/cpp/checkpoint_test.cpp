@@ -24,12 +24,15 @@
 #include "nn/optimizer.h"
 #include "nn/safetensors.h"
 #include "temp_dir.h"
+#include "test_util.h"
+#include "train_util.h"
 #include "tensor/random.h"
 
 namespace tg {
 namespace {
 
 using testing::TempDir;
+using testing::train_step;
 
 // ---- fixtures -----------------------------------------------------------------------------
 
@@ -373,22 +376,6 @@ std::unique_ptr<Model> make_model(uint64_t seed) {
   model->add(make_layer(d1));
   model->add(make_layer(d2));
   return model;
-}
-
-void train_step(Model& model, Optimizer& opt, const Tensor& x, const Tensor& y) {
-  Tape tape(false, true);
-  tape.begin();
-  LossConfig cce;
-  cce.kind = LossKind::categorical_crossentropy;
-  cce.from_logits = true;
-  const Tensor loss = Loss(cce)(y, model.call(x));
-  tape.end();
-  const auto vars = model.trainable_variables();
-  std::vector<Differentiable> sources;
-  for (const auto& v : vars) sources.push_back(Differentiable::of(v));
-  const Differentiable target[1] = {Differentiable::of(loss)};
-  const std::vector<Tensor> grads = tape.gradient(target, sources);
-  opt.apply(vars, grads);
 }
 
 // Training k steps, saving, and training m more gives bit-identical variables and optimizer

@@ -14,12 +14,17 @@
 #include "nn/optimizer.h"
 #include "nn/safetensors.h"
 #include "temp_dir.h"
+#include "test_util.h"
+#include "train_util.h"
 #include "tensor/random.h"
 
 namespace tg {
 namespace {
 
+using testing::contains;
+using testing::error_of;
 using testing::TempDir;
+using testing::train_step;
 
 std::shared_ptr<Layer> dense(int64_t units, uint64_t seed, Activation activation = Activation::linear) {
   LayerConfig c;
@@ -55,34 +60,6 @@ std::vector<std::string> snapshot(const Model& model, const Optimizer* opt) {
   if (opt)
     for (const auto& st : opt->state()) s.push_back(st.name + "=" + bytes_of(st.value));
   return s;
-}
-
-std::string error_of(const std::function<void()>& f, Status* code = nullptr) {
-  try {
-    f();
-  } catch (const Error& e) {
-    if (code) *code = e.code();
-    return e.what();
-  }
-  return "";
-}
-
-bool contains(const std::string& s, const std::string& part) { return s.find(part) != std::string::npos; }
-
-void train_step(Model& model, Optimizer& opt, const Tensor& x, const Tensor& y) {
-  LossConfig lc;
-  lc.kind = LossKind::categorical_crossentropy;
-  lc.from_logits = true;
-  const Loss loss_fn(lc);
-  Tape tape(false, true);
-  tape.begin();
-  const Tensor loss = loss_fn(y, model.call(x));
-  tape.end();
-  const auto vars = model.trainable_variables();
-  std::vector<Differentiable> sources;
-  for (const auto& v : vars) sources.push_back(Differentiable::of(v));
-  const Differentiable target[1] = {Differentiable::of(loss)};
-  opt.apply(vars, tape.gradient(target, sources));
 }
 
 TEST(ModelCheckpoint, ASecondModelWithOtherNamesLoadsTheFile) {

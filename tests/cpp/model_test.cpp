@@ -10,6 +10,8 @@
 namespace tg {
 namespace {
 
+using testing::contains;
+using testing::error_of;
 using testing::values;
 
 LayerConfig config_of(LayerType type, std::string name = "") {
@@ -25,18 +27,6 @@ std::shared_ptr<Layer> dense(int64_t units, std::string name = "", DType dtype =
   c.dtype = dtype;
   return make_layer(c);
 }
-
-std::string error_of(const std::function<void()>& f, Status* code = nullptr) {
-  try {
-    f();
-  } catch (const Error& e) {
-    if (code) *code = e.code();
-    return e.what();
-  }
-  return "";
-}
-
-bool contains(const std::string& s, const std::string& part) { return s.find(part) != std::string::npos; }
 
 TEST(Model, BuildCreatesTheVariablesWithoutACallAndRecordsOutputShapes) {
   Model model("built");

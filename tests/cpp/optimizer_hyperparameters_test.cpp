@@ -5,21 +5,13 @@
 #include <functional>
 
 #include "nn/optimizer.h"
+#include "test_util.h"
 
 namespace tg {
 namespace {
 
-std::string error_of(const std::function<void()>& f, Status* code = nullptr) {
-  try {
-    f();
-  } catch (const Error& e) {
-    if (code) *code = e.code();
-    return e.what();
-  }
-  return "";
-}
-
-bool contains(const std::string& s, const std::string& part) { return s.find(part) != std::string::npos; }
+using testing::contains;
+using testing::error_of;
 
 TEST(OptimizerHyperparameters, MakeOptimizerByKerasNameHasKerasDefaults) {
   // Keras 2.15 constructor defaults (keras/optimizers/*.py).

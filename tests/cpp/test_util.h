@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -70,5 +71,18 @@ inline ::testing::AssertionResult all_close(const std::vector<double>& actual,
   }
   return ::testing::AssertionSuccess();
 }
+
+// The message of the tg::Error that f throws (its code in *code), or "(no error)".
+inline std::string error_of(const std::function<void()>& f, Status* code = nullptr) {
+  try {
+    f();
+  } catch (const Error& e) {
+    if (code) *code = e.code();
+    return e.what();
+  }
+  return "(no error)";
+}
+
+inline bool contains(const std::string& s, const std::string& part) { return s.find(part) != std::string::npos; }
 
 }  // namespace tg::testing
