@@ -542,6 +542,49 @@ static void test_train_step(void) {
   tg_model_free(b);
 }
 
+/* Dropout(0.5) is active in training steps only: predict, evaluate and validation see the
+ * model as tg_model_call(x) (training off) does, every time. */
+static void test_dropout_off_outside_training(void) {
+  const int64_t x_shape[2] = {6, 4};
+  tg_model* model = NULL;
+  tg_tensor *x = NULL, *called = NULL, *p1 = NULL, *p2 = NULL;
+  tg_loss* mse = NULL;
+  tg_predict_options pred;
+  double eval1 = 0, eval2 = 0, step_loss = 0;
+  int64_t i;
+  int same = 1;
+  CHECK_OK(tg_random_uniform(TG_FLOAT32, x_shape, 2, 0.5, 1, 3, &x));
+  CHECK_OK(tg_model_create(NULL, &model));
+  CHECK_OK(add_dense(model, 8, TG_ACTIVATION_RELU, 1, 31, NULL));
+  add_dropout(model, 0.5, 32);
+  CHECK_OK(add_dense(model, 1, TG_ACTIVATION_LINEAR, 1, 33, NULL));
+  CHECK_OK(tg_model_call(model, x, &called));
+  CHECK_OK(tg_predict_options_init(&pred));
+  pred.batch_size = 4;
+  CHECK_OK(tg_model_predict(model, x, &pred, &p1));
+  CHECK_OK(tg_model_predict(model, x, &pred, &p2));
+  for (i = 0; i < 6; ++i) same = same && element(p1, i) == element(called, i) && element(p2, i) == element(p1, i);
+  CHECK(same);
+  /* targets = the inference output: evaluate's loss is exactly 0, twice; a training step
+   * (Dropout on) sees another output, so its loss is not 0 */
+  CHECK_OK(tg_loss_mean_squared_error(TG_REDUCTION_AUTO, &mse));
+  CHECK_OK(tg_model_evaluate(model, mse, NULL, 0, x, called, NULL, &eval1, 1));
+  CHECK_OK(tg_model_evaluate(model, mse, NULL, 0, x, called, NULL, &eval2, 1));
+  CHECK(eval1 == 0 && eval2 == 0);
+  {
+    tg_optimizer* sgd = make_optimizer("sgd", "learning_rate", 1e-9);
+    CHECK_OK(tg_model_train_step(model, mse, sgd, NULL, 0, x, called, NULL, &step_loss));
+    CHECK(step_loss > 0);
+    tg_optimizer_free(sgd);
+  }
+  tg_loss_free(mse);
+  tg_tensor_free(p1);
+  tg_tensor_free(p2);
+  tg_tensor_free(called);
+  tg_tensor_free(x);
+  tg_model_free(model);
+}
+
 int main(void) {
   test_weighted_epoch_loss();
   test_sample_weights();
@@ -552,5 +595,6 @@ int main(void) {
   test_determinism();
   test_shuffle();
   test_train_step();
+  test_dropout_off_outside_training();
   return check_summary();
 }
