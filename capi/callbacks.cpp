@@ -46,17 +46,6 @@ const char* event_name(tg_callback_event e) {
   return names[e];
 }
 
-// The caller's status as a tg::Error: the status itself if it is a tg_status, with `context`
-// and the message of the last tapegrad call that failed on this thread, if any.
-[[noreturn]] void fail_with_callers_status(tg_status status, const std::string& context) {
-  const int code = tg::capi::enum_value(status);
-  const std::string detail = tg_last_error_message();
-  if (code < 1 || code > TG_INTERNAL)
-    tg::fail(tg::Status::invalid_state, "{} returned {}, which is not a tg_status", context, code);
-  tg::fail(static_cast<tg::Status>(code), "{} returned {}{}{}", context, tg_status_string(status),
-           detail.empty() ? "" : ": ", detail);
-}
-
 // A tg_callback_fn as a Keras callback: every hook calls it.
 class UserCallback : public tg::Callback {
  public:
@@ -93,9 +82,9 @@ class UserCallback : public tg::Callback {
     const ScopedHandle<tg_logs, tg::Logs*> logs_handle(&logs);
     tg::capi::clear_last_error();  // so that a message after the call is one the callback caused
     const tg_status status = fn_(training.get(), event, index, logs_handle.get(), user_data_);
-    if (status != TG_OK)
-      fail_with_callers_status(status, fmt::format("a callback (tg_callback_create) at {}{}", event_name(event),
-                                                   index >= 0 ? fmt::format(" {}", index) : ""));
+    const std::string at = index >= 0 ? fmt::format(" {}", index) : "";
+    tg::capi::check_callers_status(status, fmt::format("a callback (tg_callback_create) at {}{}", event_name(event), at),
+                                   tg_last_error_message());
   }
 
   tg_callback_fn fn_;

@@ -28,14 +28,8 @@ class CallbackDataSource : public tg::DataSource {
     // Take the tensors before anything can throw, so that each handle is freed exactly once.
     std::exception_ptr error;
     tg::Batch batch{take(x, "x", error), take(y, "y", error), take(sample_weight, "sample_weight", error)};
-    if (status != TG_OK) {
-      const int code = tg::capi::enum_value(status);
-      if (code < 1 || code > TG_INTERNAL)
-        tg::fail(tg::Status::invalid_state, "the dataset's next_batch returned {} for epoch {} step {}, which is not "
-                 "a tg_status", code, epoch, step);
-      tg::fail(static_cast<tg::Status>(code), "the dataset's next_batch returned {} for epoch {} step {}{}{}",
-               tg_status_string(status), epoch, step, detail.empty() ? "" : ": ", detail);
-    }
+    tg::capi::check_callers_status(status, fmt::format("the dataset's next_batch (epoch {}, step {})", epoch, step),
+                                   detail);
     if (error) std::rethrow_exception(error);
     if (!batch.x.defined()) {
       if (steps_ == 0) return std::nullopt;

@@ -16,6 +16,15 @@ using tg::capi::require_out;
 
 namespace tg::capi {
 
+void check_callers_status(const tg_status& status, const std::string& context, const std::string& detail) {
+  const int code = enum_value(status);  // why: loading an out-of-range enum is undefined
+  if (code == TG_OK) return;
+  if (code < 1 || code > TG_INTERNAL)
+    fail(Status::invalid_state, "{} returned {}, which is not a tg_status", context, code);
+  fail(static_cast<Status>(code), "{} returned {}{}{}", context, tg_status_string(static_cast<tg_status>(code)),
+       detail.empty() ? "" : ": ", detail);
+}
+
 std::vector<std::shared_ptr<Callback>> callbacks_arg(tg_callback* const* callbacks, size_t count, const char* what) {
   if (!callbacks && count > 0) fail(Status::invalid_argument, "{} is NULL but num_callbacks is {}", what, count);
   std::vector<std::shared_ptr<Callback>> out;

@@ -3,6 +3,7 @@
 
 #include <cstring>
 #include <memory>
+#include <string>
 #include <vector>
 
 #include "handles.h"
@@ -43,6 +44,12 @@ inline int64_t count_arg(size_t count, const char* what) {
   if (count > static_cast<size_t>(INT64_MAX)) fail(Status::invalid_argument, "{} is {}: too large", what, count);
   return static_cast<int64_t>(count);
 }
+
+// Turns the status a function of the caller's returned into an error (nothing for TG_OK): that
+// status, with a message naming `context` ("the dataset's next_batch returned … for epoch 1
+// step 2") followed by `detail` (tg_last_error_message() after the call) when it is not empty.
+// Any int may arrive; one that is not a tg_status is TG_INVALID_STATE.
+void check_callers_status(const tg_status& status, const std::string& context, const std::string& detail);
 
 // The callbacks of an options struct.
 std::vector<std::shared_ptr<Callback>> callbacks_arg(tg_callback* const* callbacks, size_t count, const char* what);

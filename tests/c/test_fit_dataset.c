@@ -216,7 +216,7 @@ static void test_errors(void) {
   f.fail_step = 1;
   f.status = TG_IO_ERROR;
   CHECK_ERR(tg_model_fit(model, s.mse, s.sgd, NULL, 0, d, NULL, &s.options, NULL), TG_IO_ERROR, "[tg_model_fit]",
-            "next_batch returned TG_IO_ERROR for epoch 1 step 1");
+            "next_batch (epoch 1, step 1) returned TG_IO_ERROR");
   f.status = (tg_status)-5;
   CHECK_ERR(tg_model_fit(model, s.mse, s.sgd, NULL, 0, d, NULL, &s.options, NULL), TG_INVALID_STATE,
             "returned -5", "not a tg_status");
