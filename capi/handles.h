@@ -48,6 +48,10 @@ struct HandleBase {
   virtual ~HandleBase() = default;
   virtual void release_value() = 0;  // drops what the handle owns, keeps the shell
   Tag tag;
+  // The scope that holds the handle, if any, and its place there (capi/scope.cpp; guarded by
+  // the scopes' mutex).
+  void* scope = nullptr;
+  size_t scope_index = 0;
 };
 
 template <Tag T, class Value>

@@ -1,6 +1,6 @@
 // C shims for layers (src/nn/layer.h, src/nn/layers.h): the tg_layer_config ↔ LayerConfig
 // conversion, and the tg_layer handle.
-#include "layers.h"
+#include "layer_config.h"
 
 #include <string>
 #include <vector>

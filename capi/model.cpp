@@ -3,7 +3,7 @@
 #include <string>
 #include <vector>
 
-#include "layers.h"
+#include "layer_config.h"
 #include "nn/layers.h"
 #include "nn/model.h"
 #include "nn/model_checkpoint.h"

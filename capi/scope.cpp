@@ -1,17 +1,16 @@
 // Scopes: which handles each open scope holds, and how they leave it.
 //
 // Each thread has a stack of open scopes (thread-local, changed only by that thread). A scope
-// lists its handles in creation order; a handle that leaves (freed by hand, kept) becomes a
-// hole, so closing a scope never touches it again. The handle → scope map is shared by all
-// threads (a handle may be freed on any thread), guarded by one mutex; it is only consulted
-// while some scope holds a handle, so programs without scopes pay one atomic load per free.
+// lists its handles in creation order, and each handle records its scope and place there; a
+// handle that leaves (freed by hand, kept) becomes a hole, so closing a scope never touches it
+// again. A handle may be freed or kept on any thread, so both sides are guarded by one mutex,
+// taken only while some scope is open or holds a handle (scope.h's fast paths).
 #include "scope.h"
 
 #include <atomic>
 #include <memory>
 #include <mutex>
 #include <string>
-#include <unordered_map>
 #include <vector>
 
 #include "handles.h"
@@ -20,40 +19,39 @@ namespace tg::capi {
 namespace {
 
 struct Scope {
-  uint64_t serial;                  // the tg_scope* token's value: never reused
-  Scope* parent;                    // the enclosing scope on the same thread, or nullptr
+  uint64_t serial;                   // the tg_scope* token's value: never reused
+  Scope* parent;                     // the enclosing scope on the same thread, or nullptr
   std::vector<HandleBase*> handles;  // creation order; nullptr where a handle left
 };
 
-struct Membership {
-  Scope* scope;
-  size_t index;  // in scope->handles
-};
-
-struct Members {
-  std::mutex mutex;
-  std::unordered_map<const HandleBase*, Membership> of;
-  std::atomic<size_t> count{0};  // of.size(), readable without the mutex
-};
-
-Members& members() {
-  static Members* m = new Members;  // why: never destroyed, handles may be freed at exit
+// Guards every Scope::handles and every HandleBase::scope / scope_index: a handle may be freed
+// or kept on any thread.
+std::mutex& scopes_mutex() {
+  static std::mutex* m = new std::mutex;  // why: never destroyed, handles may be freed at exit
   return *m;
 }
 
 std::atomic<uint64_t> g_next_serial{1};
 
-// Removes every handle of `scope` from the map and returns them, newest first.
+Scope* scope_of(const HandleBase* h) { return static_cast<Scope*>(h->scope); }
+
+// Takes h out of its scope (the caller holds the mutex).
+void unlink(HandleBase* h) {
+  scope_of(h)->handles[h->scope_index] = nullptr;
+  h->scope = nullptr;
+  g_scoped_handles.fetch_sub(1, std::memory_order_release);
+}
+
+// Takes every handle out of `scope` and returns them, newest first.
 std::vector<HandleBase*> detach_all(Scope& scope) {
-  Members& m = members();
   std::vector<HandleBase*> out;
-  std::lock_guard lock(m.mutex);
+  std::lock_guard lock(scopes_mutex());
   for (auto it = scope.handles.rbegin(); it != scope.handles.rend(); ++it) {
     if (!*it) continue;
-    m.of.erase(*it);
+    (*it)->scope = nullptr;
     out.push_back(*it);
   }
-  m.count.store(m.of.size());
+  g_scoped_handles.fetch_sub(out.size(), std::memory_order_release);
   scope.handles.clear();
   return out;
 }
@@ -64,6 +62,7 @@ struct ThreadScopes {
   std::vector<std::unique_ptr<Scope>> stack;
   ~ThreadScopes() {
     for (auto& s : stack) detach_all(*s);
+    g_open_scopes.fetch_sub(stack.size(), std::memory_order_release);
   }
 };
 thread_local ThreadScopes t_scopes;
@@ -95,30 +94,22 @@ tg_scope* token_of(const Scope& s) { return reinterpret_cast<tg_scope*>(static_c
 
 }  // namespace
 
-void scope_adopt(HandleBase* h) {
-  if (t_scopes.stack.empty()) return;
+std::atomic<size_t> g_open_scopes{0};
+std::atomic<size_t> g_scoped_handles{0};
+
+void scope_adopt_slow(HandleBase* h) {
+  if (t_scopes.stack.empty()) return;  // the open scopes are other threads'
   Scope& scope = *t_scopes.stack.back();
-  Members& m = members();
-  std::lock_guard lock(m.mutex);
+  std::lock_guard lock(scopes_mutex());
   scope.handles.push_back(h);
-  try {
-    m.of.emplace(h, Membership{&scope, scope.handles.size() - 1});
-  } catch (...) {
-    scope.handles.pop_back();
-    throw;
-  }
-  m.count.store(m.of.size());
+  h->scope = &scope;
+  h->scope_index = scope.handles.size() - 1;
+  g_scoped_handles.fetch_add(1, std::memory_order_release);
 }
 
-void scope_forget(const HandleBase* h) {
-  Members& m = members();
-  if (m.count.load() == 0) return;
-  std::lock_guard lock(m.mutex);
-  const auto it = m.of.find(h);
-  if (it == m.of.end()) return;
-  it->second.scope->handles[it->second.index] = nullptr;
-  m.of.erase(it);
-  m.count.store(m.of.size());
+void scope_forget_slow(HandleBase* h) {
+  std::lock_guard lock(scopes_mutex());
+  if (h->scope) unlink(h);
 }
 
 namespace {
@@ -128,6 +119,7 @@ tg_scope* open_scope() {
   auto& stack = t_scopes.stack;
   Scope* parent = stack.empty() ? nullptr : stack.back().get();
   stack.push_back(std::make_unique<Scope>(Scope{g_next_serial.fetch_add(1), parent, {}}));
+  g_open_scopes.fetch_add(1, std::memory_order_release);
   return token_of(*stack.back());
 }
 
@@ -153,27 +145,21 @@ FreeFailure close_scopes(const tg_scope* token) {
       if (freed != TG_OK && failure.status == TG_OK) failure = {freed, tg_last_error_message()};
     }
     stack.pop_back();
+    g_open_scopes.fetch_sub(1, std::memory_order_release);
   }
   return failure;
 }
 
 // Moves a live handle from its scope to the enclosing one, or out of every scope.
-void keep(const HandleBase* handle) {
-  Members& m = members();
-  std::lock_guard lock(m.mutex);
-  const auto it = m.of.find(handle);
-  if (it == m.of.end()) return;  // in no scope: the caller owns it already
-  Membership& member = it->second;
-  HandleBase* h = member.scope->handles[member.index];
-  if (Scope* parent = member.scope->parent) {
-    parent->handles.push_back(h);  // first: if it throws, nothing has changed
-    member.scope->handles[member.index] = nullptr;
-    member = Membership{parent, parent->handles.size() - 1};
-  } else {
-    member.scope->handles[member.index] = nullptr;
-    m.of.erase(it);
-    m.count.store(m.of.size());
-  }
+void keep(HandleBase* h) {
+  std::lock_guard lock(scopes_mutex());
+  if (!h->scope) return;  // in no scope: the caller owns it already
+  Scope* parent = scope_of(h)->parent;
+  if (!parent) return unlink(h);
+  parent->handles.push_back(h);  // first: if it throws, nothing has changed
+  scope_of(h)->handles[h->scope_index] = nullptr;
+  h->scope = parent;
+  h->scope_index = parent->handles.size() - 1;
 }
 
 }  // namespace
@@ -208,7 +194,8 @@ tg_status tg_scope_keep(const void* handle) {
     if (!handle) tg::fail(tg::Status::invalid_handle, "handle is NULL");
     if (!tg::capi::lookup_tag(handle, &tag))
       tg::fail(tg::Status::invalid_handle, "handle is not a live tapegrad handle (freed or never created)");
-    tg::capi::keep(static_cast<const tg::capi::HandleBase*>(handle));
+    // why const_cast: a handle is never a const object; the C signature takes any handle.
+    tg::capi::keep(const_cast<tg::capi::HandleBase*>(static_cast<const tg::capi::HandleBase*>(handle)));
   });
 }
 

@@ -1,4 +1,4 @@
-// What the model shims share with the layer shims.
+// The tg_layer_config argument, which the model shims share with the layer shims.
 #pragma once
 
 #include "handles.h"
