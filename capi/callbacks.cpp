@@ -1,6 +1,5 @@
 // C shims for callbacks: the caller's own (a function pointer wrapped as a tg::Callback), the
 // built-in ones (src/nn/training/), and the logs and run handles a callback receives.
-#include <cmath>
 #include <string>
 
 #include "handles.h"
