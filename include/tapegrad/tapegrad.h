@@ -13,7 +13,10 @@
  *       "[tg_matmul] matmul: inner dimensions differ: (2,3) x (4,5)".
  *     The message is per thread; the next tapegrad call on that thread replaces it.
  *   - Handles (tg_tensor, tg_variable, …) are opaque and carry a type tag: passing NULL, a
- *     freed handle or a handle of another type gives TG_INVALID_HANDLE, never a crash.
+ *     freed handle or a handle of another type gives TG_INVALID_HANDLE, never a crash. A
+ *     handle is an id, not an address (never dereference it): a freed handle stays invalid
+ *     however many handles were created and freed since, and no two handles ever share an
+ *     id. At most 2^28 handles may be alive at once (TG_OUT_OF_MEMORY beyond).
  *   - Ownership: every handle a function returns is owned by the caller and released with
  *     the matching tg_*_free, or by the scope it was created in (tg_scope_begin).
  *     tg_*_free(NULL) is a no-op that returns TG_OK.
