@@ -1475,13 +1475,19 @@ TG_API tg_status tg_optimizer_get(const tg_optimizer* optimizer, const char* nam
 
 /* Keras exclude_from_weight_decay(var_list, var_names): replaces the exclusions with
  * variables[0..num_variables) and the regular expressions name_patterns[0..num_patterns)
- * (ECMAScript syntax; a variable is excluded if a pattern matches anywhere in its name, as
- * Python's re.search, e.g. "bias" excludes every ".../bias:0"). Either array may be NULL
- * when its count is 0. Must be called before the optimizer is built (by
- * tg_optimizer_build or the first tg_optimizer_apply).
- * Returns TG_OK, TG_INVALID_HANDLE, TG_INVALID_ARGUMENT (NULL array or pattern, invalid
- * regular expression), TG_INVALID_STATE ("`exclude_from_weight_decay()` can only be
- * configued before the optimizer is built.", Keras's text). */
+ * (RE2 syntax, which is Python's re without backreferences and lookaround; a variable is
+ * excluded if a pattern is found anywhere in its name, as Python's re.search, e.g. "bias"
+ * excludes every ".../bias:0"). Matching takes time linear in the name's length, whatever
+ * the pattern. A pattern is at most TG_MAX_PATTERN_BYTES long; while patterns are set,
+ * building the optimizer (tg_optimizer_build, or the first tg_optimizer_apply) fails with
+ * TG_INVALID_ARGUMENT for a variable whose name is longer than TG_MAX_PATTERN_NAME_BYTES.
+ * Either array may be NULL when its count is 0. Must be called before the optimizer is built.
+ * Returns TG_OK, TG_INVALID_HANDLE, TG_INVALID_ARGUMENT (NULL array or pattern, a pattern too
+ * long, invalid, or too complex for RE2's memory budget), TG_INVALID_STATE
+ * ("`exclude_from_weight_decay()` can only be configued before the optimizer is built.",
+ * Keras's text). */
+#define TG_MAX_PATTERN_BYTES 1024
+#define TG_MAX_PATTERN_NAME_BYTES 65536
 TG_API tg_status tg_optimizer_exclude_from_weight_decay(tg_optimizer* optimizer,
                                                         tg_variable* const* variables,
                                                         size_t num_variables,
@@ -1541,9 +1547,10 @@ TG_API tg_status tg_optimizer_build(tg_optimizer* optimizer, tg_variable* const*
  * step, as Keras's apply_gradients returns it).
  * Each gradient must have its variable's shape and a floating dtype equal to the
  * variable's; every variable with a gradient must be one the optimizer was built for.
- * Everything is checked before anything changes: on error no variable, slot or counter is
- * modified.
- * Returns TG_OK, TG_INVALID_HANDLE, TG_INVALID_ARGUMENT, TG_OUT_OF_MEMORY. */
+ * Everything is checked before anything changes: on error (out of memory included) no
+ * variable, slot or counter is modified.
+ * The counter never passes TG_MAX_ITERATIONS (2^53): a step from there is TG_INVALID_STATE.
+ * Returns TG_OK, TG_INVALID_HANDLE, TG_INVALID_ARGUMENT, TG_INVALID_STATE, TG_OUT_OF_MEMORY. */
 TG_API tg_status tg_optimizer_apply(tg_optimizer* optimizer, tg_variable* const* variables,
                                     tg_tensor* const* gradients, size_t count,
                                     int64_t* iterations);
@@ -1552,9 +1559,14 @@ TG_API tg_status tg_optimizer_apply(tg_optimizer* optimizer, tg_variable* const*
  * TG_INVALID_HANDLE, TG_INVALID_ARGUMENT (out NULL). */
 TG_API tg_status tg_optimizer_iterations(const tg_optimizer* optimizer, int64_t* out);
 
+/* The largest iteration count, 2^53: the step number t that bias corrections and schedules
+ * compute with in double precision is exact up to there, and no training reaches it (2^53
+ * steps of a microsecond take 285 years). Checkpoints with a larger counter are rejected. */
+#define TG_MAX_ITERATIONS ((int64_t)1 << 53)
+
 /* Sets the iteration counter (Keras optimizer.iterations.assign(n)), at any time; the next
  * step uses t = n + 1 and returns n + 1; schedules see n. Returns TG_OK, TG_INVALID_HANDLE,
- * TG_INVALID_ARGUMENT (n < 0). */
+ * TG_INVALID_ARGUMENT (n < 0 or n > TG_MAX_ITERATIONS). */
 TG_API tg_status tg_optimizer_set_iterations(tg_optimizer* optimizer, int64_t iterations);
 
 /* Frees the optimizer and its slots; variables are not affected. NULL: no-op.

@@ -8,9 +8,13 @@
  *   3. the optimizer's iteration counter at INT64_MAX;
  *   4. weight-decay exclusion patterns that recursed per character (stack overflow) or took
  *      exponential time in std::regex.
+ * (The fifth input of the issue, a checkpoint whose counter is INT64_MAX, is in
+ * tests/cpp/checkpoint_test.cpp with the other malformed checkpoints.)
  */
 #include <stdint.h>
 #include <stdlib.h>
+#include <string.h>
+#include <time.h>
 
 #include "check.h"
 
@@ -92,10 +96,249 @@ static void test_wrong_type(void) {
   CHECK_ERR(tg_tensor_item((const tg_tensor*)tape, &v), TG_INVALID_HANDLE, "not a live tapegrad handle");
 }
 
+
+/* 2. Sizes that overflow int64. Every one is TG_INVALID_ARGUMENT naming the op; none
+ * returns a tensor with a wrapped shape, such as concat's (0, -2) of old. */
+static void test_shape_overflow(void) {
+  const int64_t limit = (int64_t)1 << 56; /* the documented element limit, 2^56 */
+  const int64_t zero_big[2] = {0, INT64_MAX}, big_zero[2] = {INT64_MAX, 0};
+  const int64_t zero_2_62[2] = {0, (int64_t)1 << 62}, two_62_zero[2] = {(int64_t)1 << 62, 0};
+  const int64_t zero_limit[2] = {0, limit}, limit_zero[2] = {limit, 0};
+  tg_tensor *a, *b, *out = NULL;
+  int64_t shape[2];
+  int rank = 0;
+
+  /* The same limit for every order of the dimensions. */
+  CHECK_ERR(tg_tensor_fill(TG_FLOAT32, zero_big, 2, 0, &out), TG_INVALID_ARGUMENT, "too large", "2^56");
+  CHECK_ERR(tg_tensor_fill(TG_FLOAT32, big_zero, 2, 0, &out), TG_INVALID_ARGUMENT, "too large", "2^56");
+  CHECK_ERR(tg_tensor_fill(TG_FLOAT32, zero_2_62, 2, 0, &out), TG_INVALID_ARGUMENT, "too large");
+  CHECK_ERR(tg_tensor_fill(TG_FLOAT32, two_62_zero, 2, 0, &out), TG_INVALID_ARGUMENT, "too large");
+  CHECK(out == NULL);
+  CHECK_OK(tg_tensor_fill(TG_FLOAT32, limit_zero, 2, 0, &a));
+  tg_tensor_free(a);
+
+  /* concat of two (0, 2^56): the joined axis would be 2^57. */
+  CHECK_OK(tg_tensor_fill(TG_FLOAT32, zero_limit, 2, 0, &a));
+  CHECK_OK(tg_tensor_fill(TG_FLOAT32, zero_limit, 2, 0, &b));
+  {
+    tg_tensor* values[2] = {a, b};
+    CHECK_ERR(tg_concat(values, 2, 1, &out), TG_INVALID_ARGUMENT, "[tg_concat]", "concat", "(0,144115188075855872)",
+              "too large");
+    CHECK(out == NULL);
+    CHECK_OK(tg_concat(values, 2, 0, &out)); /* along the zero axis: (0, 2^56) */
+    CHECK_OK(tg_tensor_rank(out, &rank));
+    CHECK_OK(tg_tensor_shape(out, shape, 2));
+    CHECK(rank == 2 && shape[0] == 0 && shape[1] == limit);
+    tg_tensor_free(out);
+    out = NULL;
+  }
+
+  /* tile: 2^56 × 2 is too large; a multiple of INT64_MAX overflows int64 itself. */
+  {
+    const int64_t twice[2] = {1, 2}, huge[2] = {INT64_MAX, 1};
+    const int64_t small[2] = {3, 5};
+    tg_tensor* x;
+    CHECK_ERR(tg_tile(a, twice, 2, &out), TG_INVALID_ARGUMENT, "[tg_tile]", "tile", "too large");
+    CHECK_OK(tg_tensor_fill(TG_FLOAT32, small, 2, 1, &x));
+    CHECK_ERR(tg_tile(x, huge, 2, &out), TG_INVALID_ARGUMENT, "tile", "dimension 0 of (3,5)", "overflows int64");
+    CHECK(out == NULL);
+    tg_tensor_free(x);
+  }
+
+  /* pad: INT64_MAX after a dimension of 3 overflows; 2^56 of padding is too large. */
+  {
+    const int64_t small[1] = {3};
+    const int64_t overflow[2] = {1, INT64_MAX}, large[2] = {limit, 0};
+    tg_tensor* x;
+    CHECK_OK(tg_tensor_fill(TG_FLOAT32, small, 1, 1, &x));
+    CHECK_ERR(tg_pad(x, overflow, 1, 0, &out), TG_INVALID_ARGUMENT, "[tg_pad]", "pad", "overflows int64");
+    CHECK_ERR(tg_pad(x, large, 1, 0, &out), TG_INVALID_ARGUMENT, "pad", "too large");
+    CHECK(out == NULL);
+    tg_tensor_free(x);
+  }
+
+  /* one_hot with a depth past the limit; broadcast_to and reshape to too large a shape. */
+  {
+    const int64_t n[1] = {4};
+    const int64_t target[2] = {limit, 4}, flat[2] = {-1, INT64_MAX};
+    tg_tensor* idx;
+    CHECK_OK(tg_tensor_fill(TG_INT32, n, 1, 1, &idx));
+    CHECK_ERR(tg_one_hot(idx, limit, 1, 0, -1, TG_FLOAT32, &out), TG_INVALID_ARGUMENT, "[tg_one_hot]", "one_hot",
+              "too large");
+    CHECK_ERR(tg_broadcast_to(idx, target, 2, &out), TG_INVALID_ARGUMENT, "too large");
+    CHECK_ERR(tg_reshape(idx, flat, 2, &out), TG_INVALID_ARGUMENT, "reshape", "too large");
+    CHECK(out == NULL);
+    tg_tensor_free(idx);
+  }
+  tg_tensor_free(a);
+  tg_tensor_free(b);
+}
+
+/* A jacobian whose shape is too large fails at once, before its backward passes: target and
+ * source (0, 2^40) give (0, 2^40, 0, 2^40), whose non-zero dimensions multiply to 2^80. */
+static void test_jacobian_shape_overflow(void) {
+  const int64_t n[2] = {0, (int64_t)1 << 40};
+  tg_tensor *x, *y, *jac = NULL;
+  tg_tape* tape;
+  CHECK_OK(tg_tensor_fill(TG_FLOAT32, n, 2, 1, &x));
+  CHECK_OK(tg_tape_begin(TG_TAPE_PERSISTENT, &tape));
+  CHECK_OK(tg_tape_watch(tape, x));
+  CHECK_OK(tg_mul(x, x, &y));
+  CHECK_OK(tg_tape_end(tape));
+  {
+    const void* sources[1] = {x};
+    CHECK_ERR(tg_tape_jacobian(tape, y, sources, 1, TG_UNCONNECTED_NONE, &jac), TG_INVALID_ARGUMENT, "jacobian",
+              "too large");
+  }
+  CHECK(jac == NULL);
+  tg_tensor_free(y);
+  tg_tensor_free(x);
+  tg_tape_free(tape);
+}
+
+/* 3. The iteration counter: INT64_MAX is refused, and the counter never passes 2^53 (it once
+ * wrapped to INT64_MIN and the step wrote NaN weights). */
+static void test_iteration_counter_limit(void) {
+  const int64_t two[1] = {2};
+  tg_tensor *init, *grad, *value;
+  tg_variable* w;
+  tg_optimizer* opt;
+  int64_t iterations = -1;
+  float before[2], after[2];
+  CHECK_OK(tg_tensor_fill(TG_FLOAT32, two, 1, 1.0, &init));
+  CHECK_OK(tg_tensor_fill(TG_FLOAT32, two, 1, 0.5, &grad));
+  CHECK_OK(tg_variable_create("w", init, 1, &w));
+  CHECK_OK(tg_optimizer_create("adam", &opt));
+  CHECK_ERR(tg_optimizer_set_iterations(opt, INT64_MAX), TG_INVALID_ARGUMENT, "iterations must be in [0, 2^53");
+  CHECK_ERR(tg_optimizer_set_iterations(opt, TG_MAX_ITERATIONS + 1), TG_INVALID_ARGUMENT, "9007199254740993");
+  CHECK_OK(tg_optimizer_set_iterations(opt, TG_MAX_ITERATIONS - 1));
+  CHECK_OK(tg_optimizer_apply(opt, &w, &grad, 1, &iterations));
+  CHECK(iterations == TG_MAX_ITERATIONS);
+  CHECK_OK(tg_variable_read(w, &value));
+  CHECK_OK(tg_tensor_copy_data(value, before, sizeof before));
+  tg_tensor_free(value);
+  CHECK(before[0] == before[0] && before[0] < 1.0f); /* a finite step was taken */
+  CHECK_ERR(tg_optimizer_apply(opt, &w, &grad, 1, &iterations), TG_INVALID_STATE, "iteration counter", "2^53");
+  CHECK_OK(tg_optimizer_iterations(opt, &iterations));
+  CHECK(iterations == TG_MAX_ITERATIONS);
+  CHECK_OK(tg_variable_read(w, &value));
+  CHECK_OK(tg_tensor_copy_data(value, after, sizeof after));
+  tg_tensor_free(value);
+  CHECK(memcmp(before, after, sizeof before) == 0); /* the refused step changed nothing */
+  tg_optimizer_free(opt);
+  tg_variable_free(w);
+  tg_tensor_free(grad);
+  tg_tensor_free(init);
+}
+
+/* One Adam step with weight decay 0.5 (learning rate 0.1) and a zero gradient on a variable
+ * named `name` (value 1.0), excluding `pattern`: returns the status, with its message still
+ * current (pattern_step_end frees what it made), and sets *decayed to whether the value
+ * shrank (decay applied) rather than staying 1.0 (excluded). */
+typedef struct {
+  tg_tensor *init, *grad;
+  tg_variable* w;
+  tg_optimizer* opt;
+} pattern_step;
+
+static tg_status pattern_step_run(pattern_step* p, const char* name, const char* pattern, int* decayed) {
+  const int64_t one[1] = {1};
+  tg_tensor* value = NULL;
+  float v = 0;
+  CHECK_OK(tg_tensor_fill(TG_FLOAT32, one, 1, 1.0, &p->init));
+  CHECK_OK(tg_tensor_fill(TG_FLOAT32, one, 1, 0.0, &p->grad));
+  CHECK_OK(tg_variable_create(name, p->init, 1, &p->w));
+  CHECK_OK(tg_optimizer_create("adam", &p->opt));
+  CHECK_OK(tg_optimizer_set(p->opt, "learning_rate", 0.1));
+  CHECK_OK(tg_optimizer_set(p->opt, "weight_decay", 0.5));
+  tg_status s = tg_optimizer_exclude_from_weight_decay(p->opt, NULL, 0, &pattern, 1);
+  if (s == TG_OK) s = tg_optimizer_apply(p->opt, &p->w, &p->grad, 1, NULL);
+  if (s == TG_OK) {
+    CHECK_OK(tg_variable_read(p->w, &value));
+    CHECK_OK(tg_tensor_copy_data(value, &v, sizeof v));
+    *decayed = v < 1.0f;
+    tg_tensor_free(value);
+  }
+  return s;
+}
+
+static void pattern_step_end(pattern_step* p) {
+  tg_optimizer_free(p->opt);
+  tg_variable_free(p->w);
+  tg_tensor_free(p->grad);
+  tg_tensor_free(p->init);
+}
+
+/* Frees the previous step's handles (none the first time), then runs a new one. */
+static tg_status next_step(pattern_step* p, const char* name, const char* pattern, int* decayed) {
+  pattern_step_end(p);
+  return pattern_step_run(p, name, pattern, decayed);
+}
+
+/* A name of n copies of `fill`, then `tail`; owned by the caller. */
+static char* long_name(size_t n, char fill, const char* tail) {
+  char* s = malloc(n + strlen(tail) + 1);
+  memset(s, fill, n);
+  strcpy(s + n, tail);
+  return s;
+}
+
+/* 4. Weight-decay exclusion patterns once ran in std::regex, which recursed once per
+ * character (".*bias" on a 100k name, "(a|b)*c" on 15k: stack overflow) and backtracked
+ * exponentially ("(a+)+b" on 30 characters: minutes). RE2 takes linear time: each of these
+ * finishes in well under a second (timed in CPU seconds, so a loaded machine cannot fail it). */
+static void test_weight_decay_patterns(void) {
+  int decayed = -1;
+  char* a60k = long_name(60000, 'a', "");
+  char* ab60k_bias = long_name(60000, 'a', "/bias:0");
+  char* a30 = long_name(30, 'a', "");
+  char* a65537 = long_name(65537, 'a', "");
+  char* long_pattern = long_name(1025, 'x', "");
+  pattern_step step = {NULL, NULL, NULL, NULL};
+  const clock_t start = clock();
+
+  CHECK_OK(next_step(&step, ab60k_bias, ".*bias", &decayed));
+  CHECK(decayed == 0);
+  CHECK_OK(next_step(&step, a60k, ".*bias", &decayed));
+  CHECK(decayed == 1);
+  CHECK_OK(next_step(&step, a60k, "(a|b)*c", &decayed));
+  CHECK(decayed == 1);
+  CHECK_OK(next_step(&step, a30, "(a+)+b", &decayed));
+  CHECK(decayed == 1);
+  CHECK_OK(next_step(&step, a60k, "(a+)+b", &decayed));
+  CHECK(decayed == 1);
+  CHECK((double)(clock() - start) / CLOCKS_PER_SEC < 2.0);
+
+  /* Keras's rule: found anywhere in the name (re.search), not a full match. */
+  CHECK_OK(next_step(&step, "my_model/dense/bias:0", "bias", &decayed));
+  CHECK(decayed == 0);
+  CHECK_OK(next_step(&step, "my_model/dense/kernel:0", "bias", &decayed));
+  CHECK(decayed == 1);
+  CHECK_OK(next_step(&step, "my_model/dense/kernel:0", "^dense", &decayed));
+  CHECK(decayed == 1);
+
+  /* The limits and bad patterns, each with a clear error. */
+  CHECK_ERR(next_step(&step, a65537, "bias", &decayed), TG_INVALID_ARGUMENT, "exclude_from_weight_decay",
+            "variable name of 65537 bytes", "65536");
+  CHECK_ERR(next_step(&step, "w", long_pattern, &decayed), TG_INVALID_ARGUMENT, "pattern of 1025 bytes", "1024");
+  CHECK_ERR(next_step(&step, "w", "(a", &decayed), TG_INVALID_ARGUMENT, "invalid regular expression '(a'");
+  CHECK_ERR(next_step(&step, "w", "(a)\\1", &decayed), TG_INVALID_ARGUMENT, "invalid regular expression");
+  pattern_step_end(&step);
+  free(long_pattern);
+  free(a65537);
+  free(a30);
+  free(ab60k_bias);
+  free(a60k);
+}
+
 int main(void) {
   test_stale_handle_after_many_frees();
   test_stale_handles_interleaved();
   test_forged_handles();
   test_wrong_type();
+  test_shape_overflow();
+  test_jacobian_shape_overflow();
+  test_iteration_counter_limit();
+  test_weight_decay_patterns();
   return check_summary();
 }
