@@ -156,6 +156,7 @@ tg_status tg_tensor_from_dlpack(DLManagedTensor* managed, tg_tensor** out) {
                "dlpack: data + byte_offset ({} + {}) + {} bytes runs past the end of the address space", dl.data,
                dl.byte_offset, bytes);
     if (data) data += dl.byte_offset;
+    if (dtype == tg::DType::boolean) tg::capi::check_bool_bytes(data, bytes, "dlpack");
     if (reinterpret_cast<uintptr_t>(data) % itemsize != 0)
       tg::fail(Status::invalid_argument,
                "dlpack: data + byte_offset ({} + {}) is not aligned to the {}-byte size of {}",

@@ -200,6 +200,12 @@ std::vector<std::shared_ptr<Variable>> variables_arg(tg_variable* const* variabl
   return out;
 }
 
+void check_bool_bytes(const void* data, size_t bytes, const char* what) {
+  const auto* p = static_cast<const unsigned char*>(data);
+  for (size_t i = 0; i < bytes; ++i)
+    if (p[i] > 1) fail(Status::invalid_argument, "{}: byte {} of the bool data is {}, not 0 or 1", what, i, p[i]);
+}
+
 std::span<const int64_t> int64_array_arg(const int64_t* values, size_t count, const char* what,
                                          const char* count_name) {
   if (!values && count > 0)

@@ -144,6 +144,9 @@ DType dtype_arg(const tg_dtype& dtype);
 // A (shape, rank) pair from C: rank in [0, TG_MAX_RANK], shape non-NULL when rank > 0,
 // every dimension >= 0.
 Shape shape_arg(const int64_t* shape, int rank);
+// Fails unless the `bytes` bytes at `data` (a TG_BOOL buffer the library will not copy) are
+// all 0 or 1: kernels read them as C++ bool, for which any other byte is undefined.
+void check_bool_bytes(const void* data, size_t bytes, const char* what);
 // `count` int64_t entries at `values` (NULL only when count is 0); `what` and `count_name`
 // name the array and its length in errors.
 std::span<const int64_t> int64_array_arg(const int64_t* values, size_t count, const char* what,

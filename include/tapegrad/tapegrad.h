@@ -186,7 +186,7 @@ typedef struct tg_tensor tg_tensor;
 
 /* Creates a tensor by copying shape-product elements of `dtype` from `data` (row-major).
  * shape: `rank` dimensions, each >= 0 (may be NULL when rank is 0). data may be NULL only
- * if the tensor has no elements.
+ * if the tensor has no elements. For TG_BOOL every nonzero byte is stored as 1.
  * *out: new tensor, owned by the caller (tg_tensor_free).
  * Returns TG_OK, TG_INVALID_ARGUMENT (bad dtype, rank, dimension, NULL data),
  * TG_OUT_OF_MEMORY. */
@@ -201,7 +201,8 @@ typedef void (*tg_deleter)(void* data, void* context);
  * hold shape-product elements, row-major, be aligned to the element size (4 bytes for
  * float32; TG_INVALID_ARGUMENT otherwise), and stay valid and unchanged until `deleter` is
  * called; deleter may be NULL if the caller keeps the memory alive longer than every
- * tensor derived from it (results of ops never alias it, but tg_reshape may).
+ * tensor derived from it (results of ops never alias it, but tg_reshape may). TG_BOOL memory
+ * must hold only the bytes 0 and 1 (TG_INVALID_ARGUMENT otherwise: it cannot be rewritten).
  * On error the deleter is not called and the caller still owns the memory.
  * *out: new tensor, owned by the caller.
  * Returns TG_OK, TG_INVALID_ARGUMENT, TG_OUT_OF_MEMORY. */
@@ -2139,7 +2140,7 @@ TG_API tg_status tg_tensor_to_dlpack(const tg_tensor* tensor, struct DLManagedTe
  *   listed above with lanes == 1; strides NULL or compact row-major (the stride of a size-1
  *   dim, and every stride of an empty tensor, is ignored, as numpy and PyTorch give those any
  *   value); data + byte_offset aligned to the element size, and non-NULL unless the tensor
- *   has no elements.
+ *   has no elements; a boolean tensor's bytes all 0 or 1.
  * *out: new tensor owned by the caller (tg_tensor_free).
  * Returns TG_OK, TG_INVALID_ARGUMENT (as above, managed NULL or out NULL), TG_OUT_OF_MEMORY. */
 TG_API tg_status tg_tensor_from_dlpack(struct DLManagedTensor* managed, tg_tensor** out);

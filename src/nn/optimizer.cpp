@@ -248,7 +248,12 @@ int64_t Optimizer::apply(std::span<const std::shared_ptr<Variable>> variables, s
   }
 
   const double lr = learning_rate();  // at the current iterations, before the increment
-  build(variables);
+  // Strong guarantee: everything that can fail (allocations included) happens before the
+  // first change — the slots are planned, the warning written, clipped gradients made and
+  // every variable's buffer made writable (copy-on-write) — then the build is committed and
+  // the updates run, which cannot fail.
+  std::vector<Entry> planned;
+  if (!built_) planned = plan_entries(variables);
   if (num_missing > 0) {
     std::vector<std::string> missing;
     for (size_t i = 0; i < variables.size(); ++i)
@@ -288,6 +293,9 @@ int64_t Optimizer::apply(std::span<const std::shared_ptr<Variable>> variables, s
     }
     grads = clipped;
   }
+  for (size_t i = 0; i < variables.size(); ++i)
+    if (grads[i]) variables[i]->mutable_buffer();
+  if (!built_) commit_entries(std::move(planned));
 
   // Decay then update, fused per variable. (Keras decays every variable before updating
   // any; the result is the same unless a variable appears twice in one call.)

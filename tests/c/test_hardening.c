@@ -331,6 +331,26 @@ static void test_weight_decay_patterns(void) {
   free(a60k);
 }
 
+/* Bool bytes other than 0 and 1 (found by the fuzzer): kernels read them as C++ bool, so a
+ * copy stores every nonzero byte as 1, and memory the library does not copy is refused. */
+static void test_bool_bytes(void) {
+  const int64_t n[1] = {3};
+  unsigned char bytes[3] = {0, 128, 1}, copy[3] = {9, 9, 9};
+  tg_tensor *t, *f = NULL;
+  float values[3];
+  CHECK_OK(tg_tensor_create(TG_BOOL, n, 1, bytes, &t));
+  CHECK_OK(tg_tensor_copy_data(t, copy, sizeof copy));
+  CHECK(copy[0] == 0 && copy[1] == 1 && copy[2] == 1);
+  CHECK_OK(tg_cast(t, TG_FLOAT32, &f));
+  CHECK_OK(tg_tensor_copy_data(f, values, sizeof values));
+  CHECK(values[0] == 0.0f && values[1] == 1.0f && values[2] == 1.0f);
+  tg_tensor_free(f);
+  tg_tensor_free(t);
+  t = NULL;
+  CHECK_ERR(tg_tensor_wrap(TG_BOOL, n, 1, bytes, NULL, NULL, &t), TG_INVALID_ARGUMENT, "byte 1 of the bool data is 128");
+  CHECK(t == NULL);
+}
+
 int main(void) {
   test_stale_handle_after_many_frees();
   test_stale_handles_interleaved();
@@ -340,5 +360,6 @@ int main(void) {
   test_jacobian_shape_overflow();
   test_iteration_counter_limit();
   test_weight_decay_patterns();
+  test_bool_bytes();
   return check_summary();
 }
