@@ -64,7 +64,7 @@ void* allocate(size_t bytes) {
   Cache& c = cache();
   if (bytes > kMaxCachedBlock) {
     void* p = system_allocate(bytes);
-    if (!p) fail(Status::out_of_memory, "allocation of {} bytes failed", bytes);
+    if (!p) fail(Status::out_of_memory, "out of memory: allocation of {} bytes failed", bytes);
     std::lock_guard lock(c.mutex);
     c.stats.bytes_in_use += bytes;
     ++c.stats.system_allocations;
@@ -85,7 +85,7 @@ void* allocate(size_t bytes) {
     }
   }
   void* p = system_allocate(block);
-  if (!p) fail(Status::out_of_memory, "allocation of {} bytes failed", bytes);
+  if (!p) fail(Status::out_of_memory, "out of memory: allocation of {} bytes failed", bytes);
   std::lock_guard lock(c.mutex);
   c.stats.bytes_in_use += block;
   ++c.stats.system_allocations;
