@@ -1,8 +1,8 @@
 // The cost of one C ABI call with its handles, timed (bench/call_cost.c counts the same three
 // scenarios' instructions under callgrind, which the shared machine's load cannot disturb):
 //   add_free        tg_add of two float32 scalars + tg_tensor_free, no tape;
-//   record_gradient tape begin, watch x, y = x·x, end, gradient, free y, dy/dx and the tape;
-//   matmul_64       tg_matmul of two 64×64 float32 tensors + tg_tensor_free.
+//   record_gradient tape begin, watch x, y = x·x, end, gradient, free y, dy/dx and the tape.
+// The third, a 64×64 tg_matmul + free, is BM_tg_matmul/64 in matmul_bench.cpp.
 #include <benchmark/benchmark.h>
 
 #include "tapegrad/tapegrad.h"
@@ -44,23 +44,7 @@ void BM_call_record_gradient(benchmark::State& state) {
   tg_tensor_free(x);
 }
 
-void BM_call_matmul_64(benchmark::State& state) {
-  tg_set_num_threads(1);
-  const int64_t shape[2] = {64, 64};
-  tg_tensor *a, *b;
-  tg_tensor_fill(TG_FLOAT32, shape, 2, 0.5, &a);
-  tg_tensor_fill(TG_FLOAT32, shape, 2, 0.25, &b);
-  for (auto _ : state) {
-    tg_tensor* c = nullptr;
-    if (tg_matmul(a, b, 0, 0, &c) != TG_OK) state.SkipWithError(tg_last_error_message());
-    tg_tensor_free(c);
-  }
-  tg_tensor_free(a);
-  tg_tensor_free(b);
-}
-
 }  // namespace
 
 BENCHMARK(BM_call_add_free);
 BENCHMARK(BM_call_record_gradient);
-BENCHMARK(BM_call_matmul_64)->Unit(benchmark::kMicrosecond);

@@ -12,6 +12,7 @@ namespace tg::capi {
 namespace {
 
 static_assert(sizeof(uintptr_t) == 8, "handle ids need 64-bit pointers");
+static_assert(TG_MAX_ELEMENTS == kMaxElements, "the header's size limit is the core's");
 
 // An id: bits 63..56 kMagic, 55..28 the slot's generation, 27..0 the slot's index. why the
 // magic byte: it makes every id a non-canonical address, so no real pointer (a forged handle,

@@ -183,6 +183,13 @@ typedef struct tg_tensor tg_tensor;
 
 /* Largest supported rank. */
 #define TG_MAX_RANK 8
+/* Size limit of every shape, the same for every order of its dimensions: the product of its
+ * non-zero dimensions is at most TG_MAX_ELEMENTS (2^56), so (0, 2^56) is accepted and
+ * (0, 2^62) is refused as (2^62, 0) is. Any function that would make a larger shape (an
+ * argument, or an op's result such as tg_concat's, tg_tile's or a jacobian's) returns
+ * TG_INVALID_ARGUMENT naming the op and the shape, as it does for a size whose arithmetic
+ * would overflow int64_t. */
+#define TG_MAX_ELEMENTS ((int64_t)1 << 56)
 
 /* Creates a tensor by copying shape-product elements of `dtype` from `data` (row-major).
  * shape: `rank` dimensions, each >= 0 (may be NULL when rank is 0). data may be NULL only

@@ -34,14 +34,6 @@ typedef struct {
   int num_scopes;
 } program;
 
-/* ---- checks ---------------------------------------------------------------------------- */
-
-static void check_status(tg_status s) {
-  if ((int)s < TG_OK || (int)s > TG_INTERNAL) fuzz_fail("a status outside tg_status");
-  if (s == TG_INTERNAL) fuzz_fail("TG_INTERNAL: an unexpected exception inside the library");
-  if (s != TG_OK && tg_last_error_message()[0] == '\0') fuzz_fail("an error without a message");
-}
-
 /* ---- the handle pool ----------------------------------------------------------------- */
 
 static void add(program* p, enum kind k, void* handle);
@@ -74,7 +66,7 @@ static void add(program* p, enum kind k, void* handle) {
       }
     }
   }
-  check_status(free_handle(k, handle));
+  fuzz_check_status(free_handle(k, handle));
 }
 
 /* A handle argument of kind k: usually a live one; sometimes a freed one, NULL, or one of
@@ -163,7 +155,7 @@ static const binary_fn kBinary[] = {tg_add,     tg_sub,   tg_mul,     tg_div,   
 /* Checks the status of a call that writes one tensor to *out, and records the tensor. (out
  * is passed by address: the call must have run before it is read.) */
 static void keep_tensor(program* p, tg_status s, tg_tensor* const* out) {
-  check_status(s);
+  fuzz_check_status(s);
   if (s == TG_OK) add(p, TENSOR, *out);
 }
 
@@ -300,7 +292,7 @@ static void op_shape(program* p) {
       tg_tensor* outs[4] = {NULL, NULL, NULL, NULL};
       const size_t n = fuzz_below(&p->in, 5);
       const tg_status s = tg_split(x, a, n, b[0], outs);
-      check_status(s);
+      fuzz_check_status(s);
       if (s == TG_OK)
         for (size_t i = 0; i < n; ++i) add(p, TENSOR, outs[i]);
       break;
@@ -330,15 +322,15 @@ static void op_tape(program* p) {
     case 0: {
       tg_tape* t = NULL;
       const tg_status s = tg_tape_begin(fuzz_below(&p->in, 5), &t);
-      check_status(s);
+      fuzz_check_status(s);
       if (s == TG_OK) add(p, TAPE, t);
       break;
     }
-    case 1: check_status(tg_tape_watch(tape, pick(p, fuzz_below(&p->in, 2) ? TENSOR : VARIABLE))); break;
-    case 2: check_status(tg_tape_end(tape)); break;
-    case 3: check_status(tg_tape_stop_recording(tape)); break;
-    case 4: check_status(tg_tape_resume_recording(tape)); break;
-    case 5: check_status(tg_tape_reset(tape)); break;
+    case 1: fuzz_check_status(tg_tape_watch(tape, pick(p, fuzz_below(&p->in, 2) ? TENSOR : VARIABLE))); break;
+    case 2: fuzz_check_status(tg_tape_end(tape)); break;
+    case 3: fuzz_check_status(tg_tape_stop_recording(tape)); break;
+    case 4: fuzz_check_status(tg_tape_resume_recording(tape)); break;
+    case 5: fuzz_check_status(tg_tape_reset(tape)); break;
     case 6:
     case 7: {
       const void* targets[2] = {pick(p, TENSOR), pick(p, TENSOR)};
@@ -346,7 +338,7 @@ static void op_tape(program* p) {
       const size_t nt = fuzz_below(&p->in, 3), ns = fuzz_below(&p->in, 4);
       tg_tensor* grads[3] = {NULL, NULL, NULL};
       const tg_status s = tg_tape_gradient(tape, targets, nt, sources, ns, grads);
-      check_status(s);
+      fuzz_check_status(s);
       if (s == TG_OK)
         for (size_t i = 0; i < ns; ++i)
           if (grads[i]) add(p, TENSOR, grads[i]);
@@ -363,7 +355,7 @@ static void op_tape(program* p) {
         if (numel(sources[i]) > 64) return;
       const tg_status s =
           tg_tape_jacobian(tape, target, sources, ns, (tg_unconnected_gradients)fuzz_below(&p->in, 2), jac);
-      check_status(s);
+      fuzz_check_status(s);
       if (s == TG_OK)
         for (size_t i = 0; i < ns; ++i)
           if (jac[i]) add(p, TENSOR, jac[i]);
@@ -390,13 +382,13 @@ static void op_variable(program* p) {
       if (numel(init) > kMaxElementsUsed) return;
       tg_variable* made = NULL;
       const tg_status s = tg_variable_create(kNames[fuzz_below(&p->in, 4)], init, fuzz_u8(&p->in) & 1, &made);
-      check_status(s);
+      fuzz_check_status(s);
       if (s == TG_OK) add(p, VARIABLE, made);
       break;
     }
     case 1: keep_tensor(p, tg_variable_read(v, &out), &out); break;
     case 2: keep_tensor(p, tg_variable_value(v, &out), &out); break;
-    default: check_status(tg_variable_assign(v, pick(p, TENSOR))); break;
+    default: fuzz_check_status(tg_variable_assign(v, pick(p, TENSOR))); break;
   }
 }
 
@@ -413,26 +405,26 @@ static void op_optimizer(program* p) {
     case 0: {
       tg_optimizer* made = NULL;
       const tg_status s = tg_optimizer_create(kOptimizers[fuzz_below(&p->in, COUNT(kOptimizers))], &made);
-      check_status(s);
+      fuzz_check_status(s);
       if (s == TG_OK) add(p, OPTIMIZER, made);
       break;
     }
     case 1:
-      check_status(tg_optimizer_set(opt, kHyper[fuzz_below(&p->in, COUNT(kHyper))],
+      fuzz_check_status(tg_optimizer_set(opt, kHyper[fuzz_below(&p->in, COUNT(kHyper))],
                                     (double)(int8_t)fuzz_u8(&p->in) / 64.0));
       break;
     case 2: {
       const char* patterns[2] = {kPatterns[fuzz_below(&p->in, COUNT(kPatterns))],
                                  kPatterns[fuzz_below(&p->in, COUNT(kPatterns))]};
-      check_status(tg_optimizer_exclude_from_weight_decay(opt, vars, fuzz_below(&p->in, 2), patterns,
+      fuzz_check_status(tg_optimizer_exclude_from_weight_decay(opt, vars, fuzz_below(&p->in, 2), patterns,
                                                           fuzz_below(&p->in, 3)));
       break;
     }
-    case 3: check_status(tg_optimizer_set_iterations(opt, kIterations[fuzz_below(&p->in, COUNT(kIterations))])); break;
-    case 4: check_status(tg_optimizer_build(opt, vars, n)); break;
+    case 3: fuzz_check_status(tg_optimizer_set_iterations(opt, kIterations[fuzz_below(&p->in, COUNT(kIterations))])); break;
+    case 4: fuzz_check_status(tg_optimizer_build(opt, vars, n)); break;
     default: {
       int64_t iterations = 0;
-      check_status(tg_optimizer_apply(opt, vars, grads, n, &iterations));
+      fuzz_check_status(tg_optimizer_apply(opt, vars, grads, n, &iterations));
       break;
     }
   }
@@ -445,7 +437,7 @@ static void op_model(program* p) {
     case 0: {
       tg_model* made = NULL;
       const tg_status s = tg_model_create(fuzz_u8(&p->in) & 1 ? "m" : NULL, &made);
-      check_status(s);
+      fuzz_check_status(s);
       if (s == TG_OK) add(p, MODEL, made);
       break;
     }
@@ -453,14 +445,14 @@ static void op_model(program* p) {
     case 2: {
       tg_layer_config config;
       tg_layer* layer = NULL;
-      check_status(tg_layer_config_init((tg_layer_type)fuzz_below(&p->in, 4), &config));
+      fuzz_check_status(tg_layer_config_init((tg_layer_type)fuzz_below(&p->in, 4), &config));
       config.units = pick_size(p);
       config.input_dim = pick_size(p);
       config.output_dim = pick_size(p);
       config.rate = (double)fuzz_below(&p->in, 5) / 4.0;
       const tg_status s =
           fuzz_u8(&p->in) & 1 ? tg_model_add(model, &config, &layer) : tg_layer_create(&config, &layer);
-      check_status(s);
+      fuzz_check_status(s);
       if (s == TG_OK) add(p, LAYER, layer);
       break;
     }
@@ -480,7 +472,7 @@ static void op_model(program* p) {
       tg_variable* vars[4] = {NULL, NULL, NULL, NULL};
       size_t count = 0;
       const tg_status s = tg_model_trainable_variables(model, vars, 4, &count);
-      check_status(s);
+      fuzz_check_status(s);
       if (s == TG_OK)
         for (size_t i = 0; i < count && i < 4; ++i) add(p, VARIABLE, vars[i]);
       break;
@@ -490,7 +482,7 @@ static void op_model(program* p) {
       const tg_tensor* y = pick(p, TENSOR);
       if (numel(x) > kMaxElementsUsed || numel(y) > kMaxElementsUsed) return;
       double loss_value = 0;
-      check_status(tg_model_train_step(model, pick(p, LOSS), pick(p, OPTIMIZER), NULL, 0, x, y,
+      fuzz_check_status(tg_model_train_step(model, pick(p, LOSS), pick(p, OPTIMIZER), NULL, 0, x, y,
                                        fuzz_u8(&p->in) < 32 ? pick(p, TENSOR) : NULL, &loss_value));
       break;
     }
@@ -514,7 +506,7 @@ static void op_loss(program* p) {
       return;
     }
   }
-  check_status(s);
+  fuzz_check_status(s);
   if (s == TG_OK) add(p, LOSS, made);
 }
 
@@ -522,15 +514,15 @@ static void op_scope(program* p) {
   if (fuzz_below(&p->in, 2) == 0) {
     if (p->num_scopes == kMaxScopes) return;
     tg_scope* scope = NULL;
-    check_status(tg_scope_begin(&scope));
+    fuzz_check_status(tg_scope_begin(&scope));
     p->scopes[p->num_scopes++] = scope;
   } else if (fuzz_below(&p->in, 2) == 0) {
-    check_status(tg_scope_keep(pick(p, (enum kind)(1 + fuzz_below(&p->in, 7)))));
+    fuzz_check_status(tg_scope_keep(pick(p, (enum kind)(1 + fuzz_below(&p->in, 7)))));
   } else if (p->num_scopes > 0) {
     /* Ending a scope ends the scopes opened after it, and frees their handles: the pool's
      * entries may then be stale without knowing it, which later calls must survive. */
     const int which = (int)fuzz_below(&p->in, (uint32_t)p->num_scopes);
-    check_status(tg_scope_end(p->scopes[which]));
+    fuzz_check_status(tg_scope_end(p->scopes[which]));
     p->num_scopes = which;
   }
 }
@@ -539,11 +531,11 @@ static void op_scope(program* p) {
 static void op_free(program* p) {
   slot* s = &p->slots[fuzz_below(&p->in, kSlots)];
   if (s->kind == NONE) {
-    check_status(free_handle((enum kind)(1 + fuzz_below(&p->in, 7)), NULL));
+    fuzz_check_status(free_handle((enum kind)(1 + fuzz_below(&p->in, 7)), NULL));
     return;
   }
   const tg_status st = free_handle(s->kind, s->handle);
-  check_status(st);
+  fuzz_check_status(st);
   if (!s->live && st != TG_INVALID_HANDLE) fuzz_fail("freeing a freed handle did not give TG_INVALID_HANDLE");
   if (s->live && st == TG_OK) {
     s->live = 0;
@@ -590,9 +582,9 @@ int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     for (int i = 0; i < kSlots; ++i) {
       slot* s = &p->slots[i];
       if (s->kind == NONE || !s->live || (pass == 0) != (s->kind == TAPE)) continue;
-      check_status(free_handle(s->kind, s->handle));
+      fuzz_check_status(free_handle(s->kind, s->handle));
     }
-  if (p->num_scopes > 0) check_status(tg_scope_end(p->scopes[0]));
+  if (p->num_scopes > 0) fuzz_check_status(tg_scope_end(p->scopes[0]));
   free(p);
   return 0;
 }

@@ -36,22 +36,17 @@ static int64_t claimed_bytes(const DLTensor* t) {
   return (int64_t)n;
 }
 
-static void check_status(tg_status s) {
-  if ((int)s < TG_OK || (int)s > TG_INTERNAL) fuzz_fail("a status outside tg_status");
-  if (s == TG_INTERNAL) fuzz_fail("TG_INTERNAL: an unexpected exception inside the library");
-}
-
 /* Reads what the library says about t; with a readable buffer also its elements, and an op. */
 static void use_tensor(tg_tensor* t, int readable) {
   int rank = -1;
   size_t size = 0;
   int64_t dims[16];
-  check_status(tg_tensor_rank(t, &rank));
-  check_status(tg_tensor_shape(t, dims, 16));
-  check_status(tg_tensor_size(t, &size));
+  fuzz_check_status(tg_tensor_rank(t, &rank));
+  fuzz_check_status(tg_tensor_shape(t, dims, 16));
+  fuzz_check_status(tg_tensor_size(t, &size));
   if (!readable) return;
   void* copy = malloc(size * 8 + 1);
-  check_status(tg_tensor_copy_data(t, copy, size * 8));
+  fuzz_check_status(tg_tensor_copy_data(t, copy, size * 8));
   free(copy);
   tg_tensor* sum = NULL;
   if (tg_add(t, t, &sum) == TG_OK) tg_tensor_free(sum);
@@ -114,7 +109,7 @@ int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   g_deleter_calls = 0;
   tg_tensor* t = NULL;
   const tg_status s = tg_tensor_from_dlpack(&m, &t);
-  check_status(s);
+  fuzz_check_status(s);
   if (s == TG_OK) {
     if (!t) fuzz_fail("TG_OK without a tensor");
     use_tensor(t, readable);

@@ -10,6 +10,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "tapegrad/tapegrad.h"
+
 typedef struct {
   const uint8_t* data;
   size_t size;
@@ -44,6 +46,14 @@ static inline int64_t fuzz_dim(fuzz_input* in) {
 static inline void fuzz_fail(const char* what) {
   fprintf(stderr, "fuzz: %s\n", what);
   abort();
+}
+
+/* Every call returns a tg_status; TG_INTERNAL means an exception the library did not expect,
+ * and every error comes with a message. */
+static inline void fuzz_check_status(tg_status s) {
+  if ((int)s < TG_OK || (int)s > TG_INTERNAL) fuzz_fail("a status outside tg_status");
+  if (s == TG_INTERNAL) fuzz_fail("TG_INTERNAL: an unexpected exception inside the library");
+  if (s != TG_OK && tg_last_error_message()[0] == '\0') fuzz_fail("an error without a message");
 }
 
 #endif /* TAPEGRAD_TESTS_FUZZ_INPUT_H */
