@@ -170,6 +170,18 @@ static void test_shape_overflow(void) {
     CHECK(out == NULL);
     tg_tensor_free(idx);
   }
+
+  /* split with sizes whose sum overflows int64 (found by the fuzzer). */
+  {
+    const int64_t n[1] = {3};
+    const int64_t sizes[2] = {1, INT64_MAX};
+    tg_tensor* x;
+    tg_tensor* parts[2] = {NULL, NULL};
+    CHECK_OK(tg_tensor_fill(TG_FLOAT32, n, 1, 1, &x));
+    CHECK_ERR(tg_split(x, sizes, 2, 0, parts), TG_INVALID_ARGUMENT, "split", "must add up to dimension 0 of (3)");
+    CHECK(parts[0] == NULL && parts[1] == NULL);
+    tg_tensor_free(x);
+  }
   tg_tensor_free(a);
   tg_tensor_free(b);
 }

@@ -409,8 +409,11 @@ std::vector<Tensor> split(const Tensor& x, std::span<const int64_t> sizes, int64
   }
   for (size_t i = 0; i < sizes.size(); ++i) {
     if (sizes[i] < 0) continue;
+    if (sizes[i] > dim - known) {  // the sum passes dim; adding could overflow (found by the fuzzer)
+      known = dim + 1;
+      break;
+    }
     known += sizes[i];
-    if (known > dim) break;  // stops before the sum could overflow
   }
   if (known > dim || (infer < 0 && known != dim))
     fail(Status::invalid_argument,
