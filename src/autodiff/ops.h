@@ -4,6 +4,7 @@
 #pragma once
 
 #include "autodiff/ops/binary.h"
+#include "autodiff/ops/conv.h"
 #include "autodiff/ops/creation.h"
 #include "autodiff/ops/elementwise.h"
 #include "autodiff/ops/matmul.h"

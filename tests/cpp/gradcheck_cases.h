@@ -72,5 +72,6 @@ std::vector<GradCase> core_grad_cases();         // issue-2 ops: arithmetic, mat
 std::vector<GradCase> elementwise_grad_cases();  // unary math, binary math, comparisons, where, clip
 std::vector<GradCase> reduction_grad_cases();    // max/min/prod/logsumexp/variance, batched matmul, nn ops
 std::vector<GradCase> shape_grad_cases();        // concat, stack, split, slice, gather, pad, tile, …
+std::vector<GradCase> conv_grad_cases();         // conv2d, its gradient ops, conv1d
 
 }  // namespace tg

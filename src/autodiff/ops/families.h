@@ -15,5 +15,6 @@ std::span<const OpDef* const> unary_ops();
 std::span<const OpDef* const> binary_ops();
 std::span<const OpDef* const> shape_ops();
 std::span<const OpDef* const> nn_ops();
+std::span<const OpDef* const> conv_ops();
 
 }  // namespace tg::ops
