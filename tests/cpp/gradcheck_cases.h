@@ -73,5 +73,6 @@ std::vector<GradCase> elementwise_grad_cases();  // unary math, binary math, com
 std::vector<GradCase> reduction_grad_cases();    // max/min/prod/logsumexp/variance, batched matmul, nn ops
 std::vector<GradCase> shape_grad_cases();        // concat, stack, split, slice, gather, pad, tile, …
 std::vector<GradCase> conv_grad_cases();         // conv2d, its gradient ops, conv1d
+std::vector<GradCase> pool_grad_cases();         // max/avg pooling and their gradient ops, global pools
 
 }  // namespace tg

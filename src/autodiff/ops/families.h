@@ -16,5 +16,6 @@ std::span<const OpDef* const> binary_ops();
 std::span<const OpDef* const> shape_ops();
 std::span<const OpDef* const> nn_ops();
 std::span<const OpDef* const> conv_ops();
+std::span<const OpDef* const> pool_ops();
 
 }  // namespace tg::ops

@@ -1,0 +1,211 @@
+// 2-D pooling (legend in pool_kernels.h). Each output pixel's window is walked cell by cell
+// in row-major order with the channels innermost, so the inner loops run over C contiguous
+// values. Work is split over whole images (windows of one image overlap only each other).
+#include "tensor/pool_kernels.h"
+
+#include <algorithm>
+#include <vector>
+
+#include "tensor/parallel.h"
+
+namespace tg {
+namespace {
+
+// Elements read per work item: enough to outweigh waking a helper thread.
+constexpr int64_t kItemWork = int64_t{1} << 17;
+
+// The window of output pixel (oh, ow), clipped to the input: rows [h0, h1), columns [w0, w1).
+struct Window {
+  int64_t h0, h1, w0, w1;
+  int64_t count() const { return (h1 - h0) * (w1 - w0); }
+};
+
+Window window_of(const Pool2dGeometry& g, int64_t oh, int64_t ow) {
+  const int64_t h = oh * g.stride_h - g.pad_top, w = ow * g.stride_w - g.pad_left;
+  return {std::max<int64_t>(h, 0), std::min(h + g.window_h, g.in_h), std::max<int64_t>(w, 0),
+          std::min(w + g.window_w, g.in_w)};
+}
+
+// Runs body(n) for every image n, in items of whole images.
+template <class F>
+void for_each_image(const Pool2dGeometry& g, F body) {
+  const int64_t per_image = std::max<int64_t>(g.out_h * g.out_w * g.window_h * g.window_w * g.channels, 1);
+  const int64_t per_item = std::max<int64_t>(kItemWork / per_image, 1);
+  const int64_t items = (g.batch + per_item - 1) / per_item;
+  parallel_for(items, [&](int64_t item) {
+    for (int64_t n = item * per_item, end = std::min(g.batch, n + per_item); n < end; ++n) body(n);
+  });
+}
+
+// For each output pixel of image n: where[c] = the offset (ih·W + iw) of channel c's first
+// maximal cell in the window; calls visit(pixel index within the image, where).
+template <class T, class Visit>
+void argmax_windows(const Pool2dGeometry& g, const T* x, int64_t n, std::vector<T>& best,
+                    std::vector<int64_t>& where, Visit visit) {
+  const int64_t C = g.channels;
+  const T* image = x + n * g.in_h * g.in_w * C;
+  for (int64_t oh = 0; oh < g.out_h; ++oh)
+    for (int64_t ow = 0; ow < g.out_w; ++ow) {
+      const Window win = window_of(g, oh, ow);
+      bool first = true;
+      for (int64_t ih = win.h0; ih < win.h1; ++ih)
+        for (int64_t iw = win.w0; iw < win.w1; ++iw) {
+          const int64_t cell = ih * g.in_w + iw;
+          const T* v = image + cell * C;
+          if (first) {
+            std::copy(v, v + C, best.begin());
+            std::fill(where.begin(), where.end(), cell);
+            first = false;
+            continue;
+          }
+          for (int64_t c = 0; c < C; ++c)
+            if (v[c] > best[static_cast<size_t>(c)]) {  // strict: ties keep the first
+              best[static_cast<size_t>(c)] = v[c];
+              where[static_cast<size_t>(c)] = cell;
+            }
+        }
+      visit(oh * g.out_w + ow, where.data());
+    }
+}
+
+template <class T>
+void max_pool(const Pool2dGeometry& g, const T* x, T* y) {
+  const int64_t C = g.channels;
+  for_each_image(g, [&](int64_t n) {
+    const T* image = x + n * g.in_h * g.in_w * C;
+    T* out = y + n * g.out_h * g.out_w * C;
+    for (int64_t oh = 0; oh < g.out_h; ++oh)
+      for (int64_t ow = 0; ow < g.out_w; ++ow, out += C) {
+        const Window win = window_of(g, oh, ow);
+        std::copy(image + (win.h0 * g.in_w + win.w0) * C, image + (win.h0 * g.in_w + win.w0 + 1) * C, out);
+        for (int64_t ih = win.h0; ih < win.h1; ++ih)
+          for (int64_t iw = win.w0; iw < win.w1; ++iw) {
+            const T* v = image + (ih * g.in_w + iw) * C;
+            // the same strict comparison as argmax_windows, so NaN handling agrees
+            for (int64_t c = 0; c < C; ++c) out[c] = v[c] > out[c] ? v[c] : out[c];
+          }
+      }
+  });
+}
+
+template <class T>
+void max_pool_grad(const Pool2dGeometry& g, const T* x, const T* dy, T* dx) {
+  const int64_t C = g.channels, image = g.in_h * g.in_w * C;
+  for_each_image(g, [&](int64_t n) {
+    std::vector<T> best(static_cast<size_t>(C));
+    std::vector<int64_t> where(static_cast<size_t>(C));
+    T* d = dx + n * image;
+    std::fill(d, d + image, T(0));
+    const T* dyn = dy + n * g.out_h * g.out_w * C;
+    argmax_windows(g, x, n, best, where, [&](int64_t pixel, const int64_t* at) {
+      for (int64_t c = 0; c < C; ++c) d[at[c] * C + c] += dyn[pixel * C + c];
+    });
+  });
+}
+
+template <class T>
+void max_pool_gather(const Pool2dGeometry& g, const T* x, const T* h, T* out) {
+  const int64_t C = g.channels, image = g.in_h * g.in_w * C;
+  for_each_image(g, [&](int64_t n) {
+    std::vector<T> best(static_cast<size_t>(C));
+    std::vector<int64_t> where(static_cast<size_t>(C));
+    const T* hn = h + n * image;
+    T* o = out + n * g.out_h * g.out_w * C;
+    argmax_windows(g, x, n, best, where, [&](int64_t pixel, const int64_t* at) {
+      for (int64_t c = 0; c < C; ++c) o[pixel * C + c] = hn[at[c] * C + c];
+    });
+  });
+}
+
+template <class T>
+void avg_pool(const Pool2dGeometry& g, const T* x, T* y) {
+  const int64_t C = g.channels;
+  for_each_image(g, [&](int64_t n) {
+    const T* image = x + n * g.in_h * g.in_w * C;
+    T* out = y + n * g.out_h * g.out_w * C;
+    for (int64_t oh = 0; oh < g.out_h; ++oh)
+      for (int64_t ow = 0; ow < g.out_w; ++ow, out += C) {
+        const Window win = window_of(g, oh, ow);
+        std::fill(out, out + C, T(0));
+        for (int64_t ih = win.h0; ih < win.h1; ++ih)
+          for (int64_t iw = win.w0; iw < win.w1; ++iw) {
+            const T* v = image + (ih * g.in_w + iw) * C;
+            for (int64_t c = 0; c < C; ++c) out[c] += v[c];
+          }
+        const T count = static_cast<T>(win.count());
+        for (int64_t c = 0; c < C; ++c) out[c] /= count;
+      }
+  });
+}
+
+template <class T>
+void avg_pool_grad(const Pool2dGeometry& g, const T* dy, T* dx) {
+  const int64_t C = g.channels, image = g.in_h * g.in_w * C;
+  for_each_image(g, [&](int64_t n) {
+    T* d = dx + n * image;
+    std::fill(d, d + image, T(0));
+    const T* dyn = dy + n * g.out_h * g.out_w * C;
+    for (int64_t oh = 0; oh < g.out_h; ++oh)
+      for (int64_t ow = 0; ow < g.out_w; ++ow, dyn += C) {
+        const Window win = window_of(g, oh, ow);
+        const T scale = T(1) / static_cast<T>(win.count());  // TensorFlow multiplies by 1/count
+        for (int64_t ih = win.h0; ih < win.h1; ++ih)
+          for (int64_t iw = win.w0; iw < win.w1; ++iw) {
+            T* cell = d + (ih * g.in_w + iw) * C;
+            for (int64_t c = 0; c < C; ++c) cell[c] += dyn[c] * scale;
+          }
+      }
+  });
+}
+
+Shape input_shape(const Pool2dGeometry& g) { return Shape{g.batch, g.in_h, g.in_w, g.channels}; }
+Shape output_shape(const Pool2dGeometry& g) { return Shape{g.batch, g.out_h, g.out_w, g.channels}; }
+
+}  // namespace
+
+Tensor max_pool2d_kernel(const Tensor& x, const Pool2dGeometry& g) {
+  Tensor y = Tensor::empty(output_shape(g), x.dtype());
+  if (y.numel() == 0) return y;
+  visit_floating(x.dtype(), "max_pool2d", [&]<class T>() {
+    max_pool<T>(g, x.data<T>(), y.mutable_data<T>());
+  });
+  return y;
+}
+
+Tensor max_pool2d_grad_kernel(const Tensor& x, const Tensor& dy, const Pool2dGeometry& g) {
+  if (dy.numel() == 0) return Tensor::zeros(input_shape(g), dy.dtype());
+  Tensor dx = Tensor::empty(input_shape(g), dy.dtype());
+  visit_floating(dy.dtype(), "max_pool2d_grad", [&]<class T>() {
+    max_pool_grad<T>(g, x.data<T>(), dy.data<T>(), dx.mutable_data<T>());
+  });
+  return dx;
+}
+
+Tensor max_pool2d_gather_kernel(const Tensor& x, const Tensor& h, const Pool2dGeometry& g) {
+  Tensor out = Tensor::empty(output_shape(g), h.dtype());
+  if (out.numel() == 0) return out;
+  visit_floating(h.dtype(), "max_pool2d_grad_grad", [&]<class T>() {
+    max_pool_gather<T>(g, x.data<T>(), h.data<T>(), out.mutable_data<T>());
+  });
+  return out;
+}
+
+Tensor avg_pool2d_kernel(const Tensor& x, const Pool2dGeometry& g) {
+  Tensor y = Tensor::empty(output_shape(g), x.dtype());
+  if (y.numel() == 0) return y;
+  visit_floating(x.dtype(), "avg_pool2d", [&]<class T>() {
+    avg_pool<T>(g, x.data<T>(), y.mutable_data<T>());
+  });
+  return y;
+}
+
+Tensor avg_pool2d_grad_kernel(const Tensor& dy, const Pool2dGeometry& g) {
+  if (dy.numel() == 0) return Tensor::zeros(input_shape(g), dy.dtype());
+  Tensor dx = Tensor::empty(input_shape(g), dy.dtype());
+  visit_floating(dy.dtype(), "avg_pool2d_grad", [&]<class T>() {
+    avg_pool_grad<T>(g, dy.data<T>(), dx.mutable_data<T>());
+  });
+  return dx;
+}
+
+}  // namespace tg
