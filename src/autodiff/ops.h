@@ -10,6 +10,7 @@
 #include "autodiff/ops/matmul.h"
 #include "autodiff/ops/movement.h"
 #include "autodiff/ops/nn.h"
+#include "autodiff/ops/norm.h"
 #include "autodiff/ops/pool.h"
 #include "autodiff/ops/reduce.h"
 #include "autodiff/ops/shape.h"

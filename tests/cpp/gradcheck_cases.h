@@ -74,5 +74,6 @@ std::vector<GradCase> reduction_grad_cases();    // max/min/prod/logsumexp/varia
 std::vector<GradCase> shape_grad_cases();        // concat, stack, split, slice, gather, pad, tile, …
 std::vector<GradCase> conv_grad_cases();         // conv2d, its gradient ops, conv1d
 std::vector<GradCase> pool_grad_cases();         // max/avg pooling and their gradient ops, global pools
+std::vector<GradCase> norm_grad_cases();         // batch / layer normalization and their gradient ops
 
 }  // namespace tg

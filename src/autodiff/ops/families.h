@@ -17,5 +17,6 @@ std::span<const OpDef* const> shape_ops();
 std::span<const OpDef* const> nn_ops();
 std::span<const OpDef* const> conv_ops();
 std::span<const OpDef* const> pool_ops();
+std::span<const OpDef* const> norm_ops();
 
 }  // namespace tg::ops
