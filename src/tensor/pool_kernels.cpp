@@ -4,6 +4,7 @@
 #include "tensor/pool_kernels.h"
 
 #include <algorithm>
+#include <type_traits>
 #include <vector>
 
 #include "tensor/parallel.h"
@@ -37,36 +38,55 @@ void for_each_image(const Pool2dGeometry& g, F body) {
   });
 }
 
-// For each output pixel of image n: where[c] = the offset (ih·W + iw) of channel c's first
-// maximal cell in the window; calls visit(pixel index within the image, where).
-template <class T, class Visit>
-void argmax_windows(const Pool2dGeometry& g, const T* x, int64_t n, std::vector<T>& best,
-                    std::vector<int64_t>& where, Visit visit) {
+// best[c] = the maximum of channel c over the window, scanning cells in row-major order and
+// replacing only on a strictly greater value (so a NaN in the first cell stays, later NaNs
+// are skipped: the same element the gradient goes to).
+template <class T>
+void window_max(const Pool2dGeometry& g, const T* image, const Window& win, T* best) {
   const int64_t C = g.channels;
-  const T* image = x + n * g.in_h * g.in_w * C;
-  for (int64_t oh = 0; oh < g.out_h; ++oh)
-    for (int64_t ow = 0; ow < g.out_w; ++ow) {
-      const Window win = window_of(g, oh, ow);
-      bool first = true;
-      for (int64_t ih = win.h0; ih < win.h1; ++ih)
-        for (int64_t iw = win.w0; iw < win.w1; ++iw) {
-          const int64_t cell = ih * g.in_w + iw;
-          const T* v = image + cell * C;
-          if (first) {
-            std::copy(v, v + C, best.begin());
-            std::fill(where.begin(), where.end(), cell);
-            first = false;
-            continue;
-          }
-          for (int64_t c = 0; c < C; ++c)
-            if (v[c] > best[static_cast<size_t>(c)]) {  // strict: ties keep the first
-              best[static_cast<size_t>(c)] = v[c];
-              where[static_cast<size_t>(c)] = cell;
-            }
-        }
-      visit(oh * g.out_w + ow, where.data());
+  const T* first = image + (win.h0 * g.in_w + win.w0) * C;
+  std::copy(first, first + C, best);
+  for (int64_t ih = win.h0; ih < win.h1; ++ih)
+    for (int64_t iw = win.w0; iw < win.w1; ++iw) {
+      const T* v = image + (ih * g.in_w + iw) * C;
+      for (int64_t c = 0; c < C; ++c) best[c] = v[c] > best[c] ? v[c] : best[c];
     }
 }
+
+// A cell index (ih·W + iw) as wide as T, so that the argmax loop below compares and selects
+// in lanes of one width and vectorises; the op keeps H·W below 2^31.
+template <class T>
+using CellIndex = std::conditional_t<sizeof(T) == 4, int32_t, int64_t>;
+
+// where[c] = the cell of channel c's first maximum in the window: the same scan and strict
+// comparison as window_max, so it is the element whose value max_pool2d returned.
+template <class T>
+void window_argmax(const Pool2dGeometry& g, const T* image, const Window& win, T* best,
+                   CellIndex<T>* where) {
+  const int64_t C = g.channels;
+  const auto first = static_cast<CellIndex<T>>(win.h0 * g.in_w + win.w0);
+  std::copy(image + first * C, image + (first + 1) * C, best);
+  std::fill(where, where + C, first);
+  for (int64_t ih = win.h0; ih < win.h1; ++ih)
+    for (int64_t iw = win.w0; iw < win.w1; ++iw) {
+      const auto cell = static_cast<CellIndex<T>>(ih * g.in_w + iw);
+      const T* v = image + cell * C;
+      for (int64_t c = 0; c < C; ++c) {
+        // why the bit mask: GCC does not turn `greater ? cell : where[c]` into a vector blend
+        const auto mask = static_cast<CellIndex<T>>(-static_cast<CellIndex<T>>(v[c] > best[c]));
+        best[c] = v[c] > best[c] ? v[c] : best[c];
+        where[c] = (cell & mask) | (where[c] & ~mask);
+      }
+    }
+}
+
+// Per-item scratch of the max-pool gradient kernels: the running maximum and its cell.
+template <class T>
+struct ArgmaxScratch {
+  explicit ArgmaxScratch(int64_t C) : best(static_cast<size_t>(C)), where(static_cast<size_t>(C)) {}
+  std::vector<T> best;
+  std::vector<CellIndex<T>> where;
+};
 
 template <class T>
 void max_pool(const Pool2dGeometry& g, const T* x, T* y) {
@@ -75,16 +95,7 @@ void max_pool(const Pool2dGeometry& g, const T* x, T* y) {
     const T* image = x + n * g.in_h * g.in_w * C;
     T* out = y + n * g.out_h * g.out_w * C;
     for (int64_t oh = 0; oh < g.out_h; ++oh)
-      for (int64_t ow = 0; ow < g.out_w; ++ow, out += C) {
-        const Window win = window_of(g, oh, ow);
-        std::copy(image + (win.h0 * g.in_w + win.w0) * C, image + (win.h0 * g.in_w + win.w0 + 1) * C, out);
-        for (int64_t ih = win.h0; ih < win.h1; ++ih)
-          for (int64_t iw = win.w0; iw < win.w1; ++iw) {
-            const T* v = image + (ih * g.in_w + iw) * C;
-            // the same strict comparison as argmax_windows, so NaN handling agrees
-            for (int64_t c = 0; c < C; ++c) out[c] = v[c] > out[c] ? v[c] : out[c];
-          }
-      }
+      for (int64_t ow = 0; ow < g.out_w; ++ow, out += C) window_max(g, image, window_of(g, oh, ow), out);
   });
 }
 
@@ -92,14 +103,16 @@ template <class T>
 void max_pool_grad(const Pool2dGeometry& g, const T* x, const T* dy, T* dx) {
   const int64_t C = g.channels, image = g.in_h * g.in_w * C;
   for_each_image(g, [&](int64_t n) {
-    std::vector<T> best(static_cast<size_t>(C));
-    std::vector<int64_t> where(static_cast<size_t>(C));
+    ArgmaxScratch<T> s(C);
+    const T* xn = x + n * image;
     T* d = dx + n * image;
     std::fill(d, d + image, T(0));
     const T* dyn = dy + n * g.out_h * g.out_w * C;
-    argmax_windows(g, x, n, best, where, [&](int64_t pixel, const int64_t* at) {
-      for (int64_t c = 0; c < C; ++c) d[at[c] * C + c] += dyn[pixel * C + c];
-    });
+    for (int64_t oh = 0; oh < g.out_h; ++oh)
+      for (int64_t ow = 0; ow < g.out_w; ++ow, dyn += C) {
+        window_argmax(g, xn, window_of(g, oh, ow), s.best.data(), s.where.data());
+        for (int64_t c = 0; c < C; ++c) d[s.where[static_cast<size_t>(c)] * C + c] += dyn[c];
+      }
   });
 }
 
@@ -107,13 +120,15 @@ template <class T>
 void max_pool_gather(const Pool2dGeometry& g, const T* x, const T* h, T* out) {
   const int64_t C = g.channels, image = g.in_h * g.in_w * C;
   for_each_image(g, [&](int64_t n) {
-    std::vector<T> best(static_cast<size_t>(C));
-    std::vector<int64_t> where(static_cast<size_t>(C));
+    ArgmaxScratch<T> s(C);
+    const T* xn = x + n * image;
     const T* hn = h + n * image;
     T* o = out + n * g.out_h * g.out_w * C;
-    argmax_windows(g, x, n, best, where, [&](int64_t pixel, const int64_t* at) {
-      for (int64_t c = 0; c < C; ++c) o[pixel * C + c] = hn[at[c] * C + c];
-    });
+    for (int64_t oh = 0; oh < g.out_h; ++oh)
+      for (int64_t ow = 0; ow < g.out_w; ++ow, o += C) {
+        window_argmax(g, xn, window_of(g, oh, ow), s.best.data(), s.where.data());
+        for (int64_t c = 0; c < C; ++c) o[c] = hn[s.where[static_cast<size_t>(c)] * C + c];
+      }
   });
 }
 

@@ -36,6 +36,10 @@ Pool2dGeometry pool2d_geometry(const char* op, const Shape& x, const Attrs& at) 
                                {i(kPadTop), i(kPadBottom)});
   g.out_w = window_output_size(op, "width", g.in_w, g.window_w, g.stride_w, 1,
                                {i(kPadLeft), i(kPadRight)});
+  // The max-pool kernels index the cells of one image with 32-bit integers.
+  if (g.in_h > 0 && g.in_w > (int64_t{1} << 31) / g.in_h)
+    fail(Status::invalid_argument, "{}: images of {}x{} cells are too large (at most 2^31 cells)",
+         op, g.in_h, g.in_w);
   return g;
 }
 
