@@ -6,7 +6,8 @@
 // under parallel_for with one OpenBLAS thread each.
 //   forward          y[lines] = col · W_g                 items write disjoint rows of y
 //   backprop_input   dcol = dy[lines] · W_gᵀ, scattered back into dx; items are whole images,
-//                    since the patches of neighbouring lines overlap in dx
+//                    since the patches of neighbouring lines overlap in dx (each item still
+//                    goes through its lines one column buffer at a time)
 //   backprop_filter  dW_g += colᵀ · dy[lines]; items are dealt to a fixed number of slots,
 //                    each slot sums its own items in order, and the slots are added in order,
 //                    so the result does not depend on the thread count
@@ -117,19 +118,21 @@ void col2im_add(const Conv2dGeometry& g, const T* col, int64_t l0, int64_t l1, i
       [](int64_t, int64_t) {});
 }
 
-// Lines per work item: about kItemBytes of column buffer, a multiple of `unit` lines.
-int64_t lines_per_item(const Conv2dGeometry& g, size_t elem, int64_t unit) {
+// Lines per column buffer: about kItemBytes of it (at least one line); all lines at once if
+// the whole convolution is too small to be worth splitting.
+int64_t lines_per_buffer(const Conv2dGeometry& g, size_t elem) {
   const int64_t lines = g.batch * g.out_h;
-  const int64_t work = lines * g.out_w * g.patch() * g.group_out() * g.groups;
-  if (work < kMinParallelWork) return std::max<int64_t>(lines, 1);
+  // why double: an estimate that cannot overflow, whatever the shapes
+  const double work = static_cast<double>(lines) * static_cast<double>(g.out_w) *
+                      static_cast<double>(g.patch()) * static_cast<double>(g.out_c);
+  if (work < static_cast<double>(kMinParallelWork)) return std::max<int64_t>(lines, 1);
   const int64_t line_bytes = std::max<int64_t>(g.out_w * g.patch() * static_cast<int64_t>(elem), 1);
-  const int64_t units = std::max<int64_t>(kItemBytes / (line_bytes * unit), 1);
-  return units * unit;
+  return std::max<int64_t>(kItemBytes / line_bytes, 1);
 }
 
 template <class T>
 void conv2d_forward(const Conv2dGeometry& g, const T* x, const T* w, T* y) {
-  const int64_t lines = g.batch * g.out_h, per = lines_per_item(g, sizeof(T), 1);
+  const int64_t lines = g.batch * g.out_h, per = lines_per_buffer(g, sizeof(T));
   const int64_t K = g.patch(), OG = g.group_out(), O = g.out_c, OW = g.out_w;
   const bool pointwise = is_pointwise(g);
   parallel_for(ceil_div(lines, per), [&](int64_t item) {
@@ -146,32 +149,37 @@ void conv2d_forward(const Conv2dGeometry& g, const T* x, const T* w, T* y) {
 
 template <class T>
 void conv2d_input_grad(const Conv2dGeometry& g, const T* dy, const T* w, T* dx) {
-  const int64_t lines = g.batch * g.out_h, per = lines_per_item(g, sizeof(T), g.out_h);
+  // Items are whole images (the patches of neighbouring lines overlap in dx); inside an item
+  // the lines go through the column buffer `sub` at a time, so it stays small for any image.
+  const int64_t lines = g.batch * g.out_h, sub = lines_per_buffer(g, sizeof(T));
+  const int64_t per = std::max<int64_t>(sub / g.out_h, 1) * g.out_h;
   const int64_t K = g.patch(), OG = g.group_out(), O = g.out_c, OW = g.out_w;
   const int64_t image = g.in_h * g.in_w * g.in_c;
   const bool pointwise = is_pointwise(g);
   parallel_for(ceil_div(lines, per), [&](int64_t item) {
-    const int64_t l0 = item * per, l1 = std::min(lines, l0 + per), rows = (l1 - l0) * OW;
+    const int64_t l0 = item * per, l1 = std::min(lines, l0 + per);
     if (pointwise) {
       for (int64_t gi = 0; gi < g.groups; ++gi)
-        blas_gemm<T>(false, true, rows, K, OG, T(1), dy + l0 * OW * O + gi * OG, O, w + gi * OG, O,
-                     T(0), dx + l0 * OW * g.in_c + gi * K, g.in_c);
+        blas_gemm<T>(false, true, (l1 - l0) * OW, K, OG, T(1), dy + l0 * OW * O + gi * OG, O,
+                     w + gi * OG, O, T(0), dx + l0 * OW * g.in_c + gi * K, g.in_c);
       return;
     }
-    const int64_t n0 = l0 / g.out_h, n1 = l1 / g.out_h;  // whole images
-    std::fill(dx + n0 * image, dx + n1 * image, T(0));
-    Scratch dcol(static_cast<size_t>(rows * K) * sizeof(T));
-    for (int64_t gi = 0; gi < g.groups; ++gi) {
-      blas_gemm<T>(false, true, rows, K, OG, T(1), dy + l0 * OW * O + gi * OG, O, w + gi * OG, O,
-                   T(0), dcol.as<T>(), K);
-      col2im_add(g, dcol.as<T>(), l0, l1, gi, dx);
+    std::fill(dx + (l0 / g.out_h) * image, dx + (l1 / g.out_h) * image, T(0));
+    Scratch dcol(static_cast<size_t>(std::min(sub, l1 - l0) * OW * K) * sizeof(T));
+    for (int64_t s0 = l0; s0 < l1; s0 += sub) {
+      const int64_t s1 = std::min(l1, s0 + sub);
+      for (int64_t gi = 0; gi < g.groups; ++gi) {
+        blas_gemm<T>(false, true, (s1 - s0) * OW, K, OG, T(1), dy + s0 * OW * O + gi * OG, O,
+                     w + gi * OG, O, T(0), dcol.as<T>(), K);
+        col2im_add(g, dcol.as<T>(), s0, s1, gi, dx);
+      }
     }
   });
 }
 
 template <class T>
 void conv2d_filter_grad(const Conv2dGeometry& g, const T* x, const T* dy, T* dw) {
-  const int64_t lines = g.batch * g.out_h, per = lines_per_item(g, sizeof(T), 1);
+  const int64_t lines = g.batch * g.out_h, per = lines_per_buffer(g, sizeof(T));
   const int64_t K = g.patch(), OG = g.group_out(), O = g.out_c, OW = g.out_w;
   const int64_t filter = K * O;
   const bool pointwise = is_pointwise(g);

@@ -93,6 +93,7 @@ const std::vector<Geometry>& geometries() {
       {4, 14, 14, 24, 5, 5, 1, 48, 2, 2, 1, 1, Padding::same},    // depthwise, multiplier 2
       {6, 20, 20, 64, 1, 1, 64, 40, 1, 1, 1, 1, Padding::valid},  // pointwise fast path
       {2, 40, 40, 24, 4, 4, 24, 24, 3, 3, 1, 1, Padding::valid},  // stride 3 leaves cells out
+      {2, 12, 300, 32, 3, 3, 32, 8, 1, 1, 1, 1, Padding::same},   // one output row per buffer
   };
   return g;
 }
