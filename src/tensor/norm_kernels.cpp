@@ -1,25 +1,86 @@
-// Normalization kernels (legend in norm_kernels.h). Every pass walks x in memory order and
-// accumulates into one slot per group; with per-column groups the inner loop runs along a
-// row, across groups, so it vectorises. Sums are in double (n may be a whole batch of
-// images), the final elementwise pass in the tensor's type.
+// Normalization kernels (legend in norm_kernels.h).
+//
+// Two kinds of pass over x, both split into items of whole rows under parallel_for:
+//   sums      two double sums per group. Per-row groups: each item owns its rows' groups.
+//             Per-column groups: each item sums its rows into partial arrays, which are
+//             added in item order afterwards, so the result is the same for every thread
+//             count. The inner loop runs along a row (across groups), so it vectorises.
+//   map       out[i] = f(group, i), elementwise, items write disjoint rows.
+// The statistics take one pass: sums of (x − c) and (x − c)² with c = the group's first
+// value, in double; the shift keeps the difference of the two terms accurate (the data's
+// spread, not its magnitude, sets the error).
 #include "tensor/norm_kernels.h"
 
+#include <algorithm>
 #include <cmath>
+#include <utility>
 #include <vector>
+
+#include "tensor/parallel.h"
 
 namespace tg {
 namespace {
 
-// Calls f(group, i) for every element i of x in memory order.
-template <bool PerRow, class F>
-void for_each(const NormGroups& gr, F f) {
-  for (int64_t m = 0; m < gr.rows; ++m) {
-    const int64_t base = m * gr.cols;
-    for (int64_t k = 0; k < gr.cols; ++k) f(PerRow ? m : k, base + k);
-  }
+// Elements per work item.
+constexpr int64_t kItemElements = int64_t{1} << 16;
+
+int64_t rows_per_item(const NormGroups& gr) {
+  return std::max<int64_t>(kItemElements / std::max<int64_t>(gr.cols, 1), 1);
 }
 
-// μ and s per group; variance (biased σ²) too.
+// sums[0][g] = Σ f(g, i).first, sums[1][g] = Σ f(g, i).second over the elements i of group g.
+template <bool PerRow, class F>
+std::pair<std::vector<double>, std::vector<double>> group_sums(const NormGroups& gr, F f) {
+  const auto G = static_cast<size_t>(gr.groups());
+  const int64_t per = rows_per_item(gr), items = (gr.rows + per - 1) / per;
+  std::vector<double> a(G, 0.0), b(G, 0.0);
+  if constexpr (PerRow) {
+    parallel_for(items, [&](int64_t item) {
+      for (int64_t m = item * per, end = std::min(gr.rows, m + per); m < end; ++m) {
+        double sa = 0, sb = 0;
+        for (int64_t k = 0; k < gr.cols; ++k) {
+          const auto [u, v] = f(m, m * gr.cols + k);
+          sa += u;
+          sb += v;
+        }
+        a[static_cast<size_t>(m)] = sa;
+        b[static_cast<size_t>(m)] = sb;
+      }
+    });
+  } else {
+    std::vector<double> partial(static_cast<size_t>(items) * 2 * G, 0.0);  // (items, 2, G)
+    parallel_for(items, [&](int64_t item) {
+      double* pa = partial.data() + static_cast<size_t>(item) * 2 * G;
+      double* pb = pa + G;
+      for (int64_t m = item * per, end = std::min(gr.rows, m + per); m < end; ++m)
+        for (int64_t k = 0; k < gr.cols; ++k) {
+          const auto [u, v] = f(k, m * gr.cols + k);
+          pa[k] += u;
+          pb[k] += v;
+        }
+    });
+    for (int64_t item = 0; item < items; ++item) {
+      const double* pa = partial.data() + static_cast<size_t>(item) * 2 * G;
+      for (size_t k = 0; k < G; ++k) {
+        a[k] += pa[k];
+        b[k] += pa[G + k];
+      }
+    }
+  }
+  return {std::move(a), std::move(b)};
+}
+
+// out[i] = f(group, i) for every element, in parallel items of rows.
+template <bool PerRow, class T, class F>
+void group_map(const NormGroups& gr, T* out, F f) {
+  const int64_t per = rows_per_item(gr), items = (gr.rows + per - 1) / per;
+  parallel_for(items, [&](int64_t item) {
+    for (int64_t m = item * per, end = std::min(gr.rows, m + per); m < end; ++m)
+      for (int64_t k = 0; k < gr.cols; ++k) out[m * gr.cols + k] = f(PerRow ? m : k, m * gr.cols + k);
+  });
+}
+
+// μ, the biased σ² and s = 1/√(σ² + ε) per group.
 struct Moments {
   std::vector<double> mean, variance, inv_std;
 };
@@ -27,16 +88,19 @@ struct Moments {
 template <bool PerRow, class T>
 Moments moments(const NormGroups& gr, const T* x, double epsilon) {
   const auto G = static_cast<size_t>(gr.groups());
-  const double n = static_cast<double>(gr.count());
-  Moments s{std::vector<double>(G, 0.0), std::vector<double>(G, 0.0), std::vector<double>(G)};
-  for_each<PerRow>(gr, [&](int64_t g, int64_t i) { s.mean[static_cast<size_t>(g)] += x[i]; });
-  for (double& m : s.mean) m /= n;  // NaN for an empty group, as TensorFlow
-  for_each<PerRow>(gr, [&](int64_t g, int64_t i) {
-    const double d = x[i] - s.mean[static_cast<size_t>(g)];
-    s.variance[static_cast<size_t>(g)] += d * d;
+  std::vector<T> shift(G);  // each group's first value
+  for (size_t g = 0; g < G; ++g)
+    shift[g] = gr.count() == 0 ? T(0) : x[PerRow ? static_cast<int64_t>(g) * gr.cols : static_cast<int64_t>(g)];
+  auto [s1, s2] = group_sums<PerRow>(gr, [&](int64_t g, int64_t i) {
+    const double d = static_cast<double>(x[i]) - static_cast<double>(shift[static_cast<size_t>(g)]);
+    return std::pair{d, d * d};
   });
+  const double n = static_cast<double>(gr.count());
+  Moments s{std::vector<double>(G), std::vector<double>(G), std::vector<double>(G)};
   for (size_t g = 0; g < G; ++g) {
-    s.variance[g] /= n;
+    const double d = s1[g] / n;  // NaN for an empty group, as TensorFlow
+    s.mean[g] = static_cast<double>(shift[g]) + d;
+    s.variance[g] = std::max(s2[g] / n - d * d, 0.0);
     s.inv_std[g] = 1.0 / std::sqrt(s.variance[g] + epsilon);
   }
   return s;
@@ -50,24 +114,26 @@ Tensor group_tensor(const std::vector<double>& v, DType dtype) {
   return t;
 }
 
+template <class T>
+std::vector<T> narrowed(const std::vector<double>& v) {
+  return std::vector<T>(v.begin(), v.end());
+}
+
 template <bool PerRow, class T>
 Tensor normalize(const Tensor& x, const Tensor& scale, const Tensor& offset, const NormGroups& gr,
                  double epsilon, Tensor* mean, Tensor* variance) {
-  const Moments s = moments<PerRow>(gr, x.data<T>(), epsilon);
-  const auto G = static_cast<size_t>(gr.groups());
-  std::vector<T> mu(G), a(G);
-  const T* sc = scale.data<T>();
-  for (size_t g = 0; g < G; ++g) {
-    mu[g] = static_cast<T>(s.mean[g]);
-    a[g] = static_cast<T>(sc[g] * s.inv_std[g]);
-  }
-  Tensor y = Tensor::empty(x.shape(), x.dtype());
   const T* px = x.data<T>();
+  const Moments s = moments<PerRow>(gr, px, epsilon);
+  const auto G = static_cast<size_t>(gr.groups());
+  const std::vector<T> mu = narrowed<T>(s.mean);
+  std::vector<T> a(G);
+  const T* sc = scale.data<T>();
+  for (size_t g = 0; g < G; ++g) a[g] = static_cast<T>(sc[g] * s.inv_std[g]);
+  Tensor y = Tensor::empty(x.shape(), x.dtype());
   const T* off = offset.data<T>();
-  T* py = y.mutable_data<T>();
-  for_each<PerRow>(gr, [&](int64_t g, int64_t i) {
+  group_map<PerRow>(gr, y.mutable_data<T>(), [&](int64_t g, int64_t i) {
     const auto k = static_cast<size_t>(g);
-    py[i] = (px[i] - mu[k]) * a[k] + off[g];
+    return (px[i] - mu[k]) * a[k] + off[g];
   });
   if (mean) *mean = group_tensor<T>(s.mean, x.dtype());
   if (variance) *variance = group_tensor<T>(s.variance, x.dtype());
@@ -76,14 +142,11 @@ Tensor normalize(const Tensor& x, const Tensor& scale, const Tensor& offset, con
 
 // Σ g and Σ g·(x − μ) per group.
 template <bool PerRow, class T>
-void gradient_sums(const NormGroups& gr, const T* g, const T* x, const Moments& s,
-                   std::vector<double>& sum_g, std::vector<double>& sum_gd) {
-  sum_g.assign(static_cast<size_t>(gr.groups()), 0.0);
-  sum_gd.assign(static_cast<size_t>(gr.groups()), 0.0);
-  for_each<PerRow>(gr, [&](int64_t grp, int64_t i) {
-    const auto k = static_cast<size_t>(grp);
-    sum_g[k] += g[i];
-    sum_gd[k] += g[i] * (x[i] - s.mean[k]);
+std::pair<std::vector<double>, std::vector<double>> gradient_sums(const NormGroups& gr, const T* g,
+                                                                  const T* x, const Moments& s) {
+  return group_sums<PerRow>(gr, [&](int64_t grp, int64_t i) {
+    const double gi = g[i];
+    return std::pair{gi, gi * (static_cast<double>(x[i]) - s.mean[static_cast<size_t>(grp)])};
   });
 }
 
@@ -93,24 +156,22 @@ Tensor normalize_grad(const Tensor& gt, const Tensor& xt, const Tensor& scale,
   const T* x = xt.data<T>();
   const T* g = gt.data<T>();
   const Moments s = moments<PerRow>(gr, x, epsilon);
-  std::vector<double> sum_g, sum_gd;
-  gradient_sums<PerRow>(gr, g, x, s, sum_g, sum_gd);
+  const auto [sum_g, sum_gd] = gradient_sums<PerRow>(gr, g, x, s);
   // dx = a·(g − mean(g) − (x − μ)·c), a = scale·s, c = s²·mean(g·(x − μ))
   const auto G = static_cast<size_t>(gr.groups());
   const double n = static_cast<double>(gr.count());
-  std::vector<T> mu(G), a(G), mg(G), c(G);
+  const std::vector<T> mu = narrowed<T>(s.mean);
+  std::vector<T> a(G), mg(G), c(G);
   const T* sc = scale.data<T>();
   for (size_t k = 0; k < G; ++k) {
-    mu[k] = static_cast<T>(s.mean[k]);
     a[k] = static_cast<T>(sc[k] * s.inv_std[k]);
     mg[k] = static_cast<T>(sum_g[k] / n);
     c[k] = static_cast<T>(s.inv_std[k] * s.inv_std[k] * sum_gd[k] / n);
   }
   Tensor dx = Tensor::empty(xt.shape(), xt.dtype());
-  T* d = dx.mutable_data<T>();
-  for_each<PerRow>(gr, [&](int64_t grp, int64_t i) {
+  group_map<PerRow>(gr, dx.mutable_data<T>(), [&](int64_t grp, int64_t i) {
     const auto k = static_cast<size_t>(grp);
-    d[i] = a[k] * (g[i] - mg[k] - (x[i] - mu[k]) * c[k]);
+    return a[k] * (g[i] - mg[k] - (x[i] - mu[k]) * c[k]);
   });
   return dx;
 }
@@ -119,11 +180,10 @@ template <bool PerRow, class T>
 Tensor normalize_scale_grad(const Tensor& gt, const Tensor& xt, const NormGroups& gr,
                             double epsilon, const Shape& group_shape) {
   const Moments s = moments<PerRow>(gr, xt.data<T>(), epsilon);
-  std::vector<double> sum_g, sum_gd;
-  gradient_sums<PerRow>(gr, gt.data<T>(), xt.data<T>(), s, sum_g, sum_gd);
+  const auto sums = gradient_sums<PerRow>(gr, gt.data<T>(), xt.data<T>(), s);
   Tensor out = Tensor::empty(group_shape, xt.dtype());
   T* p = out.mutable_data<T>();
-  for (size_t k = 0; k < sum_gd.size(); ++k) p[k] = static_cast<T>(sum_gd[k] * s.inv_std[k]);
+  for (size_t k = 0; k < sums.second.size(); ++k) p[k] = static_cast<T>(sums.second[k] * s.inv_std[k]);
   return out;
 }
 
