@@ -99,19 +99,45 @@ void max_pool(const Pool2dGeometry& g, const T* x, T* y) {
   });
 }
 
+// Windows that tile the image from its top-left corner without overlap (stride = window, no
+// padding before): every cell belongs to at most one window.
+bool tiles(const Pool2dGeometry& g) {
+  return g.stride_h == g.window_h && g.stride_w == g.window_w && g.pad_top == 0 && g.pad_left == 0;
+}
+
 template <class T>
 void max_pool_grad(const Pool2dGeometry& g, const T* x, const T* dy, T* dx) {
-  const int64_t C = g.channels, image = g.in_h * g.in_w * C;
+  const int64_t C = g.channels, W = g.in_w, image = g.in_h * W * C;
+  const bool tiled = tiles(g);
+  // why: when windows tile the image, each covered cell is written once (gradient or zero),
+  // and only the uncovered bottom rows / right columns need zeroing first.
+  const int64_t covered_h = tiled ? std::min(g.in_h, g.out_h * g.window_h) : 0;
+  const int64_t covered_w = tiled ? std::min(W, g.out_w * g.window_w) : 0;
   for_each_image(g, [&](int64_t n) {
     ArgmaxScratch<T> s(C);
     const T* xn = x + n * image;
     T* d = dx + n * image;
-    std::fill(d, d + image, T(0));
+    if (!tiled) std::fill(d, d + image, T(0));
+    for (int64_t ih = 0; tiled && ih < g.in_h; ++ih) {
+      const int64_t from = ih < covered_h ? covered_w : 0;
+      std::fill(d + (ih * W + from) * C, d + (ih + 1) * W * C, T(0));
+    }
     const T* dyn = dy + n * g.out_h * g.out_w * C;
     for (int64_t oh = 0; oh < g.out_h; ++oh)
       for (int64_t ow = 0; ow < g.out_w; ++ow, dyn += C) {
-        window_argmax(g, xn, window_of(g, oh, ow), s.best.data(), s.where.data());
-        for (int64_t c = 0; c < C; ++c) d[s.where[static_cast<size_t>(c)] * C + c] += dyn[c];
+        const Window win = window_of(g, oh, ow);
+        window_argmax(g, xn, win, s.best.data(), s.where.data());
+        const CellIndex<T>* where = s.where.data();
+        if (!tiled) {
+          for (int64_t c = 0; c < C; ++c) d[where[c] * C + c] += dyn[c];
+          continue;
+        }
+        for (int64_t ih = win.h0; ih < win.h1; ++ih)
+          for (int64_t iw = win.w0; iw < win.w1; ++iw) {
+            const auto cell = static_cast<CellIndex<T>>(ih * W + iw);
+            T* dc = d + cell * C;
+            for (int64_t c = 0; c < C; ++c) dc[c] = where[c] == cell ? dyn[c] : T(0);
+          }
       }
   });
 }

@@ -77,6 +77,8 @@ TEST(PoolValues, MatchTheNaiveRulesOnOneAndTwoThreads) {
       {8, 15, 14, 6, {3, 3, 2, 2, Padding::same}},     // overlapping, padded, odd and even
       {8, 9, 10, 5, {3, 2, 1, 3, Padding::same}},
       {4, 7, 7, 3, {4, 4, 3, 3, Padding::valid}},
+      {4, 7, 9, 3, {2, 2, 2, 2, Padding::same}},       // tiles, padding (0, 1) after
+      {4, 9, 9, 2, {2, 2, 3, 3, Padding::valid}},      // gaps between the windows
   };
   std::mt19937 rng(7);
   std::uniform_int_distribution<int> small(-3, 3);  // many ties
