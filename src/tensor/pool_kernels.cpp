@@ -4,6 +4,7 @@
 #include "tensor/pool_kernels.h"
 
 #include <algorithm>
+#include <bit>
 #include <type_traits>
 #include <vector>
 
@@ -136,7 +137,11 @@ void max_pool_grad(const Pool2dGeometry& g, const T* x, const T* dy, T* dx) {
           for (int64_t iw = win.w0; iw < win.w1; ++iw) {
             const auto cell = static_cast<CellIndex<T>>(ih * W + iw);
             T* dc = d + cell * C;
-            for (int64_t c = 0; c < C; ++c) dc[c] = where[c] == cell ? dyn[c] : T(0);
+            for (int64_t c = 0; c < C; ++c) {
+              // dc = where == cell ? dy : 0, as a bit mask (GCC will not vectorise the select)
+              const auto mask = static_cast<CellIndex<T>>(-static_cast<CellIndex<T>>(where[c] == cell));
+              dc[c] = std::bit_cast<T>(static_cast<CellIndex<T>>(std::bit_cast<CellIndex<T>>(dyn[c]) & mask));
+            }
           }
       }
   });
