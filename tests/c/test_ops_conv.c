@@ -246,69 +246,49 @@ static void test_second_order(void) {
   tg_tensor_free(w);
 }
 
+typedef tg_status (*pool_fn)(const tg_tensor*, int64_t, int64_t, int64_t, int64_t, tg_padding,
+                             tg_tensor**);
+
+/* One pooling of x (1, H, W, 1) given by its values: checks the output and, if want_dx is not
+ * NULL, the gradient of sum(out). */
+static void check_pool(pool_fn pool, tg_dtype dtype, int64_t h, int64_t w, const double* xv,
+                       int64_t pool_h, int64_t pool_w, int64_t stride_h, int64_t stride_w,
+                       tg_padding padding, int64_t out_h, int64_t out_w, const double* want_y,
+                       const double* want_dx, double tol) {
+  const int64_t xs[] = {1, h, w, 1}, ys[] = {1, out_h, out_w, 1};
+  tg_tensor* x = make_tensor(dtype, xs, 4, xv);
+  tg_tensor *y = NULL, *g = NULL;
+  tg_tape* tape = NULL;
+  CHECK_OK(tg_tape_begin(TG_TAPE_DEFAULT, &tape));
+  CHECK_OK(tg_tape_watch(tape, x));
+  CHECK_OK(pool(x, pool_h, pool_w, stride_h, stride_w, padding, &y));
+  CHECK_OK(tg_tape_end(tape));
+  CHECK_TENSOR(y, dtype, ys, 4, want_y, tol);
+  if (want_dx) {
+    grads_of_sum(tape, y, &x, 1, &g);
+    CHECK_TENSOR(g, dtype, xs, 4, want_dx, tol);
+    tg_tensor_free(g);
+  }
+  tg_tensor_free(y);
+  tg_tape_free(tape);
+  tg_tensor_free(x);
+}
+
 /* Max pooling, 2×2 windows, stride 2, on [[1,3,3,2],[3,0,1,3]]: window 0 = {1,3,3,0} has its
  * first 3 at (0,1), window 1 = {3,2,1,3} at (0,2); the gradient of sum(out) goes there only.
  * A window of equal values sends it to its top-left cell. Overlapping 1×2 windows with
  * stride 1 on [1,5,2] both pick the 5, whose gradient adds up to 2. 'same' on [-3,-1] with a
  * 1×3 window (padding (1,1)): the padding never wins, so both outputs are -1 (not 0). */
 static void test_max_pool(void) {
-  const int64_t xs[] = {1, 2, 4, 1}, ys[] = {1, 1, 2, 1};
   const double xv[] = {1, 3, 3, 2, 3, 0, 1, 3}, want_y[] = {3, 3};
   const double want_dx[] = {0, 1, 1, 0, 0, 0, 0, 0};
-  const int64_t es[] = {1, 2, 2, 1}, e1[] = {1, 1, 1, 1};
   const double ev[] = {5, 5, 5, 5}, want_e[] = {1, 0, 0, 0}, five = 5;
-  const int64_t os[] = {1, 1, 3, 1}, oy[] = {1, 1, 2, 1};
   const double ov[] = {1, 5, 2}, want_o[] = {5, 5}, want_od[] = {0, 2, 0};
-  const int64_t ns[] = {1, 1, 2, 1};
   const double nv[] = {-3, -1}, want_n[] = {-1, -1};
-  tg_tensor* x;
-  tg_tensor *y = NULL, *g = NULL;
-  tg_tape* tape = NULL;
-
-  x = make_tensor(TG_FLOAT32, xs, 4, xv);
-  CHECK_OK(tg_tape_begin(TG_TAPE_DEFAULT, &tape));
-  CHECK_OK(tg_tape_watch(tape, x));
-  CHECK_OK(tg_max_pool2d(x, 2, 2, 2, 2, TG_PADDING_VALID, &y));
-  CHECK_OK(tg_tape_end(tape));
-  CHECK_TENSOR(y, TG_FLOAT32, ys, 4, want_y, 0);
-  grads_of_sum(tape, y, &x, 1, &g);
-  CHECK_TENSOR(g, TG_FLOAT32, xs, 4, want_dx, 0);
-  tg_tensor_free(g);
-  tg_tensor_free(y);
-  tg_tape_free(tape);
-  tg_tensor_free(x);
-
-  x = make_tensor(TG_FLOAT32, es, 4, ev);
-  CHECK_OK(tg_tape_begin(TG_TAPE_DEFAULT, &tape));
-  CHECK_OK(tg_tape_watch(tape, x));
-  CHECK_OK(tg_max_pool2d(x, 2, 2, 2, 2, TG_PADDING_VALID, &y));
-  CHECK_OK(tg_tape_end(tape));
-  CHECK_TENSOR(y, TG_FLOAT32, e1, 4, &five, 0);
-  grads_of_sum(tape, y, &x, 1, &g);
-  CHECK_TENSOR(g, TG_FLOAT32, es, 4, want_e, 0);
-  tg_tensor_free(g);
-  tg_tensor_free(y);
-  tg_tape_free(tape);
-  tg_tensor_free(x);
-
-  x = make_tensor(TG_FLOAT32, os, 4, ov);
-  CHECK_OK(tg_tape_begin(TG_TAPE_DEFAULT, &tape));
-  CHECK_OK(tg_tape_watch(tape, x));
-  CHECK_OK(tg_max_pool2d(x, 1, 2, 1, 1, TG_PADDING_VALID, &y));
-  CHECK_OK(tg_tape_end(tape));
-  CHECK_TENSOR(y, TG_FLOAT32, oy, 4, want_o, 0);
-  grads_of_sum(tape, y, &x, 1, &g);
-  CHECK_TENSOR(g, TG_FLOAT32, os, 4, want_od, 0);
-  tg_tensor_free(g);
-  tg_tensor_free(y);
-  tg_tape_free(tape);
-  tg_tensor_free(x);
-
-  x = make_tensor(TG_FLOAT32, ns, 4, nv);
-  CHECK_OK(tg_max_pool2d(x, 1, 3, 1, 1, TG_PADDING_SAME, &y));
-  CHECK_TENSOR(y, TG_FLOAT32, ns, 4, want_n, 0);
-  tg_tensor_free(y);
-  tg_tensor_free(x);
+  check_pool(tg_max_pool2d, TG_FLOAT32, 2, 4, xv, 2, 2, 2, 2, TG_PADDING_VALID, 1, 2, want_y, want_dx, 0);
+  check_pool(tg_max_pool2d, TG_FLOAT32, 2, 2, ev, 2, 2, 2, 2, TG_PADDING_VALID, 1, 1, &five, want_e, 0);
+  check_pool(tg_max_pool2d, TG_FLOAT32, 1, 3, ov, 1, 2, 1, 1, TG_PADDING_VALID, 1, 2, want_o, want_od, 0);
+  check_pool(tg_max_pool2d, TG_FLOAT32, 1, 2, nv, 1, 3, 1, 1, TG_PADDING_SAME, 1, 2, want_n, NULL, 0);
 }
 
 /* Average pooling of x = 1..9 (3×3), 3×3 windows, stride 1, 'same' (padding (1,1)): only
@@ -320,25 +300,11 @@ static void test_max_pool(void) {
  * cell (0,1) in six: 1/4 + 1/6 + 1/4 + 1/6 + 1/9 + 1/6 = 10/9; the centre in all nine:
  * 4/4 + 4/6 + 1/9 = 16/9. */
 static void test_avg_pool(void) {
-  const int64_t s[] = {1, 3, 3, 1};
   const double xv[] = {1, 2, 3, 4, 5, 6, 7, 8, 9};
   const double want[] = {3, 3.5, 4, 4.5, 5, 5.5, 6, 6.5, 7};
   const double c = 25.0 / 36, e = 10.0 / 9, m = 16.0 / 9;
   const double want_dx[] = {c, e, c, e, m, e, c, e, c};
-  tg_tensor* x = make_tensor(TG_FLOAT64, s, 4, xv);
-  tg_tensor *y = NULL, *g = NULL;
-  tg_tape* tape = NULL;
-  CHECK_OK(tg_tape_begin(TG_TAPE_DEFAULT, &tape));
-  CHECK_OK(tg_tape_watch(tape, x));
-  CHECK_OK(tg_avg_pool2d(x, 3, 3, 1, 1, TG_PADDING_SAME, &y));
-  CHECK_OK(tg_tape_end(tape));
-  CHECK_TENSOR(y, TG_FLOAT64, s, 4, want, 1e-15);
-  grads_of_sum(tape, y, &x, 1, &g);
-  CHECK_TENSOR(g, TG_FLOAT64, s, 4, want_dx, 1e-15);
-  tg_tensor_free(g);
-  tg_tensor_free(y);
-  tg_tape_free(tape);
-  tg_tensor_free(x);
+  check_pool(tg_avg_pool2d, TG_FLOAT64, 3, 3, xv, 3, 3, 1, 1, TG_PADDING_SAME, 3, 3, want, want_dx, 1e-15);
 }
 
 /* Global pools of a (1, 2, 2, 2) image with channels (1,-1), (2,-2), (3,-3), (6,-6):

@@ -64,6 +64,18 @@ inline std::string axes_label(const std::vector<int64_t>& axes) {
   return out;
 }
 
+// A case for an op that is linear (or piecewise linear) in its differentiable inputs: the
+// tape's second derivative must be exactly zero.
+inline GradCase linear_case(std::string label, std::string op, std::vector<Shape> shapes, OpFn fn) {
+  GradCase c;
+  c.label = std::move(label);
+  c.op = std::move(op);
+  c.shapes = std::move(shapes);
+  c.fn = std::move(fn);
+  c.zero_second_derivative = true;
+  return c;
+}
+
 // gtest prints a failing parameter with this instead of its bytes.
 inline void PrintTo(const GradCase& c, std::ostream* os) { *os << c.label; }
 

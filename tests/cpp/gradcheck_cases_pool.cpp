@@ -36,16 +36,6 @@ Shape pooled_shape(const PoolCase& k) {
   return ops::max_pool2d(Tensor::zeros(k.input, DType::f64), k.options).shape();
 }
 
-GradCase linear(std::string label, std::string op, std::vector<Shape> shapes, OpFn fn) {
-  GradCase c;
-  c.label = std::move(label);
-  c.op = std::move(op);
-  c.shapes = std::move(shapes);
-  c.fn = std::move(fn);
-  c.zero_second_derivative = true;
-  return c;
-}
-
 }  // namespace
 
 std::vector<GradCase> pool_grad_cases() {
@@ -53,24 +43,24 @@ std::vector<GradCase> pool_grad_cases() {
   for (const PoolCase& k : pool_geometries()) {
     const Pool2dOptions o = k.options;
     const Shape in = k.input, out = pooled_shape(k);
-    cases.push_back(linear("max_pool2d_" + k.name, "max_pool2d", {in},
+    cases.push_back(linear_case("max_pool2d_" + k.name, "max_pool2d", {in},
                            [o](const std::vector<Tensor>& x) { return ops::max_pool2d(x[0], o); }));
-    cases.push_back(linear("max_pool2d_grad_" + k.name, "max_pool2d_grad", {in, out},
+    cases.push_back(linear_case("max_pool2d_grad_" + k.name, "max_pool2d_grad", {in, out},
                            [o](const std::vector<Tensor>& x) { return ops::max_pool2d_grad(x[0], x[1], o); }));
-    cases.push_back(linear("max_pool2d_grad_grad_" + k.name, "max_pool2d_grad_grad", {in, in},
+    cases.push_back(linear_case("max_pool2d_grad_grad_" + k.name, "max_pool2d_grad_grad", {in, in},
                            [o](const std::vector<Tensor>& x) { return ops::max_pool2d_grad_grad(x[0], x[1], o); }));
-    cases.push_back(linear("avg_pool2d_" + k.name, "avg_pool2d", {in},
+    cases.push_back(linear_case("avg_pool2d_" + k.name, "avg_pool2d", {in},
                            [o](const std::vector<Tensor>& x) { return ops::avg_pool2d(x[0], o); }));
-    cases.push_back(linear("avg_pool2d_grad_" + k.name, "avg_pool2d_grad", {out},
+    cases.push_back(linear_case("avg_pool2d_grad_" + k.name, "avg_pool2d_grad", {out},
                            [o, in](const std::vector<Tensor>& x) { return ops::avg_pool2d_grad(in, x[0], o); }));
   }
   for (bool keepdims : {false, true}) {
     const std::string suffix = keepdims ? "_keepdims" : "";
-    cases.push_back(linear("global_average_pool2d" + suffix, "reduce_mean", {{2, 3, 2, 3}},
+    cases.push_back(linear_case("global_average_pool2d" + suffix, "reduce_mean", {{2, 3, 2, 3}},
                            [keepdims](const std::vector<Tensor>& x) {
                              return ops::global_average_pool2d(x[0], keepdims);
                            }));
-    cases.push_back(linear("global_max_pool2d" + suffix, "reduce_max", {{2, 3, 2, 3}},
+    cases.push_back(linear_case("global_max_pool2d" + suffix, "reduce_max", {{2, 3, 2, 3}},
                            [keepdims](const std::vector<Tensor>& x) {
                              return ops::global_max_pool2d(x[0], keepdims);
                            }));

@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
+#include <initializer_list>
 #include <memory>
 #include <string>
 #include <vector>
@@ -69,6 +70,19 @@ inline ::testing::AssertionResult all_close(const std::vector<double>& actual,
              << std::abs(a - e) << " > tol " << tol << ")";
   }
   return ::testing::AssertionSuccess();
+}
+
+// Runs f and expects a tg::Error with `code` whose message contains every piece.
+template <class F>
+void expect_error(F f, Status code, std::initializer_list<const char*> pieces) {
+  try {
+    f();
+    ADD_FAILURE() << "no error";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), code) << e.what();
+    for (const char* p : pieces)
+      EXPECT_NE(std::string(e.what()).find(p), std::string::npos) << "lacks \"" << p << "\": " << e.what();
+  }
 }
 
 }  // namespace tg::testing
