@@ -80,6 +80,63 @@ void conv_backward(benchmark::State& state, const ConvCase& c) {
   }
 }
 
+// The gradient of sum(f(inputs) · dy) w.r.t. the watched inputs, through a tape: f's forward
+// and backward, as a training step runs them.
+template <class F>
+void forward_backward(benchmark::State& state, std::vector<tg_tensor*> inputs, F f) {
+  tg_set_num_threads(static_cast<int>(state.range(0)));
+  const int64_t* s = tg_bench::kActivationShape;
+  tg_tensor* dy = uniform({s[0], s[1], s[2], s[3]}, -1, 1, 5);
+  std::vector<const void*> sources(inputs.begin(), inputs.end());
+  std::vector<tg_tensor*> grads(inputs.size());
+  for (auto _ : state) {
+    tg_tape* tape = nullptr;
+    must(tg_tape_begin(TG_TAPE_DEFAULT, &tape), "tg_tape_begin");
+    for (tg_tensor* t : inputs) must(tg_tape_watch(tape, t), "tg_tape_watch");
+    tg_tensor* y = f();
+    must(tg_tape_end(tape), "tg_tape_end");
+    const void* targets[1] = {y};
+    tg_tensor* seeds[1] = {nullptr};
+    tg_tensor* seed = dy;
+    bool matches = true;  // dy seeds y when the shapes agree (batch norm), else ones (pooling)
+    int64_t dims[4];
+    must(tg_tensor_shape(y, dims, 4), "tg_tensor_shape");
+    for (int d = 0; d < 4; ++d) matches = matches && dims[d] == s[d];
+    seeds[0] = matches ? seed : nullptr;
+    must(tg_tape_gradient_ex(tape, targets, 1, sources.data(), sources.size(), seeds,
+                             TG_UNCONNECTED_NONE, grads.data()),
+         "tg_tape_gradient_ex");
+    for (tg_tensor* g : grads) tg_tensor_free(g);
+    tg_tensor_free(y);
+    tg_tape_free(tape);
+  }
+  tg_tensor_free(dy);
+}
+
+void max_pool_forward_backward(benchmark::State& state) {
+  const int64_t* s = tg_bench::kActivationShape;
+  tg_tensor* x = uniform({s[0], s[1], s[2], s[3]}, -1, 1, 6);
+  forward_backward(state, {x}, [&] {
+    tg_tensor* y = nullptr;
+    must(tg_max_pool2d(x, 2, 2, 2, 2, TG_PADDING_VALID, &y), "tg_max_pool2d");
+    return y;
+  });
+  tg_tensor_free(x);
+}
+
+void batch_norm_forward_backward(benchmark::State& state) {
+  const int64_t* s = tg_bench::kActivationShape;
+  tg_tensor* x = uniform({s[0], s[1], s[2], s[3]}, -1, 1, 7);
+  tg_tensor* scale = uniform({s[3]}, 0.5, 1.5, 8);
+  tg_tensor* offset = uniform({s[3]}, -0.5, 0.5, 9);
+  forward_backward(state, {x, scale, offset}, [&] {
+    tg_tensor* y = nullptr;
+    must(tg_fused_batch_norm(x, scale, offset, 1e-3, &y, nullptr, nullptr), "tg_fused_batch_norm");
+    return y;
+  });
+  for (tg_tensor* t : {x, scale, offset}) tg_tensor_free(t);
+}
+
 // ---- the CNN training step -------------------------------------------------------------
 
 struct Cnn {
@@ -220,6 +277,10 @@ int register_benchmarks() {
                                  [c](benchmark::State& s) { conv_backward(s, c); })
         ->ArgName("threads")->Arg(1)->Arg(2)->UseRealTime()->Unit(benchmark::kMillisecond);
   }
+  benchmark::RegisterBenchmark("tapegrad/max_pool2d_fwd_bwd/128x26x26x32", max_pool_forward_backward)
+      ->ArgName("threads")->Arg(1)->Arg(2)->UseRealTime()->Unit(benchmark::kMillisecond);
+  benchmark::RegisterBenchmark("tapegrad/batch_norm_fwd_bwd/128x26x26x32", batch_norm_forward_backward)
+      ->ArgName("threads")->Arg(1)->Arg(2)->UseRealTime()->Unit(benchmark::kMillisecond);
   benchmark::RegisterBenchmark("tapegrad/cnn_train_step_b128", cnn_train_step)
       ->ArgName("threads")->Arg(1)->Arg(2)->UseRealTime()->Unit(benchmark::kMillisecond);
   return 0;

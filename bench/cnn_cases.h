@@ -26,6 +26,10 @@ inline constexpr ConvCase kConvCases[] = {
     {"56x56x64_to_64_k3_same_b64", 64, 56, 56, 64, 64, 3, true},
 };
 
+// The CNN's first activation (after Conv2D(32, 3) on 28×28), for max pooling 2×2 and for
+// batch normalization in training mode, each forward + backward.
+inline constexpr int64_t kActivationShape[4] = {128, 26, 26, 32};
+
 inline constexpr int64_t kCnnBatch = 128, kCnnClasses = 10, kCnnHidden = 128;
 inline constexpr int64_t kCnnFlat = 5 * 5 * 64;
 inline constexpr double kCnnDropout = 0.5, kCnnLearningRate = 1e-3;

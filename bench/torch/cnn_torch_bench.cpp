@@ -5,6 +5,7 @@
 #include <torch/torch.h>
 
 #include <string>
+#include <vector>
 
 #include "../cnn_cases.h"
 
@@ -50,6 +51,36 @@ void conv_backward(benchmark::State& state, const ConvCase& c) {
                                           {1, 1}, false, {0, 0}, 1, {true, true, false});
     benchmark::DoNotOptimize(grads);
   }
+}
+
+// Forward and backward of f on the CNN's first activation, NCHW, with dy as the output
+// gradient when f keeps the shape (batch norm) and ones otherwise (pooling).
+template <class F>
+void forward_backward(benchmark::State& state, const std::vector<torch::Tensor>& inputs, F f) {
+  set_threads(state);
+  const int64_t* s = tg_bench::kActivationShape;
+  const torch::Tensor dy = torch::rand({s[0], s[3], s[1], s[2]}) * 2 - 1;
+  for (auto _ : state) {
+    for (const torch::Tensor& t : inputs) t.mutable_grad() = torch::Tensor();
+    torch::Tensor y = f();
+    y.backward(y.sizes() == dy.sizes() ? dy : torch::ones_like(y));
+  }
+}
+
+void max_pool_forward_backward(benchmark::State& state) {
+  const int64_t* s = tg_bench::kActivationShape;
+  const torch::Tensor x = (torch::rand({s[0], s[3], s[1], s[2]}) * 2 - 1).requires_grad_();
+  forward_backward(state, {x}, [&] { return torch::max_pool2d(x, 2); });
+}
+
+void batch_norm_forward_backward(benchmark::State& state) {
+  const int64_t* s = tg_bench::kActivationShape;
+  const torch::Tensor x = (torch::rand({s[0], s[3], s[1], s[2]}) * 2 - 1).requires_grad_();
+  const torch::Tensor scale = (torch::rand({s[3]}) + 0.5).requires_grad_();
+  const torch::Tensor offset = (torch::rand({s[3]}) - 0.5).requires_grad_();
+  forward_backward(state, {x, scale, offset}, [&] {
+    return torch::batch_norm(x, scale, offset, {}, {}, true, 0.01, 1e-3, false);
+  });
 }
 
 struct Net : torch::nn::Module {
@@ -98,6 +129,10 @@ int register_benchmarks() {
                                  [c](benchmark::State& s) { conv_backward(s, c); })
         ->ArgName("threads")->Arg(1)->Arg(2)->UseRealTime()->Unit(benchmark::kMillisecond);
   }
+  benchmark::RegisterBenchmark("torch/max_pool2d_fwd_bwd/128x26x26x32", max_pool_forward_backward)
+      ->ArgName("threads")->Arg(1)->Arg(2)->UseRealTime()->Unit(benchmark::kMillisecond);
+  benchmark::RegisterBenchmark("torch/batch_norm_fwd_bwd/128x26x26x32", batch_norm_forward_backward)
+      ->ArgName("threads")->Arg(1)->Arg(2)->UseRealTime()->Unit(benchmark::kMillisecond);
   benchmark::RegisterBenchmark("torch/cnn_train_step_b128", cnn_train_step)
       ->ArgName("threads")->Arg(1)->Arg(2)->UseRealTime()->Unit(benchmark::kMillisecond);
   return 0;
