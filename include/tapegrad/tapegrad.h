@@ -92,8 +92,12 @@ TG_API const char* tg_status_string(tg_status status);
  * Owned by the library, valid until the next tapegrad call on the same thread. */
 TG_API const char* tg_last_error_message(void);
 
-/* Threads used by large matrix products (OpenBLAS). n <= 0 means all cores. Small
- * products always run on one thread, which is faster for them.
+/* Threads used by large matrix products (OpenBLAS) and by the library's own parallel
+ * kernels (convolutions, pooling, normalization); the two never run at the same time.
+ * n <= 0 restores the default: OPENBLAS_NUM_THREADS or OMP_NUM_THREADS if the environment
+ * sets one, otherwise all cores. Small products always run on one thread, which is faster
+ * for them. The convolution, pooling and normalization kernels give the same result, bit
+ * for bit, for every thread count.
  * Returns TG_OK. Thread-safe; affects the whole process. */
 TG_API tg_status tg_set_num_threads(int n);
 /* Writes the thread count in use to *out. Returns TG_OK, or TG_INVALID_ARGUMENT if out is
