@@ -61,7 +61,7 @@ void conv_forward(benchmark::State& state, const ConvCase& c) {
   ConvTensors t(c);
   for (auto _ : state) {
     tg_tensor* y = nullptr;
-    must(tg_conv2d(t.x, t.w, 1, 1, t.padding, 1, 1, &y), "tg_conv2d");
+    must(tg_conv2d(t.x, t.w, nullptr, 1, 1, t.padding, 1, 1, &y), "tg_conv2d");
     tg_tensor_free(y);
   }
 }
@@ -210,10 +210,10 @@ struct Cnn {
     must(tg_relu(a, &t), "tg_relu");
     return keep(t);
   }
-  tg_tensor* conv_block(tg_tensor* x, size_t kernel) {  // conv → bias → relu → 2×2 max pool
+  tg_tensor* conv_block(tg_tensor* x, size_t kernel) {  // conv with bias → relu → 2×2 max pool
     tg_tensor *c = nullptr, *p = nullptr;
-    must(tg_conv2d(x, read(kernel), 1, 1, TG_PADDING_VALID, 1, 1, &c), "tg_conv2d");
-    tg_tensor* a = relu(add(keep(c), read(kernel + 1)));
+    must(tg_conv2d(x, read(kernel), read(kernel + 1), 1, 1, TG_PADDING_VALID, 1, 1, &c), "tg_conv2d");
+    tg_tensor* a = relu(keep(c));
     must(tg_max_pool2d(a, 2, 2, 2, 2, TG_PADDING_VALID, &p), "tg_max_pool2d");
     return keep(p);
   }

@@ -66,15 +66,16 @@ tg_status global_pool_shim(const char* function, GlobalPool op, const tg_tensor*
 
 extern "C" {
 
-tg_status tg_conv2d(const tg_tensor* input, const tg_tensor* filters, int64_t stride_h,
-                    int64_t stride_w, tg_padding padding, int64_t dilation_h, int64_t dilation_w,
-                    tg_tensor** out) {
+tg_status tg_conv2d(const tg_tensor* input, const tg_tensor* filters, const tg_tensor* bias,
+                    int64_t stride_h, int64_t stride_w, tg_padding padding, int64_t dilation_h,
+                    int64_t dilation_w, tg_tensor** out) {
   return tg::capi::guard("tg_conv2d", [&] {
     const Tensor& x = tensor_arg(input, "input");
     const Tensor& w = tensor_arg(filters, "filters");
+    const Tensor b = optional_tensor_arg(bias, "bias");
     const auto o = conv_options(stride_h, stride_w, padding, dilation_h, dilation_w);
     tg_tensor*& r = require_out(out, "out");
-    tg_tensor* h = new_tensor_handle(tg::ops::conv2d(x, w, o));
+    tg_tensor* h = new_tensor_handle(tg::ops::conv2d(x, w, o, b));
     r = h;
   });
 }
@@ -109,14 +110,15 @@ tg_status tg_conv2d_backprop_filter(const tg_tensor* input, const int64_t* filte
   });
 }
 
-tg_status tg_conv1d(const tg_tensor* input, const tg_tensor* filters, int64_t stride,
-                    tg_padding padding, int64_t dilation, tg_tensor** out) {
+tg_status tg_conv1d(const tg_tensor* input, const tg_tensor* filters, const tg_tensor* bias,
+                    int64_t stride, tg_padding padding, int64_t dilation, tg_tensor** out) {
   return tg::capi::guard("tg_conv1d", [&] {
     const Tensor& x = tensor_arg(input, "input");
     const Tensor& w = tensor_arg(filters, "filters");
+    const Tensor b = optional_tensor_arg(bias, "bias");
     const Padding p = padding_arg(padding);
     tg_tensor*& r = require_out(out, "out");
-    tg_tensor* h = new_tensor_handle(tg::ops::conv1d(x, w, stride, p, dilation));
+    tg_tensor* h = new_tensor_handle(tg::ops::conv1d(x, w, stride, p, dilation, b));
     r = h;
   });
 }

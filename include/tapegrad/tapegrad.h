@@ -557,23 +557,26 @@ typedef enum tg_padding {
   TG_PADDING_CAUSAL = 2
 } tg_padding;
 
-/* tf.nn.conv2d with Keras's layout: input (N, H, W, C), filters (KH, KW, C/G, O) → out
- * (N, OH, OW, O), OH and OW as tg_padding says. Cross-correlation (the filter is not flipped):
- *   out[n, i, j, o] = sum over kh, kw, c of
+/* tf.nn.conv2d with Keras's layout, plus an optional bias: input (N, H, W, C), filters
+ * (KH, KW, C/G, O), bias (O) or NULL → out (N, OH, OW, O), OH and OW as tg_padding says.
+ * Cross-correlation (the filter is not flipped):
+ *   out[n, i, j, o] = bias[o] + sum over kh, kw, c of
  *                     input[n, i·stride_h − top + kh·dilation_h,
  *                              j·stride_w − left + kw·dilation_w, g·C/G + c] · filters[kh, kw, c, o]
  * where g = o / (O/G) and cells outside the input are zeros. The number of groups G is
  * C / filters' third dim: each group of C/G input channels feeds its own O/G outputs (G = C
  * is a depthwise convolution; TensorFlow's CPU kernel rejects groups, Keras runs them, and
  * so does this). strides and dilations >= 1; as Keras, strides > 1 together with dilations
- * > 1 is rejected. Gradients: input and filters.
+ * > 1 is rejected. The bias is Keras Conv2D's use_bias, added inside the op at no extra cost
+ * (tf.nn.conv2d followed by tf.nn.bias_add). Gradients: input, filters and bias.
  * TG_INVALID_ARGUMENT: ranks other than 4, different or non-floating dtypes, a stride,
  * dilation or filter size < 1, both strides > 1 and dilations > 1, C not a multiple of the
  * filters' in-channels, O not a multiple of G, a (dilated) filter larger than the padded
- * input, TG_PADDING_CAUSAL, sizes that overflow. */
-TG_API tg_status tg_conv2d(const tg_tensor* input, const tg_tensor* filters, int64_t stride_h,
-                           int64_t stride_w, tg_padding padding, int64_t dilation_h,
-                           int64_t dilation_w, tg_tensor** out);
+ * input, a bias other than (O), TG_PADDING_CAUSAL, sizes that overflow. */
+TG_API tg_status tg_conv2d(const tg_tensor* input, const tg_tensor* filters,
+                           const tg_tensor* bias, int64_t stride_h, int64_t stride_w,
+                           tg_padding padding, int64_t dilation_h, int64_t dilation_w,
+                           tg_tensor** out);
 
 /* The gradients of tg_conv2d, as ops of their own (tf.nn.conv2d_backprop_input /
  * tf.compat.v1.nn.conv2d_backprop_filter), with the convolution's own arguments:
@@ -595,11 +598,12 @@ TG_API tg_status tg_conv2d_backprop_filter(const tg_tensor* input, const int64_t
                                            tg_padding padding, int64_t dilation_h,
                                            int64_t dilation_w, tg_tensor** out);
 
-/* Keras Conv1D's convolution: input (N, W, C), filters (K, C/G, O) → out (N, OW, O), with
- * TG_PADDING_VALID, TG_PADDING_SAME or TG_PADDING_CAUSAL. Runs as tg_conv2d on images of
- * height 1 (same rules, same kernels). */
-TG_API tg_status tg_conv1d(const tg_tensor* input, const tg_tensor* filters, int64_t stride,
-                           tg_padding padding, int64_t dilation, tg_tensor** out);
+/* Keras Conv1D's convolution: input (N, W, C), filters (K, C/G, O), bias (O) or NULL → out
+ * (N, OW, O), with TG_PADDING_VALID, TG_PADDING_SAME or TG_PADDING_CAUSAL. Runs as tg_conv2d
+ * on images of height 1 (same rules, same kernels). */
+TG_API tg_status tg_conv1d(const tg_tensor* input, const tg_tensor* filters,
+                           const tg_tensor* bias, int64_t stride, tg_padding padding,
+                           int64_t dilation, tg_tensor** out);
 
 /* tf.nn.max_pool2d / tf.nn.avg_pool2d: input (N, H, W, C) → (N, OH, OW, C) over windows of
  * pool_h × pool_w cells moved by stride_h, stride_w (all >= 1; Keras's default strides are

@@ -96,6 +96,19 @@ void walk_patches(const Conv2dGeometry& g, int64_t l0, int64_t l1, int64_t gi, I
   }
 }
 
+// Sets each of `rows` rows of `cols` values to `values`: one row, then copies of the
+// filled block that double it (a few large copies instead of one small copy per row).
+template <class T>
+void fill_rows(T* out, int64_t rows, int64_t cols, const T* values) {
+  if (rows == 0) return;
+  std::copy(values, values + cols, out);
+  for (int64_t done = 1; done < rows;) {
+    const int64_t n = std::min(done, rows - done);
+    std::copy(out, out + n * cols, out + done * cols);
+    done += n;
+  }
+}
+
 template <class T>
 void im2col(const Conv2dGeometry& g, const T* x, int64_t l0, int64_t l1, int64_t gi, T* col) {
   walk_patches(
@@ -131,18 +144,22 @@ int64_t lines_per_buffer(const Conv2dGeometry& g, size_t elem) {
 }
 
 template <class T>
-void conv2d_forward(const Conv2dGeometry& g, const T* x, const T* w, T* y) {
+void conv2d_forward(const Conv2dGeometry& g, const T* x, const T* w, const T* bias, T* y) {
   const int64_t lines = g.batch * g.out_h, per = lines_per_buffer(g, sizeof(T));
   const int64_t K = g.patch(), OG = g.group_out(), O = g.out_c, OW = g.out_w;
   const bool pointwise = is_pointwise(g);
   parallel_for(ceil_div(lines, per), [&](int64_t item) {
     const int64_t l0 = item * per, l1 = std::min(lines, l0 + per), rows = (l1 - l0) * OW;
     Scratch col(pointwise ? 0 : static_cast<size_t>(rows * K) * sizeof(T));
+    T* out = y + l0 * OW * O;
+    // why the bias goes in first: the GEMM then accumulates onto it (beta = 1), where with
+    // beta = 0 OpenBLAS would clear y in a pass of its own
+    if (bias) fill_rows(out, rows, O, bias);
     for (int64_t gi = 0; gi < g.groups; ++gi) {
       const T* a = pointwise ? x + l0 * OW * g.in_c + gi * K : col.as<T>();
       if (!pointwise) im2col(g, x, l0, l1, gi, col.as<T>());
       blas_gemm<T>(false, false, rows, OG, K, T(1), a, pointwise ? g.in_c : K, w + gi * OG, O,
-                   T(0), y + l0 * OW * O + gi * OG, O);
+                   bias ? T(1) : T(0), out + gi * OG, O);
     }
   });
 }
@@ -212,11 +229,12 @@ void conv2d_filter_grad(const Conv2dGeometry& g, const T* x, const T* dy, T* dw)
 
 }  // namespace
 
-Tensor conv2d_kernel(const Tensor& x, const Tensor& w, const Conv2dGeometry& g) {
+Tensor conv2d_kernel(const Tensor& x, const Tensor& w, const Tensor& bias, const Conv2dGeometry& g) {
   Tensor y = Tensor::empty(Shape{g.batch, g.out_h, g.out_w, g.out_c}, x.dtype());
   if (y.numel() == 0) return y;
   visit_floating(x.dtype(), "conv2d", [&]<class T>() {
-    conv2d_forward<T>(g, x.data<T>(), w.data<T>(), y.mutable_data<T>());
+    conv2d_forward<T>(g, x.data<T>(), w.data<T>(), bias ? bias.data<T>() : nullptr,
+                      y.mutable_data<T>());
   });
   return y;
 }

@@ -31,8 +31,9 @@ struct Conv2dGeometry {
   int64_t patch() const { return kernel_h * kernel_w * group_in(); }  // K
 };
 
-// y (N, OH, OW, O) = the cross-correlation of x (N, H, W, C) with w (KH, KW, CG, O), per group.
-Tensor conv2d_kernel(const Tensor& x, const Tensor& w, const Conv2dGeometry& g);
+// y (N, OH, OW, O) = the cross-correlation of x (N, H, W, C) with w (KH, KW, CG, O), per group,
+// plus bias (O) if it is defined (added by the GEMM itself: no extra pass over y).
+Tensor conv2d_kernel(const Tensor& x, const Tensor& w, const Tensor& bias, const Conv2dGeometry& g);
 
 // dx (N, H, W, C): the gradient of conv2d with respect to x for dy (N, OH, OW, O); linear
 // in dy (the transposed convolution).

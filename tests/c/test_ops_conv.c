@@ -28,7 +28,8 @@ static void grads_of_sum(tg_tape* tape, tg_tensor* out, tg_tensor* const* source
  * d sum(out) / dw[kh,kw] = the sum of the x cells that tap meets: w00 meets 1,2,4,5 = 12,
  *   w01: 2,3,5,6 = 16, w10: 4,5,7,8 = 24, w11: 5,6,8,9 = 28.
  * d sum(out) / dx = the sum of the taps covering each cell:
- *   [[1, 1+2, 2], [1+3, 1+2+3+4, 2+4], [3, 3+4, 4]]. */
+ *   [[1, 1+2, 2], [1+3, 1+2+3+4, 2+4], [3, 3+4, 4]].
+ * With a bias of 0.5 every output grows by 0.5, and d sum(out) / dbias = 4 (four outputs). */
 static void test_conv2d_by_hand(void) {
   const int64_t xs[] = {1, 3, 3, 1}, ws[] = {2, 2, 1, 1}, ys[] = {1, 2, 2, 1};
   const double xv[] = {1, 2, 3, 4, 5, 6, 7, 8, 9}, wv[] = {1, 2, 3, 4};
@@ -45,7 +46,7 @@ static void test_conv2d_by_hand(void) {
     CHECK_OK(tg_tape_begin(TG_TAPE_DEFAULT, &tape));
     CHECK_OK(tg_tape_watch(tape, x));
     CHECK_OK(tg_tape_watch(tape, w));
-    CHECK_OK(tg_conv2d(x, w, 1, 1, TG_PADDING_VALID, 1, 1, &y));
+    CHECK_OK(tg_conv2d(x, w, NULL, 1, 1, TG_PADDING_VALID, 1, 1, &y));
     CHECK_OK(tg_tape_end(tape));
     CHECK_TENSOR(y, dtype, ys, 4, want_y, 0);
     sources[0] = x;
@@ -70,6 +71,26 @@ static void test_conv2d_by_hand(void) {
     tg_tensor_free(grads[1]);
     tg_tensor_free(y);
     tg_tape_free(tape);
+    {
+      const int64_t bs[] = {1};
+      const double half = 0.5, four = 4;
+      const double want_yb[] = {37.5, 47.5, 67.5, 77.5};
+      tg_tensor* b = make_tensor(dtype, bs, 1, &half);
+      tg_tensor* gb = NULL;
+      CHECK_OK(tg_tape_begin(TG_TAPE_DEFAULT, &tape));
+      CHECK_OK(tg_tape_watch(tape, b));
+      CHECK_OK(tg_conv2d(x, w, b, 1, 1, TG_PADDING_VALID, 1, 1, &y));
+      CHECK_OK(tg_tape_end(tape));
+      CHECK_TENSOR(y, dtype, ys, 4, want_yb, 0);
+      grads_of_sum(tape, y, &b, 1, &gb);
+      CHECK_TENSOR(gb, dtype, bs, 1, &four, 0);
+      CHECK_ERR(tg_conv2d(x, w, x, 1, 1, TG_PADDING_VALID, 1, 1, &gb), TG_INVALID_ARGUMENT,
+                "conv2d", "bias", "(1,3,3,1)");
+      tg_tensor_free(gb);
+      tg_tensor_free(y);
+      tg_tape_free(tape);
+      tg_tensor_free(b);
+    }
     tg_tensor_free(x);
     tg_tensor_free(w);
   }
@@ -85,7 +106,7 @@ static void test_conv2d_channels(void) {
   tg_tensor* x = make_tensor(TG_FLOAT32, xs, 4, xv);
   tg_tensor* w = make_tensor(TG_FLOAT32, ws, 4, wv);
   tg_tensor* y = NULL;
-  CHECK_OK(tg_conv2d(x, w, 1, 1, TG_PADDING_SAME, 1, 1, &y));
+  CHECK_OK(tg_conv2d(x, w, NULL, 1, 1, TG_PADDING_SAME, 1, 1, &y));
   CHECK_TENSOR(y, TG_FLOAT32, ys, 4, want, 0);
   tg_tensor_free(y);
   tg_tensor_free(x);
@@ -115,7 +136,7 @@ static void test_same_padding(void) {
     const double want[] = {16, 33, 28, 69, 117, 87, 76, 123, 88};
     tg_tensor* x = make_tensor(TG_FLOAT64, xs, 4, v);
     tg_tensor* y = NULL;
-    CHECK_OK(tg_conv2d(x, f3, 2, 2, TG_PADDING_SAME, 1, 1, &y));
+    CHECK_OK(tg_conv2d(x, f3, NULL, 2, 2, TG_PADDING_SAME, 1, 1, &y));
     CHECK_TENSOR(y, TG_FLOAT64, ys, 4, want, 0);
     tg_tensor_free(y);
     tg_tensor_free(x);
@@ -125,7 +146,7 @@ static void test_same_padding(void) {
     const double want[] = {54, 45, 72, 54};
     tg_tensor* x = make_tensor(TG_FLOAT64, xs, 4, v);
     tg_tensor* y = NULL;
-    CHECK_OK(tg_conv2d(x, f3, 2, 2, TG_PADDING_SAME, 1, 1, &y));
+    CHECK_OK(tg_conv2d(x, f3, NULL, 2, 2, TG_PADDING_SAME, 1, 1, &y));
     CHECK_TENSOR(y, TG_FLOAT64, ys, 4, want, 0);
     tg_tensor_free(y);
     tg_tensor_free(x);
@@ -135,7 +156,7 @@ static void test_same_padding(void) {
     const double want[] = {12, 16, 9, 24, 28, 15, 15, 17, 9};
     tg_tensor* x = make_tensor(TG_FLOAT64, xs, 4, v);
     tg_tensor* y = NULL;
-    CHECK_OK(tg_conv2d(x, f2, 1, 1, TG_PADDING_SAME, 1, 1, &y));
+    CHECK_OK(tg_conv2d(x, f2, NULL, 1, 1, TG_PADDING_SAME, 1, 1, &y));
     CHECK_TENSOR(y, TG_FLOAT64, ys, 4, want, 0);
     tg_tensor_free(y);
     tg_tensor_free(x);
@@ -160,16 +181,16 @@ static void test_dilation_and_conv1d(void) {
   tg_tensor* x1 = make_tensor(TG_FLOAT32, xs1, 3, xv);
   tg_tensor* w1 = make_tensor(TG_FLOAT32, ws1, 3, wv);
   tg_tensor* y = NULL;
-  CHECK_OK(tg_conv2d(x, w, 1, 1, TG_PADDING_VALID, 1, 2, &y));
+  CHECK_OK(tg_conv2d(x, w, NULL, 1, 1, TG_PADDING_VALID, 1, 2, &y));
   CHECK_TENSOR(y, TG_FLOAT32, y3, 4, want_valid, 0);
   tg_tensor_free(y);
-  CHECK_OK(tg_conv2d(x, w, 1, 1, TG_PADDING_SAME, 1, 2, &y));
+  CHECK_OK(tg_conv2d(x, w, NULL, 1, 1, TG_PADDING_SAME, 1, 2, &y));
   CHECK_TENSOR(y, TG_FLOAT32, y5, 4, want_same, 0);
   tg_tensor_free(y);
-  CHECK_OK(tg_conv1d(x1, w1, 1, TG_PADDING_SAME, 2, &y));
+  CHECK_OK(tg_conv1d(x1, w1, NULL, 1, TG_PADDING_SAME, 2, &y));
   CHECK_TENSOR(y, TG_FLOAT32, ys1, 3, want_same, 0);
   tg_tensor_free(y);
-  CHECK_OK(tg_conv1d(x1, w1, 1, TG_PADDING_CAUSAL, 2, &y));
+  CHECK_OK(tg_conv1d(x1, w1, NULL, 1, TG_PADDING_CAUSAL, 2, &y));
   CHECK_TENSOR(y, TG_FLOAT32, ys1, 3, want_causal, 0);
   tg_tensor_free(y);
   tg_tensor_free(x);
@@ -194,10 +215,10 @@ static void test_groups(void) {
   tg_tensor* x2 = make_tensor(TG_FLOAT32, xs2, 4, xv);
   tg_tensor* w2 = make_tensor(TG_FLOAT32, ws2, 4, wv2);
   tg_tensor* y = NULL;
-  CHECK_OK(tg_conv2d(x, w, 1, 1, TG_PADDING_VALID, 1, 1, &y));
+  CHECK_OK(tg_conv2d(x, w, NULL, 1, 1, TG_PADDING_VALID, 1, 1, &y));
   CHECK_TENSOR(y, TG_FLOAT32, ys, 4, want, 0);
   tg_tensor_free(y);
-  CHECK_OK(tg_conv2d(x2, w2, 1, 1, TG_PADDING_VALID, 1, 1, &y));
+  CHECK_OK(tg_conv2d(x2, w2, NULL, 1, 1, TG_PADDING_VALID, 1, 1, &y));
   CHECK_TENSOR(y, TG_FLOAT32, ys, 4, want2, 0);
   tg_tensor_free(y);
   tg_tensor_free(x);
@@ -222,7 +243,7 @@ static void test_second_order(void) {
   CHECK_OK(tg_tape_watch(outer, w));
   CHECK_OK(tg_tape_begin(TG_TAPE_DEFAULT, &inner));
   CHECK_OK(tg_tape_watch(inner, x));
-  CHECK_OK(tg_conv2d(x, w, 1, 1, TG_PADDING_VALID, 1, 1, &y));
+  CHECK_OK(tg_conv2d(x, w, NULL, 1, 1, TG_PADDING_VALID, 1, 1, &y));
   CHECK_OK(tg_mul(y, y, &l));
   CHECK_OK(tg_tape_end(inner));
   targets[0] = l;
@@ -511,23 +532,23 @@ static void test_bad_input(void) {
   CHECK_OK(tg_zeros(TG_FLOAT32, c3, 1, &scale));
   CHECK_OK(tg_zeros(TG_FLOAT32, c3, 1, &freed));
   CHECK_OK(tg_tensor_free(freed));
-  CHECK_ERR(tg_conv2d(x, w, 1, 1, TG_PADDING_VALID, 1, 1, NULL), TG_INVALID_ARGUMENT, "tg_conv2d", "out");
-  CHECK_ERR(tg_conv2d(NULL, w, 1, 1, TG_PADDING_VALID, 1, 1, &y), TG_INVALID_HANDLE, "tg_conv2d", "input");
-  CHECK_ERR(tg_conv2d(x, freed, 1, 1, TG_PADDING_VALID, 1, 1, &y), TG_INVALID_HANDLE, "filters");
-  CHECK_ERR(tg_conv2d(x, w, 1, 1, (tg_padding)99, 1, 1, &y), TG_INVALID_ARGUMENT, "padding 99");
-  CHECK_ERR(tg_conv2d(x, w, 1, 1, TG_PADDING_CAUSAL, 1, 1, &y), TG_INVALID_ARGUMENT, "conv2d", "causal");
-  CHECK_ERR(tg_conv2d(x, w, 0, 1, TG_PADDING_VALID, 1, 1, &y), TG_INVALID_ARGUMENT, "conv2d", "stride");
-  CHECK_ERR(tg_conv2d(x, w, 2, 2, TG_PADDING_SAME, 2, 2, &y), TG_INVALID_ARGUMENT, "conv2d",
+  CHECK_ERR(tg_conv2d(x, w, NULL, 1, 1, TG_PADDING_VALID, 1, 1, NULL), TG_INVALID_ARGUMENT, "tg_conv2d", "out");
+  CHECK_ERR(tg_conv2d(NULL, w, NULL, 1, 1, TG_PADDING_VALID, 1, 1, &y), TG_INVALID_HANDLE, "tg_conv2d", "input");
+  CHECK_ERR(tg_conv2d(x, freed, NULL, 1, 1, TG_PADDING_VALID, 1, 1, &y), TG_INVALID_HANDLE, "filters");
+  CHECK_ERR(tg_conv2d(x, w, NULL, 1, 1, (tg_padding)99, 1, 1, &y), TG_INVALID_ARGUMENT, "padding 99");
+  CHECK_ERR(tg_conv2d(x, w, NULL, 1, 1, TG_PADDING_CAUSAL, 1, 1, &y), TG_INVALID_ARGUMENT, "conv2d", "causal");
+  CHECK_ERR(tg_conv2d(x, w, NULL, 0, 1, TG_PADDING_VALID, 1, 1, &y), TG_INVALID_ARGUMENT, "conv2d", "stride");
+  CHECK_ERR(tg_conv2d(x, w, NULL, 2, 2, TG_PADDING_SAME, 2, 2, &y), TG_INVALID_ARGUMENT, "conv2d",
             "strides > 1 not supported in conjunction with dilation_rate > 1");
-  CHECK_ERR(tg_conv2d(x, w, 1, 1, TG_PADDING_VALID, 3, 1, &y), TG_INVALID_ARGUMENT, "conv2d",
+  CHECK_ERR(tg_conv2d(x, w, NULL, 1, 1, TG_PADDING_VALID, 3, 1, &y), TG_INVALID_ARGUMENT, "conv2d",
             "larger than the input");
-  CHECK_ERR(tg_conv2d(w, x, 1, 1, TG_PADDING_VALID, 1, 1, &y), TG_INVALID_ARGUMENT, "conv2d",
+  CHECK_ERR(tg_conv2d(w, x, NULL, 1, 1, TG_PADDING_VALID, 1, 1, &y), TG_INVALID_ARGUMENT, "conv2d",
             "(3,3,4,6)", "(1,5,5,4)");
   CHECK_ERR(tg_conv2d_backprop_input(xs, 3, w, x, 1, 1, TG_PADDING_VALID, 1, 1, &y),
             TG_INVALID_ARGUMENT, "conv2d_backprop_input", "rank 4");
   CHECK_ERR(tg_conv2d_backprop_filter(x, ws, 4, x, 1, 1, TG_PADDING_VALID, 1, 1, &y),
             TG_INVALID_ARGUMENT, "conv2d_backprop_filter", "out_backprop has shape (1,5,5,4)", "(1,3,3,6)");
-  CHECK_ERR(tg_conv1d(x, w, 1, TG_PADDING_CAUSAL, 1, &y), TG_INVALID_ARGUMENT, "conv1d", "rank 3");
+  CHECK_ERR(tg_conv1d(x, w, NULL, 1, TG_PADDING_CAUSAL, 1, &y), TG_INVALID_ARGUMENT, "conv1d", "rank 3");
   CHECK_ERR(tg_max_pool2d(x, 6, 2, 1, 1, TG_PADDING_VALID, &y), TG_INVALID_ARGUMENT, "max_pool2d",
             "larger than the input");
   CHECK_ERR(tg_avg_pool2d(x, 2, 2, 0, 2, TG_PADDING_VALID, &y), TG_INVALID_ARGUMENT, "avg_pool2d", "stride");

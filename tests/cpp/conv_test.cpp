@@ -121,15 +121,21 @@ TEST(Conv2dValues, MatchTheNaiveDefinitionOnOneAndTwoThreads) {
         const Tensor dy = testing::make(y.shape(), dtype, dyv);
         const Tensor dx = ops::conv2d_backprop_input(xs, w, dy, o);
         const Tensor dw = ops::conv2d_backprop_filter(x, ws, dy, o);
-        results[threads - 1] = {y, dx, dw};
+        // with a bias, added in the GEMM: the same sums, plus bias[o]
+        const std::vector<double> bv = random_values(g.O, 4);
+        const Tensor yb = ops::conv2d(x, w, o, testing::make({g.O}, dtype, bv));
+        results[threads - 1] = {y, dx, dw, yb};
         if (threads == 2) continue;
         const Reference r = naive(g, xv, wv, dyv);
         const double tol = dtype == DType::f32 ? 2e-5 : 1e-12;
         EXPECT_TRUE(testing::all_close(values(y), r.y, tol, tol)) << "y";
         EXPECT_TRUE(testing::all_close(values(dx), r.dx, tol, tol)) << "dx";
         EXPECT_TRUE(testing::all_close(values(dw), r.dw, tol, 10 * tol)) << "dw";
+        std::vector<double> want_yb = r.y;
+        for (size_t i = 0; i < want_yb.size(); ++i) want_yb[i] += bv[i % static_cast<size_t>(g.O)];
+        EXPECT_TRUE(testing::all_close(values(yb), want_yb, tol, tol)) << "y with bias";
       }
-      for (size_t i = 0; i < 3; ++i)
+      for (size_t i = 0; i < 4; ++i)
         EXPECT_EQ(values(results[0][i]), values(results[1][i]))
             << "result " << i << " differs between one and two threads";
     }
@@ -196,6 +202,9 @@ TEST(Conv2dErrors, NameTheOpAndTheShapes) {
                {"conv2d", "height", "(7 cells, dilated) is larger than the input (5 cells)"});
   expect_error([&] { ops::conv2d(x, w, {1, 1, Padding::valid, int64_t{1} << 62, 1}); },
                {"conv2d", "too large"});
+  expect_error([&] { ops::conv2d(x, w, {}, Tensor::zeros({5}, DType::f32)); },
+               {"conv2d", "bias must be float32 (6)", "(5)"});
+  expect_error([&] { ops::conv2d(x, w, {}, Tensor::zeros({6}, DType::f64)); }, {"conv2d", "bias", "float64"});
   expect_error([&] { ops::conv2d_backprop_input({1, 5, 5, 4}, w, Tensor::zeros({1, 3, 3, 5}, DType::f32)); },
                {"conv2d_backprop_input", "out_backprop has shape (1,3,3,5)", "(1,3,3,6)"});
   expect_error([&] { ops::conv2d_backprop_filter(x, {3, 3, 4, 6}, Tensor::zeros({1, 4, 3, 6}, DType::f32)); },

@@ -60,6 +60,12 @@ std::vector<GradCase> conv_grad_cases() {
     c.fn = [o](const std::vector<Tensor>& x) { return ops::conv2d(x[0], x[1], o); };
     cases.push_back(c);
 
+    // with a bias (O), added inside the op
+    c.label = "conv2d_bias_" + k.name;
+    c.shapes = {k.input, k.filters, Shape{k.filters[3]}};
+    c.fn = [o](const std::vector<Tensor>& x) { return ops::conv2d(x[0], x[1], o, x[2]); };
+    cases.push_back(c);
+
     c.label = "conv2d_backprop_input_" + k.name;
     c.op = "conv2d_backprop_input";
     c.shapes = {k.filters, output_shape(k)};
@@ -99,6 +105,12 @@ std::vector<GradCase> conv_grad_cases() {
     c.shapes = {k.input, k.filters};
     c.fn = [k](const std::vector<Tensor>& x) {
       return ops::conv1d(x[0], x[1], k.stride, k.padding, k.dilation);
+    };
+    cases.push_back(c);
+    c.label = "conv1d_bias_" + k.name;
+    c.shapes = {k.input, k.filters, Shape{k.filters[2]}};
+    c.fn = [k](const std::vector<Tensor>& x) {
+      return ops::conv1d(x[0], x[1], k.stride, k.padding, k.dilation, x[2]);
     };
     cases.push_back(c);
   }

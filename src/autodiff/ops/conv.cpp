@@ -1,7 +1,8 @@
 // Convolution ops: geometry checks, forward kernel calls and gradient rules side by side.
 //
 // Ops in the registry (all three share one Attrs layout):
-//   conv2d                  (input, filters)              grad: backprop_input, backprop_filter
+//   conv2d                  (input, filters[, bias])      grad: backprop_input, backprop_filter,
+//                                                               bias: Σ g over N, OH, OW
 //   conv2d_backprop_input   (filters, out_backprop)       grad: backprop_filter, conv2d
 //   conv2d_backprop_filter  (input, out_backprop)         grad: backprop_input, conv2d
 //   ints  = {SH, SW, DH, DW, pad_top, pad_bottom, pad_left, pad_right} (padding resolved)
@@ -89,18 +90,36 @@ void check_out_backprop(const char* op, const Tensor& dy, const Conv2dGeometry& 
 Tensor backprop_input(const Shape& x, const Tensor& w, const Tensor& dy, const Attrs& at);
 Tensor backprop_filter(const Tensor& x, const Shape& w, const Tensor& dy, const Attrs& at);
 
-// ---- conv2d(input, filters) ----
+// The bias of conv2d (O), if given: checked against the output channels.
+void check_bias(const char* op, const Tensor& bias, const Tensor& filters) {
+  const Shape& w = filters.shape();
+  if (bias.dtype() != filters.dtype() || bias.rank() != 1 || bias.shape()[0] != w[w.rank() - 1])
+    fail(Status::invalid_argument, "{}: bias must be {} ({}) for filters {}, got {} {}", op,
+         dtype_name(filters.dtype()), w[w.rank() - 1], w.str(), dtype_name(bias.dtype()),
+         bias.shape().str());
+}
+
+// ---- conv2d(input, filters[, bias]) ----
+// why the bias is part of the op: added inside the GEMM it costs nothing, where a separate
+// add would be one more pass over the output (and OpenBLAS clears the output for beta = 0).
 Tensor conv2d_forward(std::span<const Tensor> in, const Attrs& at) {
   check_dtypes("conv2d", "input", in[0], "filters", in[1]);
-  return conv2d_kernel(in[0], in[1], conv2d_geometry("conv2d", in[0].shape(), in[1].shape(), at));
+  const Conv2dGeometry g = conv2d_geometry("conv2d", in[0].shape(), in[1].shape(), at);
+  if (in.size() == 3) check_bias("conv2d", in[2], in[1]);
+  else if (in.size() != 2) fail(Status::internal, "conv2d: expected 2 or 3 inputs, got {}", in.size());
+  return conv2d_kernel(in[0], in[1], in.size() == 3 ? in[2] : Tensor(), g);
 }
 void conv2d_backward(const GradContext& c, std::span<Tensor> g) {
   const Tensor& x = c.inputs[0];
   const Tensor& w = c.inputs[1];
   if (c.needed[0]) g[0] = backprop_input(x.shape(), w, c.grad, c.attrs);
   if (c.needed[1]) g[1] = backprop_filter(x, w.shape(), c.grad, c.attrs);
+  if (c.inputs.size() == 3 && c.needed[2]) {
+    const int64_t axes[] = {0, 1, 2};
+    g[2] = reduce_sum(c.grad, axes);
+  }
 }
-const OpDef kConv2d{.name = "conv2d", .arity = 2, .forward = conv2d_forward,
+const OpDef kConv2d{.name = "conv2d", .arity = -1, .forward = conv2d_forward,
                     .backward = conv2d_backward, .saves_inputs = true};
 
 // ---- conv2d_backprop_input(filters, out_backprop); shape = input shape ----
@@ -177,8 +196,12 @@ Attrs conv2d_attrs(const char* op, const Shape& x, const Shape& w, const Conv2dO
 
 std::span<const OpDef* const> conv_ops() { return kOps; }
 
-Tensor conv2d(const Tensor& input, const Tensor& filters, const Conv2dOptions& options) {
-  return apply(kConv2d, {input, filters}, conv2d_attrs("conv2d", input.shape(), filters.shape(), options));
+Tensor conv2d(const Tensor& input, const Tensor& filters, const Conv2dOptions& options,
+              const Tensor& bias) {
+  const Attrs at = conv2d_attrs("conv2d", input.shape(), filters.shape(), options);
+  if (!bias) return apply(kConv2d, {input, filters}, at);
+  check_bias("conv2d", bias, filters);
+  return apply(kConv2d, {input, filters, bias}, at);
 }
 
 Tensor conv2d_backprop_input(const Shape& input_shape, const Tensor& filters,
@@ -194,7 +217,7 @@ Tensor conv2d_backprop_filter(const Tensor& input, const Shape& filter_shape,
 }
 
 Tensor conv1d(const Tensor& input, const Tensor& filters, int64_t stride, Padding padding,
-              int64_t dilation) {
+              int64_t dilation, const Tensor& bias) {
   constexpr const char* op = "conv1d";
   const Shape& x = input.shape();
   const Shape& w = filters.shape();
@@ -211,7 +234,14 @@ Tensor conv1d(const Tensor& input, const Tensor& filters, int64_t stride, Paddin
   at.ints = {1, stride, 1, dilation, 0, 0, pw.before, pw.after};
   const Shape x4{x[0], 1, x[1], x[2]}, w4{1, w[0], w[1], w[2]};
   const Conv2dGeometry g = conv2d_geometry(op, x4, w4, at);
-  const Tensor y = apply(kConv2d, {reshape(input, x4), reshape(filters, w4)}, at);
+  const Tensor x4t = reshape(input, x4), w4t = reshape(filters, w4);
+  Tensor y;
+  if (bias) {
+    check_bias(op, bias, filters);
+    y = apply(kConv2d, {x4t, w4t, bias}, at);
+  } else {
+    y = apply(kConv2d, {x4t, w4t}, at);
+  }
   return reshape(y, Shape{g.batch, g.out_w, g.out_c});
 }
 

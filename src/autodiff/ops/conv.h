@@ -22,11 +22,15 @@ struct Conv2dOptions {
   int64_t dilation_h = 1, dilation_w = 1;
 };
 
+// bias, if defined, has shape (O) and is added to every output pixel (Keras's use_bias), as
+// part of the op: its gradient is the sum of the output gradient over N, OH and OW.
 // Errors (invalid_argument, naming the op and the shapes): ranks other than 4, different or
 // non-floating dtypes, strides / dilations / filter sizes < 1, strides > 1 together with
 // dilations > 1 (as Keras), C not a multiple of the filters' input depth, O not a multiple of
-// the groups, a filter larger than the padded input, sizes that overflow.
-Tensor conv2d(const Tensor& input, const Tensor& filters, const Conv2dOptions& options = {});
+// the groups, a filter larger than the padded input, a bias other than (O), sizes that
+// overflow.
+Tensor conv2d(const Tensor& input, const Tensor& filters, const Conv2dOptions& options = {},
+              const Tensor& bias = {});
 
 // The gradient of conv2d with respect to its input: dx of `input_shape` for the output
 // gradient out_backprop (N, OH, OW, O). Linear in out_backprop; also the transposed
@@ -40,9 +44,9 @@ Tensor conv2d_backprop_filter(const Tensor& input, const Shape& filter_shape,
                               const Tensor& out_backprop, const Conv2dOptions& options = {});
 
 // Keras Conv1D's convolution: input (N, W, C), filters (K, C / G, O) → (N, OW, O), padding
-// valid, same or causal (d·(K − 1) zeros before, none after). Runs as conv2d on a height-1
-// image, so it shares its kernels and gradients.
+// valid, same or causal (d·(K − 1) zeros before, none after), optional bias (O). Runs as
+// conv2d on a height-1 image, so it shares its kernels and gradients.
 Tensor conv1d(const Tensor& input, const Tensor& filters, int64_t stride = 1,
-              Padding padding = Padding::valid, int64_t dilation = 1);
+              Padding padding = Padding::valid, int64_t dilation = 1, const Tensor& bias = {});
 
 }  // namespace tg::ops
