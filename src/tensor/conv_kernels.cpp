@@ -114,7 +114,13 @@ void im2col(const Conv2dGeometry& g, const T* x, int64_t l0, int64_t l1, int64_t
   walk_patches(
       g, l0, l1, gi,
       [&](int64_t c, int64_t xi, int64_t count) {
-        std::memcpy(col + c, x + xi, static_cast<size_t>(count) * sizeof(T));
+        // why a loop for short runs (a few channels, e.g. the 3 cells of a 1-channel filter
+        // row): calling memcpy costs more than copying them
+        if (count < 16) {
+          for (int64_t i = 0; i < count; ++i) col[c + i] = x[xi + i];
+        } else {
+          std::memcpy(col + c, x + xi, static_cast<size_t>(count) * sizeof(T));
+        }
       },
       [&](int64_t c, int64_t count) { std::fill_n(col + c, count, T(0)); });
 }

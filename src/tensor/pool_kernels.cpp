@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "tensor/parallel.h"
+#include "tensor/simd.h"
 
 namespace tg {
 namespace {
@@ -43,7 +44,8 @@ void for_each_image(const Pool2dGeometry& g, F body) {
 // replacing only on a strictly greater value (so a NaN in the first cell stays, later NaNs
 // are skipped: the same element the gradient goes to).
 template <class T>
-void window_max(const Pool2dGeometry& g, const T* image, const Window& win, T* best) {
+[[gnu::always_inline]] inline void window_max(const Pool2dGeometry& g, const T* image,
+                                              const Window& win, T* best) {
   const int64_t C = g.channels;
   const T* first = image + (win.h0 * g.in_w + win.w0) * C;
   std::copy(first, first + C, best);
@@ -62,8 +64,8 @@ using CellIndex = std::conditional_t<sizeof(T) == 4, int32_t, int64_t>;
 // where[c] = the cell of channel c's first maximum in the window: the same scan and strict
 // comparison as window_max, so it is the element whose value max_pool2d returned.
 template <class T>
-void window_argmax(const Pool2dGeometry& g, const T* image, const Window& win, T* best,
-                   CellIndex<T>* where) {
+[[gnu::always_inline]] inline void window_argmax(const Pool2dGeometry& g, const T* image,
+                                                 const Window& win, T* best, CellIndex<T>* where) {
   const int64_t C = g.channels;
   const auto first = static_cast<CellIndex<T>>(win.h0 * g.in_w + win.w0);
   std::copy(image + first * C, image + (first + 1) * C, best);
@@ -81,127 +83,138 @@ void window_argmax(const Pool2dGeometry& g, const T* image, const Window& win, T
     }
 }
 
-// Per-item scratch of the max-pool gradient kernels: the running maximum and its cell.
-template <class T>
-struct ArgmaxScratch {
-  explicit ArgmaxScratch(int64_t C) : best(static_cast<size_t>(C)), where(static_cast<size_t>(C)) {}
-  std::vector<T> best;
-  std::vector<CellIndex<T>> where;
-};
-
-template <class T>
-void max_pool(const Pool2dGeometry& g, const T* x, T* y) {
-  const int64_t C = g.channels;
-  for_each_image(g, [&](int64_t n) {
-    const T* image = x + n * g.in_h * g.in_w * C;
-    T* out = y + n * g.out_h * g.out_w * C;
-    for (int64_t oh = 0; oh < g.out_h; ++oh)
-      for (int64_t ow = 0; ow < g.out_w; ++ow, out += C) window_max(g, image, window_of(g, oh, ow), out);
-  });
-}
-
 // Windows that tile the image from its top-left corner without overlap (stride = window, no
 // padding before): every cell belongs to at most one window.
 bool tiles(const Pool2dGeometry& g) {
   return g.stride_h == g.window_h && g.stride_w == g.window_w && g.pad_top == 0 && g.pad_left == 0;
 }
 
+// ---- one image of each kernel (x, dy, … point at that image) ---------------------------
+
 template <class T>
-void max_pool_grad(const Pool2dGeometry& g, const T* x, const T* dy, T* dx) {
-  const int64_t C = g.channels, W = g.in_w, image = g.in_h * W * C;
-  const bool tiled = tiles(g);
+TG_SIMD_CLONES void max_pool_image(const Pool2dGeometry& g, const T* x, T* y) {
+  for (int64_t oh = 0; oh < g.out_h; ++oh)
+    for (int64_t ow = 0; ow < g.out_w; ++ow, y += g.channels) window_max(g, x, window_of(g, oh, ow), y);
+}
+
+// best, where: scratch of C values each.
+template <class T>
+TG_SIMD_CLONES void max_pool_grad_image(const Pool2dGeometry& g, const T* x, const T* dy, T* dx,
+                                        T* best, CellIndex<T>* where) {
+  const int64_t C = g.channels, W = g.in_w;
   // why: when windows tile the image, each covered cell is written once (gradient or zero),
   // and only the uncovered bottom rows / right columns need zeroing first.
-  const int64_t covered_h = tiled ? std::min(g.in_h, g.out_h * g.window_h) : 0;
-  const int64_t covered_w = tiled ? std::min(W, g.out_w * g.window_w) : 0;
-  for_each_image(g, [&](int64_t n) {
-    ArgmaxScratch<T> s(C);
-    const T* xn = x + n * image;
-    T* d = dx + n * image;
-    if (!tiled) std::fill(d, d + image, T(0));
-    for (int64_t ih = 0; tiled && ih < g.in_h; ++ih) {
-      const int64_t from = ih < covered_h ? covered_w : 0;
-      std::fill(d + (ih * W + from) * C, d + (ih + 1) * W * C, T(0));
-    }
-    const T* dyn = dy + n * g.out_h * g.out_w * C;
-    for (int64_t oh = 0; oh < g.out_h; ++oh)
-      for (int64_t ow = 0; ow < g.out_w; ++ow, dyn += C) {
-        const Window win = window_of(g, oh, ow);
-        window_argmax(g, xn, win, s.best.data(), s.where.data());
-        const CellIndex<T>* where = s.where.data();
-        if (!tiled) {
-          for (int64_t c = 0; c < C; ++c) d[where[c] * C + c] += dyn[c];
-          continue;
-        }
-        for (int64_t ih = win.h0; ih < win.h1; ++ih)
-          for (int64_t iw = win.w0; iw < win.w1; ++iw) {
-            const auto cell = static_cast<CellIndex<T>>(ih * W + iw);
-            T* dc = d + cell * C;
-            for (int64_t c = 0; c < C; ++c) {
-              // dc = where == cell ? dy : 0, as a bit mask (GCC will not vectorise the select)
-              const auto mask = static_cast<CellIndex<T>>(-static_cast<CellIndex<T>>(where[c] == cell));
-              dc[c] = std::bit_cast<T>(static_cast<CellIndex<T>>(std::bit_cast<CellIndex<T>>(dyn[c]) & mask));
-            }
-          }
+  const bool tiled = tiles(g);
+  if (!tiled) std::fill(dx, dx + g.in_h * W * C, T(0));
+  const int64_t covered_h = std::min(g.in_h, g.out_h * g.window_h);
+  const int64_t covered_w = std::min(W, g.out_w * g.window_w);
+  for (int64_t ih = 0; tiled && ih < g.in_h; ++ih) {
+    const int64_t from = ih < covered_h ? covered_w : 0;
+    std::fill(dx + (ih * W + from) * C, dx + (ih + 1) * W * C, T(0));
+  }
+  for (int64_t oh = 0; oh < g.out_h; ++oh)
+    for (int64_t ow = 0; ow < g.out_w; ++ow, dy += C) {
+      const Window win = window_of(g, oh, ow);
+      window_argmax(g, x, win, best, where);
+      if (!tiled) {
+        for (int64_t c = 0; c < C; ++c) dx[where[c] * C + c] += dy[c];
+        continue;
       }
+      for (int64_t ih = win.h0; ih < win.h1; ++ih)
+        for (int64_t iw = win.w0; iw < win.w1; ++iw) {
+          const auto cell = static_cast<CellIndex<T>>(ih * W + iw);
+          T* d = dx + cell * C;
+          for (int64_t c = 0; c < C; ++c) {
+            // d = where == cell ? dy : 0, as a bit mask (GCC will not vectorise the select)
+            const auto mask = static_cast<CellIndex<T>>(-static_cast<CellIndex<T>>(where[c] == cell));
+            d[c] = std::bit_cast<T>(static_cast<CellIndex<T>>(std::bit_cast<CellIndex<T>>(dy[c]) & mask));
+          }
+        }
+    }
+}
+
+template <class T>
+TG_SIMD_CLONES void max_pool_gather_image(const Pool2dGeometry& g, const T* x, const T* h, T* out,
+                                          T* best, CellIndex<T>* where) {
+  const int64_t C = g.channels;
+  for (int64_t oh = 0; oh < g.out_h; ++oh)
+    for (int64_t ow = 0; ow < g.out_w; ++ow, out += C) {
+      window_argmax(g, x, window_of(g, oh, ow), best, where);
+      for (int64_t c = 0; c < C; ++c) out[c] = h[where[c] * C + c];
+    }
+}
+
+template <class T>
+TG_SIMD_CLONES void avg_pool_image(const Pool2dGeometry& g, const T* x, T* y) {
+  const int64_t C = g.channels;
+  for (int64_t oh = 0; oh < g.out_h; ++oh)
+    for (int64_t ow = 0; ow < g.out_w; ++ow, y += C) {
+      const Window win = window_of(g, oh, ow);
+      std::fill(y, y + C, T(0));
+      for (int64_t ih = win.h0; ih < win.h1; ++ih)
+        for (int64_t iw = win.w0; iw < win.w1; ++iw) {
+          const T* v = x + (ih * g.in_w + iw) * C;
+          for (int64_t c = 0; c < C; ++c) y[c] += v[c];
+        }
+      const T count = static_cast<T>(win.count());
+      for (int64_t c = 0; c < C; ++c) y[c] /= count;
+    }
+}
+
+template <class T>
+TG_SIMD_CLONES void avg_pool_grad_image(const Pool2dGeometry& g, const T* dy, T* dx) {
+  const int64_t C = g.channels;
+  std::fill(dx, dx + g.in_h * g.in_w * C, T(0));
+  for (int64_t oh = 0; oh < g.out_h; ++oh)
+    for (int64_t ow = 0; ow < g.out_w; ++ow, dy += C) {
+      const Window win = window_of(g, oh, ow);
+      const T scale = T(1) / static_cast<T>(win.count());  // TensorFlow multiplies by 1/count
+      for (int64_t ih = win.h0; ih < win.h1; ++ih)
+        for (int64_t iw = win.w0; iw < win.w1; ++iw) {
+          T* cell = dx + (ih * g.in_w + iw) * C;
+          for (int64_t c = 0; c < C; ++c) cell[c] += dy[c] * scale;
+        }
+    }
+}
+
+// ---- whole batches ---------------------------------------------------------------------
+
+int64_t input_image(const Pool2dGeometry& g) { return g.in_h * g.in_w * g.channels; }
+int64_t output_image(const Pool2dGeometry& g) { return g.out_h * g.out_w * g.channels; }
+
+template <class T>
+void max_pool(const Pool2dGeometry& g, const T* x, T* y) {
+  for_each_image(g, [&](int64_t n) { max_pool_image(g, x + n * input_image(g), y + n * output_image(g)); });
+}
+
+template <class T>
+void max_pool_grad(const Pool2dGeometry& g, const T* x, const T* dy, T* dx) {
+  for_each_image(g, [&](int64_t n) {
+    std::vector<T> best(static_cast<size_t>(g.channels));
+    std::vector<CellIndex<T>> where(static_cast<size_t>(g.channels));
+    max_pool_grad_image(g, x + n * input_image(g), dy + n * output_image(g),
+                        dx + n * input_image(g), best.data(), where.data());
   });
 }
 
 template <class T>
 void max_pool_gather(const Pool2dGeometry& g, const T* x, const T* h, T* out) {
-  const int64_t C = g.channels, image = g.in_h * g.in_w * C;
   for_each_image(g, [&](int64_t n) {
-    ArgmaxScratch<T> s(C);
-    const T* xn = x + n * image;
-    const T* hn = h + n * image;
-    T* o = out + n * g.out_h * g.out_w * C;
-    for (int64_t oh = 0; oh < g.out_h; ++oh)
-      for (int64_t ow = 0; ow < g.out_w; ++ow, o += C) {
-        window_argmax(g, xn, window_of(g, oh, ow), s.best.data(), s.where.data());
-        for (int64_t c = 0; c < C; ++c) o[c] = hn[s.where[static_cast<size_t>(c)] * C + c];
-      }
+    std::vector<T> best(static_cast<size_t>(g.channels));
+    std::vector<CellIndex<T>> where(static_cast<size_t>(g.channels));
+    max_pool_gather_image(g, x + n * input_image(g), h + n * input_image(g),
+                          out + n * output_image(g), best.data(), where.data());
   });
 }
 
 template <class T>
 void avg_pool(const Pool2dGeometry& g, const T* x, T* y) {
-  const int64_t C = g.channels;
-  for_each_image(g, [&](int64_t n) {
-    const T* image = x + n * g.in_h * g.in_w * C;
-    T* out = y + n * g.out_h * g.out_w * C;
-    for (int64_t oh = 0; oh < g.out_h; ++oh)
-      for (int64_t ow = 0; ow < g.out_w; ++ow, out += C) {
-        const Window win = window_of(g, oh, ow);
-        std::fill(out, out + C, T(0));
-        for (int64_t ih = win.h0; ih < win.h1; ++ih)
-          for (int64_t iw = win.w0; iw < win.w1; ++iw) {
-            const T* v = image + (ih * g.in_w + iw) * C;
-            for (int64_t c = 0; c < C; ++c) out[c] += v[c];
-          }
-        const T count = static_cast<T>(win.count());
-        for (int64_t c = 0; c < C; ++c) out[c] /= count;
-      }
-  });
+  for_each_image(g, [&](int64_t n) { avg_pool_image(g, x + n * input_image(g), y + n * output_image(g)); });
 }
 
 template <class T>
 void avg_pool_grad(const Pool2dGeometry& g, const T* dy, T* dx) {
-  const int64_t C = g.channels, image = g.in_h * g.in_w * C;
-  for_each_image(g, [&](int64_t n) {
-    T* d = dx + n * image;
-    std::fill(d, d + image, T(0));
-    const T* dyn = dy + n * g.out_h * g.out_w * C;
-    for (int64_t oh = 0; oh < g.out_h; ++oh)
-      for (int64_t ow = 0; ow < g.out_w; ++ow, dyn += C) {
-        const Window win = window_of(g, oh, ow);
-        const T scale = T(1) / static_cast<T>(win.count());  // TensorFlow multiplies by 1/count
-        for (int64_t ih = win.h0; ih < win.h1; ++ih)
-          for (int64_t iw = win.w0; iw < win.w1; ++iw) {
-            T* cell = d + (ih * g.in_w + iw) * C;
-            for (int64_t c = 0; c < C; ++c) cell[c] += dyn[c] * scale;
-          }
-      }
-  });
+  for_each_image(g, [&](int64_t n) { avg_pool_grad_image(g, dy + n * output_image(g), dx + n * input_image(g)); });
 }
 
 Shape input_shape(const Pool2dGeometry& g) { return Shape{g.batch, g.in_h, g.in_w, g.channels}; }
