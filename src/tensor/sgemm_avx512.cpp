@@ -1,12 +1,13 @@
 // SGEMM with an AVX-512 micro-kernel (see sgemm_avx512.h), in the usual three-level blocking:
-//   for each block of KC of the inner dimension:   pack op(B) (KC, N) into panels of NR columns
-//     for each block of MC rows:                   pack op(A) (MC, KC) into panels of MR rows
-//       for each panel pair:                       micro-kernel: an MR × NR tile of C in
+//   for each block of KC of the inner dimension:   panels of NR columns of op(B)
+//     for each panel of MR rows of op(A):
+//       for each B panel:                          micro-kernel: an MR × NR tile of C in
 //                                                  registers, KC rank-1 updates
 // Legend: M, N = rows and columns of C; K = inner dimension; MR × NR = 12 × 32 floats
-// (24 zmm accumulators, two zmm of B per step, A broadcast from memory); KC = 256 and
-// MC = 120 keep an A panel and a B panel in L1 and the A block in L2. Tiles at the edges are
-// computed whole on zero-padded panels and only their valid part is written.
+// (24 zmm accumulators, two zmm of B per step, A broadcast from memory); KC = 256 keeps an
+// A panel and a B panel in L1, the B block in L2. Full panels are read where they are;
+// transposed B and the panels at the edges are packed (edges zero-padded), and an edge tile
+// is computed whole with only its valid part written.
 // The functions that use AVX-512 carry a target attribute; the library itself stays built for
 // the x86-64 baseline, and callers check sgemm_avx512_available() first.
 #include "tensor/sgemm_avx512.h"
@@ -28,11 +29,12 @@ namespace tg {
 namespace {
 
 constexpr int kMR = 12, kNR = 32;
-constexpr int64_t kKC = 256, kMC = 120, kNC = 1024;
+constexpr int64_t kKC = 256, kNC = 1024;
 
 // Per-thread packing buffers, grown once to their largest size and then reused.
 struct PackBuffers {
   std::vector<float> a, b;
+  std::vector<const float*> panels;  // where each B panel of the current block is
 };
 thread_local PackBuffers t_pack;
 
@@ -80,17 +82,20 @@ void pack_b(bool tb, const float* b, int64_t ldb, int64_t p0, int64_t j0, int nr
   }
 }
 
-// C tile (mr × nr of MR × NR) = Ap · Bp (+ C if accumulate).
-__attribute__((target("avx512f"))) void micro_kernel(int64_t kc, const float* ap,
-                                                      const float* bp, float* c, int64_t ldc,
-                                                      int mr, int nr, bool accumulate) {
+// C tile (mr × nr of MR × NR) = A · B (+ C if accumulate), over kc steps. Element (r, k) of
+// the A panel is a[r·as + k] when ARows (A read in place, row-major) and a[k·as + r]
+// otherwise (A transposed in place, or a packed panel with as = MR); row k of the B panel is
+// the 32 floats at b + k·bs.
+template <bool ARows>
+__attribute__((target("avx512f"))) void micro_kernel(int64_t kc, const float* a, int64_t as,
+                                                      const float* b, int64_t bs, float* c,
+                                                      int64_t ldc, int mr, int nr, bool accumulate) {
   __m512 acc[kMR][2];
   for (int r = 0; r < kMR; ++r) acc[r][0] = acc[r][1] = _mm512_setzero_ps();
   for (int64_t k = 0; k < kc; ++k) {
-    const __m512 b0 = _mm512_loadu_ps(bp + k * kNR), b1 = _mm512_loadu_ps(bp + k * kNR + 16);
-    const float* a = ap + k * kMR;
+    const __m512 b0 = _mm512_loadu_ps(b + k * bs), b1 = _mm512_loadu_ps(b + k * bs + 16);
     for (int r = 0; r < kMR; ++r) {
-      const __m512 av = _mm512_set1_ps(a[r]);
+      const __m512 av = _mm512_set1_ps(ARows ? a[r * as + k] : a[k * as + r]);
       acc[r][0] = _mm512_fmadd_ps(av, b0, acc[r][0]);
       acc[r][1] = _mm512_fmadd_ps(av, b1, acc[r][1]);
     }
@@ -135,38 +140,53 @@ void sgemm_avx512(bool ta, bool tb, int64_t M, int64_t N, int64_t K, const float
       for (int64_t i = 0; i < M; ++i) std::fill(c + i * ldc, c + i * ldc + N, 0.f);
     return;
   }
+  // Full panels are read in place (A rows and B rows stay in L1/L2 across the tiles that use
+  // them); only transposed B and the zero-padded edge panels are packed.
   PackBuffers& pack = t_pack;
   const int64_t nc_max = std::min(N, kNC);
   const size_t b_size = static_cast<size_t>((nc_max + kNR - 1) / kNR * kNR * kKC);
-  const size_t a_size = static_cast<size_t>((kMC + kMR - 1) / kMR * kMR * kKC);
   if (pack.b.size() < b_size) pack.b.resize(b_size);
-  if (pack.a.size() < a_size) pack.a.resize(a_size);
+  if (pack.a.size() < static_cast<size_t>(kMR * kKC)) pack.a.resize(static_cast<size_t>(kMR * kKC));
+  std::vector<const float*>& panel = pack.panels;
   for (int64_t jc = 0; jc < N; jc += kNC) {
     const int64_t nc = std::min(kNC, N - jc);
     const int64_t npanels = (nc + kNR - 1) / kNR;
+    panel.resize(static_cast<size_t>(npanels));
     for (int64_t pc = 0; pc < K; pc += kKC) {
       const int64_t kc = std::min(kKC, K - pc);
       const bool accumulate = pc > 0 || beta != 0.f;
       for (int64_t jp = 0; jp < npanels; ++jp) {
         const int64_t j0 = jc + jp * kNR;
-        pack_b(tb, b, ldb, pc, j0, static_cast<int>(std::min<int64_t>(kNR, N - j0)), kc,
-               pack.b.data() + jp * kNR * kKC);
-      }
-      for (int64_t ic = 0; ic < M; ic += kMC) {
-        const int64_t mc = std::min(kMC, M - ic);
-        const int64_t mpanels = (mc + kMR - 1) / kMR;
-        for (int64_t ip = 0; ip < mpanels; ++ip) {
-          const int64_t i0 = ic + ip * kMR;
-          pack_a(ta, a, lda, i0, pc, static_cast<int>(std::min<int64_t>(kMR, M - i0)), kc,
-                 pack.a.data() + ip * kMR * kKC);
+        const int nr = static_cast<int>(std::min<int64_t>(kNR, N - j0));
+        if (!tb && nr == kNR) {
+          panel[static_cast<size_t>(jp)] = b + pc * ldb + j0;
+        } else {
+          float* bp = pack.b.data() + jp * kNR * kKC;
+          pack_b(tb, b, ldb, pc, j0, nr, kc, bp);
+          panel[static_cast<size_t>(jp)] = bp;
         }
-        for (int64_t jp = 0; jp < npanels; ++jp)
-          for (int64_t ip = 0; ip < mpanels; ++ip) {
-            const int64_t i0 = ic + ip * kMR, j0 = jc + jp * kNR;
-            micro_kernel(kc, pack.a.data() + ip * kMR * kKC, pack.b.data() + jp * kNR * kKC,
-                         c + i0 * ldc + j0, ldc, static_cast<int>(std::min<int64_t>(kMR, M - i0)),
-                         static_cast<int>(std::min<int64_t>(kNR, N - j0)), accumulate);
-          }
+      }
+      for (int64_t i0 = 0; i0 < M; i0 += kMR) {
+        const int mr = static_cast<int>(std::min<int64_t>(kMR, M - i0));
+        const float* ap = nullptr;
+        if (mr < kMR) {
+          pack_a(ta, a, lda, i0, pc, mr, kc, pack.a.data());
+          ap = pack.a.data();
+        }
+        for (int64_t jp = 0; jp < npanels; ++jp) {
+          const int64_t j0 = jc + jp * kNR;
+          const int nr = static_cast<int>(std::min<int64_t>(kNR, N - j0));
+          const float* bp = panel[static_cast<size_t>(jp)];
+          // a B panel read in place has rows ldb apart; a packed one NR apart
+          const int64_t bs = (!tb && nr == kNR) ? ldb : kNR;
+          float* tile = c + i0 * ldc + j0;
+          if (ap)
+            micro_kernel<false>(kc, ap, kMR, bp, bs, tile, ldc, mr, nr, accumulate);
+          else if (ta)
+            micro_kernel<false>(kc, a + pc * lda + i0, lda, bp, bs, tile, ldc, mr, nr, accumulate);
+          else
+            micro_kernel<true>(kc, a + i0 * lda + pc, lda, bp, bs, tile, ldc, mr, nr, accumulate);
+        }
       }
     }
   }
