@@ -3,7 +3,7 @@
 // The output is cut into "lines" (one output row of one image, index n·OH + oh). A work item
 // is a range of lines: its patches are copied into a column buffer of (lines·OW, K) that
 // fits in the L2 cache, and one GEMM per group multiplies it with the filter. Items run
-// under parallel_for with one OpenBLAS thread each.
+// under parallel_for, each GEMM on the thread that runs its item (OpenBLAS at one thread).
 //   forward          y[lines] = col · W_g                 items write disjoint rows of y
 //   backprop_input   dcol = dy[lines] · W_gᵀ, scattered back into dx; items are whole images,
 //                    since the patches of neighbouring lines overlap in dx (each item still
@@ -19,9 +19,9 @@
 #include <type_traits>
 #include <vector>
 
-#include "tensor/allocator.h"
 #include "tensor/blas.h"
 #include "tensor/parallel.h"
+#include "tensor/scratch.h"
 #include "tensor/sgemm_avx512.h"
 
 namespace tg {
@@ -35,22 +35,6 @@ constexpr int64_t kMinParallelWork = int64_t{1} << 21;
 // Partial filter gradients summed in a fixed order (see above), and their memory bound.
 constexpr int64_t kFilterSlots = 8;
 constexpr int64_t kMaxSlotBytes = int64_t{64} << 20;
-
-// A block from the caching allocator for the life of one work item.
-class Scratch {
- public:
-  explicit Scratch(size_t bytes) : bytes_(bytes), p_(bytes ? allocate(bytes) : nullptr) {}
-  ~Scratch() {
-    if (p_) deallocate(p_, bytes_);
-  }
-  Scratch(const Scratch&) = delete;
-  Scratch& operator=(const Scratch&) = delete;
-  template <class T> T* as() const { return static_cast<T*>(p_); }
-
- private:
-  size_t bytes_;
-  void* p_;
-};
 
 // The GEMM of these kernels, C = op(A) · op(B) + beta · C: for float32 the AVX-512 SGEMM
 // where the CPU has it (faster than OpenBLAS's AVX2 kernels on convolution shapes, see

@@ -1,6 +1,7 @@
 // Kernels of the 2-D convolution ops (src/autodiff/ops/conv.cpp): the convolution and its two
-// gradients, as im2col + GEMM on OpenBLAS, split over the batch with parallel_for. They
-// compute values only; the op has checked shapes, dtypes and the geometry.
+// gradients, as im2col + GEMM (our AVX-512 SGEMM where the CPU has it, else OpenBLAS), split
+// over the batch with parallel_for. They compute values only; the op has checked shapes,
+// dtypes and the geometry.
 //
 // Legend (NHWC input, HWIO filter, as Keras):
 //   N = batch; H, W, C = input height, width, channels

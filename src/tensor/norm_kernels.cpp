@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "tensor/parallel.h"
+#include "tensor/scratch.h"
 
 namespace tg {
 namespace {
@@ -48,10 +49,15 @@ std::pair<std::vector<double>, std::vector<double>> group_sums(const NormGroups&
       }
     });
   } else {
-    std::vector<double> partial(static_cast<size_t>(items) * 2 * G, 0.0);  // (items, 2, G)
+    // (items, 2, G) partial sums; why each item's block is rounded up to whole cache lines
+    // (and the buffer 64-byte aligned): neighbouring items run at once on different threads,
+    // and a shared line would bounce between the cores on every addition.
+    const size_t stride = (2 * G + 7) / 8 * 8;
+    Scratch partial(static_cast<size_t>(items) * stride * sizeof(double));
     parallel_for(items, [&](int64_t item) {
-      double* pa = partial.data() + static_cast<size_t>(item) * 2 * G;
+      double* pa = partial.as<double>() + static_cast<size_t>(item) * stride;
       double* pb = pa + G;
+      std::fill(pa, pa + 2 * G, 0.0);
       for (int64_t m = item * per, end = std::min(gr.rows, m + per); m < end; ++m)
         for (int64_t k = 0; k < gr.cols; ++k) {
           const auto [u, v] = f(k, m * gr.cols + k);
@@ -60,7 +66,7 @@ std::pair<std::vector<double>, std::vector<double>> group_sums(const NormGroups&
         }
     });
     for (int64_t item = 0; item < items; ++item) {
-      const double* pa = partial.data() + static_cast<size_t>(item) * 2 * G;
+      const double* pa = partial.as<double>() + static_cast<size_t>(item) * stride;
       for (size_t k = 0; k < G; ++k) {
         a[k] += pa[k];
         b[k] += pa[G + k];
