@@ -171,7 +171,8 @@ struct Cnn {
       tg_tensor_free(init);
       vars.push_back(v);
     }
-    must(tg_optimizer_adam(kCnnLearningRate, 0.9, 0.999, 1e-7, 0, &adam), "tg_optimizer_adam");
+    must(tg_optimizer_create("adam", &adam), "tg_optimizer_create");  // Keras's defaults
+    must(tg_optimizer_set(adam, "learning_rate", kCnnLearningRate), "tg_optimizer_set");
     images = uniform({kCnnBatch, 28, 28, 1}, 0, 1, 4);
     std::vector<int32_t> y(static_cast<size_t>(kCnnBatch));
     for (size_t i = 0; i < y.size(); ++i) y[i] = static_cast<int32_t>((i * 7) % kCnnClasses);

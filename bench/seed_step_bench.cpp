@@ -21,22 +21,32 @@ void BM_seed_step_tapegrad(benchmark::State& state) {
   tg_random_uniform(TG_FLOAT32, labels_shape, 2, 0, 1, 2, &labels);
   tg_model* model;
   tg_model_create("my_model", &model);
-  tg_model_add_dense(model, H, TG_ACTIVATION_RELU, 1, 42, nullptr);
-  tg_model_add_dense(model, C, TG_ACTIVATION_LINEAR, 1, 43, nullptr);
+  tg_layer_config dense;
+  tg_layer_config_init(TG_LAYER_DENSE, &dense);
+  dense.units = H;
+  dense.activation = TG_ACTIVATION_RELU;
+  dense.kernel_initializer.seed = 42;
+  tg_model_add(model, &dense, nullptr);
+  dense.units = C;
+  dense.activation = TG_ACTIVATION_LINEAR;
+  dense.kernel_initializer.seed = 43;
+  tg_model_add(model, &dense, nullptr);
+  tg_loss* cce;
+  tg_loss_categorical_crossentropy(1, 0.0, TG_REDUCTION_AUTO, &cce);
   tg_model_call(model, data, &warm);
   tg_tensor_free(warm);
   tg_variable* vars[4];
   size_t count;
   tg_model_trainable_variables(model, vars, 4, &count);
   tg_optimizer* adam;
-  tg_optimizer_adam(0.001, 0.9, 0.999, 1e-7, 0, &adam);
+  tg_optimizer_create("adam", &adam);
   const void* sources[4] = {vars[0], vars[1], vars[2], vars[3]};
   for (auto _ : state) {
     tg_tape* tape;
     tg_tensor *pred, *loss, *grads[4];
     tg_tape_begin(TG_TAPE_DEFAULT, &tape);
     tg_model_call(model, data, &pred);
-    tg_categorical_crossentropy_from_logits(labels, pred, &loss);
+    tg_loss_call(cce, labels, pred, nullptr, &loss);
     tg_tape_end(tape);
     const void* targets[1] = {loss};
     if (tg_tape_gradient(tape, targets, 1, sources, 4, grads) != TG_OK ||
@@ -49,6 +59,7 @@ void BM_seed_step_tapegrad(benchmark::State& state) {
   }
   for (tg_variable* v : vars) tg_variable_free(v);
   tg_optimizer_free(adam);
+  tg_loss_free(cce);
   tg_model_free(model);
   tg_tensor_free(data);
   tg_tensor_free(labels);

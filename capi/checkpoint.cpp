@@ -18,15 +18,6 @@ const char* path_arg(const char* path) {
   return path;
 }
 
-std::vector<std::shared_ptr<tg::Variable>> variables_arg(tg_variable* const* variables, size_t count) {
-  if (!variables && count > 0) tg::fail(Status::invalid_argument, "variables is NULL with count {}", count);
-  std::vector<std::shared_ptr<tg::Variable>> vars;
-  vars.reserve(count);
-  for (size_t i = 0; i < count; ++i)
-    vars.push_back(tg::capi::get<tg_variable>(variables[i], fmt::format("variables[{}]", i).c_str())->value);
-  return vars;
-}
-
 }  // namespace
 
 extern "C" {
@@ -35,9 +26,9 @@ tg_status tg_checkpoint_save(const char* path, tg_variable* const* variables, si
                              const tg_optimizer* optimizer) {
   return tg::capi::guard("tg_checkpoint_save", [&] {
     const char* p = path_arg(path);
-    const auto vars = variables_arg(variables, count);
+    const auto vars = tg::capi::variables_arg(variables, count, "variables");
     const tg::Optimizer* opt = optimizer ? tg::capi::get<tg_optimizer>(optimizer, "optimizer")->value.get() : nullptr;
-    tg::save_checkpoint(p, vars, opt, TG_VERSION_STRING);
+    tg::save_checkpoint(p, vars, opt);
   });
 }
 
@@ -45,7 +36,7 @@ tg_status tg_checkpoint_load(const char* path, tg_variable* const* variables, si
                              tg_optimizer* optimizer) {
   return tg::capi::guard("tg_checkpoint_load", [&] {
     const char* p = path_arg(path);
-    const auto vars = variables_arg(variables, count);
+    const auto vars = tg::capi::variables_arg(variables, count, "variables");
     tg::Optimizer* opt = optimizer ? tg::capi::get<tg_optimizer>(optimizer, "optimizer")->value.get() : nullptr;
     tg::load_checkpoint(p, vars, opt);
   });

@@ -5,6 +5,8 @@
 #include <span>
 #include <unordered_set>
 
+#include "scope.h"
+
 namespace tg::capi {
 namespace {
 
@@ -28,11 +30,21 @@ thread_local std::string t_last_error;
 
 void register_handle(const HandleBase* h) {
   Registry& r = registry();
-  std::lock_guard lock(r.mutex);
-  r.live.insert(h);
+  {
+    std::lock_guard lock(r.mutex);
+    r.live.insert(h);
+  }
+  try {
+    scope_adopt(const_cast<HandleBase*>(h));  // handles are never const objects
+  } catch (...) {
+    std::lock_guard lock(r.mutex);
+    r.live.erase(h);
+    throw;
+  }
 }
 
 void retire_handle(HandleBase* h) {
+  scope_forget(h);
   std::unique_ptr<HandleBase> evicted;
   Registry& r = registry();
   {
@@ -65,6 +77,12 @@ const char* tag_name(Tag t) {
     case Tag::optimizer: return "tg_optimizer";
     case Tag::loss: return "tg_loss";
     case Tag::metric: return "tg_metric";
+    case Tag::layer: return "tg_layer";
+    case Tag::dataset: return "tg_dataset";
+    case Tag::callback: return "tg_callback";
+    case Tag::history: return "tg_history";
+    case Tag::logs: return "tg_logs";
+    case Tag::training: return "tg_training";
   }
   return "unknown handle";
 }
@@ -91,6 +109,27 @@ Shape shape_arg(const int64_t* shape, int rank) {
     fail(Status::invalid_argument, "shape: rank {} is outside [0, {}]", rank, kMaxRank);
   if (!shape && rank > 0) fail(Status::invalid_argument, "shape is NULL but rank is {}", rank);
   return Shape::from(std::span<const int64_t>(shape, static_cast<size_t>(rank)), "shape");
+}
+
+std::vector<std::shared_ptr<Variable>> variables_arg(tg_variable* const* variables, size_t count, const char* what) {
+  if (count > 0 && !variables) fail(Status::invalid_argument, "{} is NULL with count {}", what, count);
+  std::vector<std::shared_ptr<Variable>> out;
+  out.reserve(count);
+  for (size_t i = 0; i < count; ++i)
+    out.push_back(get<tg_variable>(variables[i], fmt::format("{}[{}]", what, i).c_str())->value);
+  return out;
+}
+
+std::span<const int64_t> int64_array_arg(const int64_t* values, size_t count, const char* what,
+                                         const char* count_name) {
+  if (!values && count > 0)
+    fail(Status::invalid_argument, "{} is NULL but {} is {}", what, count_name, count);
+  return {values, count};
+}
+
+std::span<const int64_t> rank_array_arg(const int64_t* values, int rank, const char* what) {
+  if (rank < 0) fail(Status::invalid_argument, "rank {} is negative", rank);
+  return int64_array_arg(values, static_cast<size_t>(rank), what, "rank");
 }
 
 void set_last_error(const char* function, const char* message, const char* detail) noexcept {

@@ -3,10 +3,13 @@
 // into a status and a thread-local message. No logic of the library lives here.
 #pragma once
 
+#include <algorithm>
 #include <cstring>
 #include <memory>
+#include <span>
 #include <string>
 #include <utility>
+#include <vector>
 
 #include "autodiff/tape.h"
 #include "autodiff/variable.h"
@@ -15,6 +18,7 @@
 #include "tensor/tensor.h"
 
 namespace tg {
+class Layer;
 class Model;
 class Optimizer;
 class Loss;
@@ -31,6 +35,12 @@ enum class Tag : uint32_t {
   optimizer = 0x5447504f,
   loss = 0x54474c53,
   metric = 0x54474d54,
+  layer = 0x54474c59,
+  dataset = 0x54474453,   // the training types: capi/training_handles.h
+  callback = 0x54474342,
+  history = 0x54474859,
+  logs = 0x54474c47,
+  training = 0x54475452,
 };
 
 struct HandleBase {
@@ -38,6 +48,10 @@ struct HandleBase {
   virtual ~HandleBase() = default;
   virtual void release_value() = 0;  // drops what the handle owns, keeps the shell
   Tag tag;
+  // The scope that holds the handle, if any, and its place there (capi/scope.cpp; guarded by
+  // the scopes' mutex).
+  void* scope = nullptr;
+  size_t scope_index = 0;
 };
 
 template <Tag T, class Value>
@@ -57,6 +71,7 @@ struct tg_model : tg::capi::Handle<tg::capi::Tag::model, std::unique_ptr<tg::Mod
 struct tg_optimizer : tg::capi::Handle<tg::capi::Tag::optimizer, std::unique_ptr<tg::Optimizer>> { using Handle::Handle; };
 struct tg_loss : tg::capi::Handle<tg::capi::Tag::loss, std::unique_ptr<tg::Loss>> { using Handle::Handle; };
 struct tg_metric : tg::capi::Handle<tg::capi::Tag::metric, std::unique_ptr<tg::Metric>> { using Handle::Handle; };
+struct tg_layer : tg::capi::Handle<tg::capi::Tag::layer, std::shared_ptr<tg::Layer>> { using Handle::Handle; };
 
 namespace tg::capi {
 
@@ -114,6 +129,12 @@ DType dtype_arg(const tg_dtype& dtype);
 // A (shape, rank) pair from C: rank in [0, TG_MAX_RANK], shape non-NULL when rank > 0,
 // every dimension >= 0.
 Shape shape_arg(const int64_t* shape, int rank);
+// `count` int64_t entries at `values` (NULL only when count is 0); `what` and `count_name`
+// name the array and its length in errors.
+std::span<const int64_t> int64_array_arg(const int64_t* values, size_t count, const char* what,
+                                         const char* count_name);
+// `rank` int64_t entries (one per axis) at `values`; rank must be >= 0.
+std::span<const int64_t> rank_array_arg(const int64_t* values, int rank, const char* what);
 
 template <class T>
 T& require_out(T* out, const char* what) {
@@ -122,6 +143,29 @@ T& require_out(T* out, const char* what) {
 }
 
 inline tg_tensor* new_tensor_handle(Tensor t) { return make_handle<tg_tensor>(std::move(t)); }
+
+// Writes new handles for the first min(capacity, values.size()) values to out[0..) and the
+// total to *count, for the "array of `capacity` slots, or NULL to only count" functions.
+// Every handle is made before any is written: on error nothing is written.
+template <class H, class V>
+void write_handles(const std::vector<V>& values, H** out, size_t capacity, size_t* count, const char* what) {
+  size_t& total = require_out(count, "count");
+  if (!out && capacity > 0) fail(Status::invalid_argument, "{} is NULL but capacity is {}", what, capacity);
+  const size_t n = std::min(capacity, values.size());
+  std::vector<H*> made;
+  made.reserve(n);
+  try {
+    for (size_t i = 0; i < n; ++i) made.push_back(make_handle<H>(values[i]));
+  } catch (...) {
+    for (H* h : made) free_handle(h, what);
+    throw;
+  }
+  std::copy(made.begin(), made.end(), out);
+  total = values.size();
+}
+
+// The variables behind `count` handles (NULL only when count is 0), named "<what>[i]" in errors.
+std::vector<std::shared_ptr<Variable>> variables_arg(tg_variable* const* variables, size_t count, const char* what);
 
 // The tensor behind a tg_tensor argument; `what` names it in the error.
 inline const Tensor& tensor_arg(const tg_tensor* t, const char* what) { return get<tg_tensor>(t, what)->value; }

@@ -1,4 +1,5 @@
 // Library-wide queries: version, status names, thread count. Thin shims over src/.
+#include <climits>
 #include <cstring>
 #include <string_view>
 
@@ -62,14 +63,17 @@ const char* tg_status_string(tg_status status) {
   }
 }
 
-tg_status tg_set_num_threads(int n) {
-  return tg::capi::guard("tg_set_num_threads", [&] { tg::set_num_threads(n); });
+tg_status tg_set_num_threads(size_t n) {
+  return tg::capi::guard("tg_set_num_threads", [&] {
+    if (n > static_cast<size_t>(INT_MAX)) tg::fail(tg::Status::invalid_argument, "{} threads are too many", n);
+    tg::set_num_threads(static_cast<int>(n));
+  });
 }
 
-tg_status tg_get_num_threads(int* out) {
+tg_status tg_get_num_threads(size_t* out) {
   return tg::capi::guard("tg_get_num_threads", [&] {
-    int& o = tg::capi::require_out(out, "out");
-    o = tg::num_threads();
+    size_t& o = tg::capi::require_out(out, "out");
+    o = static_cast<size_t>(tg::num_threads());
   });
 }
 

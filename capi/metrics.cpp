@@ -38,6 +38,17 @@ tg_status tg_metric_sparse_categorical_accuracy(tg_metric** out) {
                [&] { make_metric(tg::MetricKind::sparse_categorical_accuracy, 0.5, out); });
 }
 
+tg_status tg_metric_auto_accuracy(tg_metric** out) {
+  return guard("tg_metric_auto_accuracy", [&] { make_metric(tg::MetricKind::accuracy_from_shapes, 0.5, out); });
+}
+
+tg_status tg_metric_name(const tg_metric* metric, const char** out) {
+  return guard("tg_metric_name", [&] {
+    const tg::Metric& m = *get<tg_metric>(metric, "metric")->value;
+    require_out(out, "out") = m.name().data();
+  });
+}
+
 tg_status tg_metric_update(tg_metric* metric, const tg_tensor* y_true, const tg_tensor* y_pred,
                            const tg_tensor* sample_weight) {
   return guard("tg_metric_update", [&] {

@@ -14,18 +14,11 @@ using tg::capi::tensor_arg;
 using tg::capi::dtype_arg;
 using tg::capi::new_tensor_handle;
 
+using tg::capi::int64_array_arg;
+using tg::capi::rank_array_arg;
 using tg::Status;
 using tg::Tensor;
 
-
-// `count` int64_t entries at `values`, which may be NULL only when count is 0.
-std::span<const int64_t> int64_array_arg(const int64_t* values, int count, const char* what,
-                                         const char* count_name) {
-  if (count < 0) tg::fail(Status::invalid_argument, "{} {} is negative", count_name, count);
-  if (!values && count > 0)
-    tg::fail(Status::invalid_argument, "{} is NULL but {} is {}", what, count_name, count);
-  return {values, static_cast<size_t>(count)};
-}
 
 
 
@@ -128,7 +121,7 @@ tg_status tg_matmul(const tg_tensor* a, const tg_tensor* b, int transpose_a, int
 
 // ---- reductions and softmax ----
 
-tg_status tg_reduce_sum(const tg_tensor* x, const int64_t* axes, int num_axes, int keepdims,
+tg_status tg_reduce_sum(const tg_tensor* x, const int64_t* axes, size_t num_axes, int keepdims,
                         tg_tensor** out) {
   return tg::capi::guard("tg_reduce_sum", [&] {
     const Tensor& tx = tensor_arg(x, "x");
@@ -139,7 +132,7 @@ tg_status tg_reduce_sum(const tg_tensor* x, const int64_t* axes, int num_axes, i
   });
 }
 
-tg_status tg_reduce_mean(const tg_tensor* x, const int64_t* axes, int num_axes, int keepdims,
+tg_status tg_reduce_mean(const tg_tensor* x, const int64_t* axes, size_t num_axes, int keepdims,
                          tg_tensor** out) {
   return tg::capi::guard("tg_reduce_mean", [&] {
     const Tensor& tx = tensor_arg(x, "x");
@@ -173,7 +166,7 @@ tg_status tg_log_softmax(const tg_tensor* x, int64_t axis, tg_tensor** out) {
 tg_status tg_reshape(const tg_tensor* x, const int64_t* shape, int rank, tg_tensor** out) {
   return tg::capi::guard("tg_reshape", [&] {
     const Tensor& tx = tensor_arg(x, "x");
-    const auto dims = int64_array_arg(shape, rank, "shape", "rank");
+    const auto dims = rank_array_arg(shape, rank, "shape");
     tg_tensor*& o = tg::capi::require_out(out, "out");
     tg_tensor* h = new_tensor_handle(tg::ops::reshape(tx, dims));
     o = h;
@@ -183,7 +176,7 @@ tg_status tg_reshape(const tg_tensor* x, const int64_t* shape, int rank, tg_tens
 tg_status tg_transpose(const tg_tensor* x, const int64_t* perm, int rank, tg_tensor** out) {
   return tg::capi::guard("tg_transpose", [&] {
     const Tensor& tx = tensor_arg(x, "x");
-    const auto p = int64_array_arg(perm, rank, "perm", "rank");  // empty: reverse the axes
+    const auto p = rank_array_arg(perm, rank, "perm");  // empty: reverse the axes
     tg_tensor*& o = tg::capi::require_out(out, "out");
     tg_tensor* h = new_tensor_handle(tg::ops::transpose(tx, p));
     o = h;

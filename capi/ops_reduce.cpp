@@ -13,25 +13,18 @@ using tg::capi::tensor_arg;
 
 using tg::capi::new_tensor_handle;
 
+using tg::capi::int64_array_arg;
+using tg::capi::rank_array_arg;
 using tg::Status;
 using tg::Tensor;
 
-
-// `count` int64_t entries at `values`, which may be NULL only when count is 0.
-std::span<const int64_t> int64_array_arg(const int64_t* values, int count, const char* what,
-                                         const char* count_name) {
-  if (count < 0) tg::fail(Status::invalid_argument, "{} {} is negative", count_name, count);
-  if (!values && count > 0)
-    tg::fail(Status::invalid_argument, "{} is NULL but {} is {}", what, count_name, count);
-  return {values, static_cast<size_t>(count)};
-}
 
 
 using Reduction = Tensor (*)(const Tensor&, std::span<const int64_t>, bool);
 
 // The shared body of the tg_reduce_* shims.
 tg_status reduce_shim(const char* function, Reduction op, const tg_tensor* x, const int64_t* axes,
-                      int num_axes, int keepdims, tg_tensor** out) {
+                      size_t num_axes, int keepdims, tg_tensor** out) {
   return tg::capi::guard(function, [&] {
     const Tensor& tx = tensor_arg(x, "x");
     const auto ax = int64_array_arg(axes, num_axes, "axes", "num_axes");
@@ -57,28 +50,28 @@ tg_status arg_shim(const char* function, ArgReduction op, const tg_tensor* x, in
 
 extern "C" {
 
-tg_status tg_reduce_max(const tg_tensor* x, const int64_t* axes, int num_axes, int keepdims,
+tg_status tg_reduce_max(const tg_tensor* x, const int64_t* axes, size_t num_axes, int keepdims,
                         tg_tensor** out) {
   return reduce_shim("tg_reduce_max", tg::ops::reduce_max, x, axes, num_axes, keepdims, out);
 }
 
-tg_status tg_reduce_min(const tg_tensor* x, const int64_t* axes, int num_axes, int keepdims,
+tg_status tg_reduce_min(const tg_tensor* x, const int64_t* axes, size_t num_axes, int keepdims,
                         tg_tensor** out) {
   return reduce_shim("tg_reduce_min", tg::ops::reduce_min, x, axes, num_axes, keepdims, out);
 }
 
-tg_status tg_reduce_prod(const tg_tensor* x, const int64_t* axes, int num_axes, int keepdims,
+tg_status tg_reduce_prod(const tg_tensor* x, const int64_t* axes, size_t num_axes, int keepdims,
                          tg_tensor** out) {
   return reduce_shim("tg_reduce_prod", tg::ops::reduce_prod, x, axes, num_axes, keepdims, out);
 }
 
-tg_status tg_reduce_logsumexp(const tg_tensor* x, const int64_t* axes, int num_axes, int keepdims,
+tg_status tg_reduce_logsumexp(const tg_tensor* x, const int64_t* axes, size_t num_axes, int keepdims,
                               tg_tensor** out) {
   return reduce_shim("tg_reduce_logsumexp", tg::ops::reduce_logsumexp, x, axes, num_axes,
                      keepdims, out);
 }
 
-tg_status tg_reduce_variance(const tg_tensor* x, const int64_t* axes, int num_axes, int keepdims,
+tg_status tg_reduce_variance(const tg_tensor* x, const int64_t* axes, size_t num_axes, int keepdims,
                              tg_tensor** out) {
   return reduce_shim("tg_reduce_variance", tg::ops::reduce_variance, x, axes, num_axes, keepdims,
                      out);

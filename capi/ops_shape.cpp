@@ -20,27 +20,19 @@ using tg::capi::tensor_arg;
 using tg::capi::dtype_arg;
 using tg::capi::new_tensor_handle;
 
+using tg::capi::int64_array_arg;
+using tg::capi::rank_array_arg;
 using tg::Status;
 using tg::Tensor;
 
 
-// `count` int64_t entries at `values`, which may be NULL only when count is 0.
-std::span<const int64_t> int64_array_arg(const int64_t* values, int64_t count, const char* what,
-                                         const char* count_name) {
-  if (count < 0) tg::fail(Status::invalid_argument, "{} {} is negative", count_name, count);
-  if (!values && count > 0)
-    tg::fail(Status::invalid_argument, "{} is NULL but {} is {}", what, count_name, count);
-  return {values, static_cast<size_t>(count)};
-}
-
 // The tensors behind `count` handles (values may be NULL only when count is 0).
-std::vector<Tensor> tensor_list_arg(const tg_tensor* const* values, int count) {
-  if (count < 0) tg::fail(Status::invalid_argument, "count {} is negative", count);
+std::vector<Tensor> tensor_list_arg(tg_tensor* const* values, size_t count) {
   if (!values && count > 0)
     tg::fail(Status::invalid_argument, "values is NULL but count is {}", count);
   std::vector<Tensor> out;
-  out.reserve(static_cast<size_t>(count));
-  for (int i = 0; i < count; ++i)
+  out.reserve(count);
+  for (size_t i = 0; i < count; ++i)
     out.push_back(tensor_arg(values[i], fmt::format("values[{}]", i).c_str()));
   return out;
 }
@@ -60,7 +52,7 @@ tg_status tg_expand_dims(const tg_tensor* x, int64_t axis, tg_tensor** out) {
   });
 }
 
-tg_status tg_squeeze(const tg_tensor* x, const int64_t* axes, int num_axes, tg_tensor** out) {
+tg_status tg_squeeze(const tg_tensor* x, const int64_t* axes, size_t num_axes, tg_tensor** out) {
   return tg::capi::guard("tg_squeeze", [&] {
     const Tensor& tx = tensor_arg(x, "x");
     const auto ax = int64_array_arg(axes, num_axes, "axes", "num_axes");
@@ -73,7 +65,7 @@ tg_status tg_squeeze(const tg_tensor* x, const int64_t* axes, int num_axes, tg_t
 tg_status tg_broadcast_to(const tg_tensor* x, const int64_t* shape, int rank, tg_tensor** out) {
   return tg::capi::guard("tg_broadcast_to", [&] {
     const Tensor& tx = tensor_arg(x, "x");
-    const auto dims = int64_array_arg(shape, rank, "shape", "rank");
+    const auto dims = rank_array_arg(shape, rank, "shape");
     const tg::Shape target = tg::Shape::from(dims, "broadcast_to");
     tg_tensor*& o = tg::capi::require_out(out, "out");
     tg_tensor* h = new_tensor_handle(tg::ops::broadcast_to(tx, target));
@@ -81,7 +73,7 @@ tg_status tg_broadcast_to(const tg_tensor* x, const int64_t* shape, int rank, tg
   });
 }
 
-tg_status tg_concat(const tg_tensor* const* values, int count, int64_t axis, tg_tensor** out) {
+tg_status tg_concat(tg_tensor* const* values, size_t count, int64_t axis, tg_tensor** out) {
   return tg::capi::guard("tg_concat", [&] {
     const std::vector<Tensor> xs = tensor_list_arg(values, count);
     tg_tensor*& o = tg::capi::require_out(out, "out");
@@ -90,7 +82,7 @@ tg_status tg_concat(const tg_tensor* const* values, int count, int64_t axis, tg_
   });
 }
 
-tg_status tg_stack(const tg_tensor* const* values, int count, int64_t axis, tg_tensor** out) {
+tg_status tg_stack(tg_tensor* const* values, size_t count, int64_t axis, tg_tensor** out) {
   return tg::capi::guard("tg_stack", [&] {
     const std::vector<Tensor> xs = tensor_list_arg(values, count);
     tg_tensor*& o = tg::capi::require_out(out, "out");
@@ -99,15 +91,15 @@ tg_status tg_stack(const tg_tensor* const* values, int count, int64_t axis, tg_t
   });
 }
 
-tg_status tg_split(const tg_tensor* x, const int64_t* sizes, int num_outputs, int64_t axis,
+tg_status tg_split(const tg_tensor* x, const int64_t* sizes, size_t num_outputs, int64_t axis,
                    tg_tensor** outputs) {
   return tg::capi::guard("tg_split", [&] {
     const Tensor& tx = tensor_arg(x, "x");
-    if (num_outputs < 1)
+    if (num_outputs < 1 || num_outputs > static_cast<size_t>(INT64_MAX))
       tg::fail(Status::invalid_argument, "split: num_outputs must be at least 1, got {}", num_outputs);
     if (!outputs) tg::fail(Status::invalid_argument, "outputs (output array) is NULL");
     std::vector<Tensor> parts =
-        sizes ? tg::ops::split(tx, std::span<const int64_t>(sizes, static_cast<size_t>(num_outputs)), axis)
+        sizes ? tg::ops::split(tx, std::span<const int64_t>(sizes, num_outputs), axis)
               : tg::ops::split(tx, static_cast<int64_t>(num_outputs), axis);
     // All handles are made before any is written, and freed again if one cannot be made.
     std::vector<tg_tensor*> made;
@@ -126,8 +118,8 @@ tg_status tg_slice(const tg_tensor* x, const int64_t* begin, const int64_t* size
                    tg_tensor** out) {
   return tg::capi::guard("tg_slice", [&] {
     const Tensor& tx = tensor_arg(x, "x");
-    const auto b = int64_array_arg(begin, rank, "begin", "rank");
-    const auto s = int64_array_arg(size, rank, "size", "rank");
+    const auto b = rank_array_arg(begin, rank, "begin");
+    const auto s = rank_array_arg(size, rank, "size");
     tg_tensor*& o = tg::capi::require_out(out, "out");
     tg_tensor* h = new_tensor_handle(tg::ops::slice(tx, b, s));
     o = h;
@@ -139,7 +131,7 @@ tg_status tg_pad(const tg_tensor* x, const int64_t* paddings, int rank, double v
   return tg::capi::guard("tg_pad", [&] {
     const Tensor& tx = tensor_arg(x, "x");
     if (rank < 0) tg::fail(Status::invalid_argument, "rank {} is negative", rank);
-    const auto p = int64_array_arg(paddings, 2 * static_cast<int64_t>(rank), "paddings", "2 * rank");
+    const auto p = int64_array_arg(paddings, 2 * static_cast<size_t>(rank), "paddings", "2 * rank");
     tg_tensor*& o = tg::capi::require_out(out, "out");
     tg_tensor* h = new_tensor_handle(tg::ops::pad(tx, p, value));
     o = h;
@@ -147,7 +139,7 @@ tg_status tg_pad(const tg_tensor* x, const int64_t* paddings, int rank, double v
 }
 
 tg_status tg_strided_slice(const tg_tensor* x, const int64_t* begin, const int64_t* end,
-                           const int64_t* strides, int n, int32_t begin_mask, int32_t end_mask,
+                           const int64_t* strides, size_t n, int32_t begin_mask, int32_t end_mask,
                            int32_t ellipsis_mask, int32_t new_axis_mask, int32_t shrink_axis_mask,
                            tg_tensor** out) {
   return tg::capi::guard("tg_strided_slice", [&] {
@@ -193,7 +185,7 @@ tg_status tg_one_hot(const tg_tensor* indices, int64_t depth, double on_value, d
 tg_status tg_tile(const tg_tensor* x, const int64_t* multiples, int rank, tg_tensor** out) {
   return tg::capi::guard("tg_tile", [&] {
     const Tensor& tx = tensor_arg(x, "x");
-    const auto m = int64_array_arg(multiples, rank, "multiples", "rank");
+    const auto m = rank_array_arg(multiples, rank, "multiples");
     tg_tensor*& o = tg::capi::require_out(out, "out");
     tg_tensor* h = new_tensor_handle(tg::ops::tile(tx, m));
     o = h;

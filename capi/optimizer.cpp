@@ -19,80 +19,33 @@ const tg::Optimizer& optimizer_of(const tg_optimizer* optimizer) {
   return *get<tg_optimizer>(optimizer, "optimizer")->value;
 }
 
-// The variables behind `count` handles; `what` names the array in errors ("variables[2]").
-std::vector<std::shared_ptr<tg::Variable>> variables_of(tg_variable* const* variables, size_t count, const char* what) {
-  if (count > 0 && !variables) tg::fail(tg::Status::invalid_argument, "{} is NULL with count {}", what, count);
-  std::vector<std::shared_ptr<tg::Variable>> out;
-  out.reserve(count);
-  for (size_t i = 0; i < count; ++i)
-    out.push_back(get<tg_variable>(variables[i], fmt::format("{}[{}]", what, i).c_str())->value);
-  return out;
-}
-
-template <class O, class Options>
-void make_optimizer(tg_optimizer** out, const Options& options) {
-  auto& result = require_out(out, "out");
-  result = tg::capi::make_handle<tg_optimizer>(std::unique_ptr<tg::Optimizer>(std::make_unique<O>(options)));
-}
-
-// A clip setting from C: 0 unsets, anything else is checked by the optimizer.
-std::optional<double> clip_arg(double value) { return value == 0.0 ? std::nullopt : std::optional<double>(value); }
-
 }  // namespace
 
 extern "C" {
 
-tg_status tg_optimizer_sgd(double learning_rate, double momentum, int nesterov, tg_optimizer** out) {
-  return guard("tg_optimizer_sgd", [&] {
-    make_optimizer<tg::SGD>(out, tg::SGDOptions{learning_rate, momentum, nesterov != 0});
-  });
-}
-
-tg_status tg_optimizer_adam(double learning_rate, double beta_1, double beta_2, double epsilon, int amsgrad,
-                            tg_optimizer** out) {
-  return guard("tg_optimizer_adam", [&] {
-    make_optimizer<tg::Adam>(out, tg::AdamOptions{learning_rate, beta_1, beta_2, epsilon, amsgrad != 0});
-  });
-}
-
-tg_status tg_optimizer_adamw(double learning_rate, double weight_decay, double beta_1, double beta_2,
-                             double epsilon, int amsgrad, tg_optimizer** out) {
-  return guard("tg_optimizer_adamw", [&] {
+tg_status tg_optimizer_create(const char* name, tg_optimizer** out) {
+  return guard("tg_optimizer_create", [&] {
+    if (!name) tg::fail(tg::Status::invalid_argument, "name is NULL");
     auto& result = require_out(out, "out");
-    result = tg::capi::make_handle<tg_optimizer>(std::unique_ptr<tg::Optimizer>(std::make_unique<tg::AdamW>(
-        tg::AdamOptions{learning_rate, beta_1, beta_2, epsilon, amsgrad != 0}, weight_decay)));
+    result = tg::capi::make_handle<tg_optimizer>(tg::make_optimizer(name));
   });
 }
 
-tg_status tg_optimizer_rmsprop(double learning_rate, double rho, double momentum, double epsilon, int centered,
-                               tg_optimizer** out) {
-  return guard("tg_optimizer_rmsprop", [&] {
-    make_optimizer<tg::RMSprop>(out, tg::RMSpropOptions{learning_rate, rho, momentum, epsilon, centered != 0});
+tg_status tg_optimizer_set(tg_optimizer* optimizer, const char* name, double value) {
+  return guard("tg_optimizer_set", [&] {
+    tg::Optimizer& opt = optimizer_of(optimizer);
+    if (!name) tg::fail(tg::Status::invalid_argument, "name is NULL");
+    opt.set_hyperparameter(name, value);
   });
 }
 
-tg_status tg_optimizer_adagrad(double learning_rate, double initial_accumulator_value, double epsilon,
-                               tg_optimizer** out) {
-  return guard("tg_optimizer_adagrad", [&] {
-    make_optimizer<tg::Adagrad>(out, tg::AdagradOptions{learning_rate, initial_accumulator_value, epsilon});
+tg_status tg_optimizer_get(const tg_optimizer* optimizer, const char* name, double* out) {
+  return guard("tg_optimizer_get", [&] {
+    const tg::Optimizer& opt = optimizer_of(optimizer);
+    if (!name) tg::fail(tg::Status::invalid_argument, "name is NULL");
+    double& result = require_out(out, "out");
+    result = opt.hyperparameter(name);
   });
-}
-
-tg_status tg_optimizer_set_clipnorm(tg_optimizer* optimizer, double clipnorm) {
-  return guard("tg_optimizer_set_clipnorm", [&] { optimizer_of(optimizer).set_clipnorm(clip_arg(clipnorm)); });
-}
-
-tg_status tg_optimizer_set_global_clipnorm(tg_optimizer* optimizer, double global_clipnorm) {
-  return guard("tg_optimizer_set_global_clipnorm",
-               [&] { optimizer_of(optimizer).set_global_clipnorm(clip_arg(global_clipnorm)); });
-}
-
-tg_status tg_optimizer_set_clipvalue(tg_optimizer* optimizer, double clipvalue) {
-  return guard("tg_optimizer_set_clipvalue", [&] { optimizer_of(optimizer).set_clipvalue(clip_arg(clipvalue)); });
-}
-
-tg_status tg_optimizer_set_weight_decay(tg_optimizer* optimizer, double weight_decay) {
-  return guard("tg_optimizer_set_weight_decay", [&] { optimizer_of(optimizer).set_weight_decay(weight_decay); });
 }
 
 tg_status tg_optimizer_exclude_from_weight_decay(tg_optimizer* optimizer, tg_variable* const* variables,
@@ -100,7 +53,7 @@ tg_status tg_optimizer_exclude_from_weight_decay(tg_optimizer* optimizer, tg_var
                                                  size_t num_patterns) {
   return guard("tg_optimizer_exclude_from_weight_decay", [&] {
     tg::Optimizer& opt = optimizer_of(optimizer);
-    const auto vars = variables_of(variables, num_variables, "variables");
+    const auto vars = tg::capi::variables_arg(variables, num_variables, "variables");
     if (num_patterns > 0 && !name_patterns)
       tg::fail(tg::Status::invalid_argument, "name_patterns is NULL with num_patterns {}", num_patterns);
     std::vector<std::string> patterns;
@@ -110,10 +63,6 @@ tg_status tg_optimizer_exclude_from_weight_decay(tg_optimizer* optimizer, tg_var
     }
     opt.exclude_from_weight_decay(vars, patterns);
   });
-}
-
-tg_status tg_optimizer_set_learning_rate(tg_optimizer* optimizer, double learning_rate) {
-  return guard("tg_optimizer_set_learning_rate", [&] { optimizer_of(optimizer).set_learning_rate(learning_rate); });
 }
 
 tg_status tg_optimizer_set_exponential_decay(tg_optimizer* optimizer, double initial_learning_rate,
@@ -145,17 +94,10 @@ tg_status tg_optimizer_set_piecewise_constant_decay(tg_optimizer* optimizer, con
   });
 }
 
-tg_status tg_optimizer_learning_rate(const tg_optimizer* optimizer, double* out) {
-  return guard("tg_optimizer_learning_rate", [&] {
-    const tg::Optimizer& opt = optimizer_of(optimizer);
-    require_out(out, "out") = opt.learning_rate();
-  });
-}
-
 tg_status tg_optimizer_build(tg_optimizer* optimizer, tg_variable* const* variables, size_t count) {
   return guard("tg_optimizer_build", [&] {
     tg::Optimizer& opt = optimizer_of(optimizer);
-    opt.build(variables_of(variables, count, "variables"));
+    opt.build(tg::capi::variables_arg(variables, count, "variables"));
   });
 }
 
@@ -165,7 +107,7 @@ tg_status tg_optimizer_apply(tg_optimizer* optimizer, tg_variable* const* variab
     tg::Optimizer& opt = optimizer_of(optimizer);
     if (count > 0 && (!variables || !gradients))
       tg::fail(tg::Status::invalid_argument, "variables or gradients is NULL with count {}", count);
-    const auto vars = variables_of(variables, count, "variables");
+    const auto vars = tg::capi::variables_arg(variables, count, "variables");
     std::vector<tg::Tensor> grads;
     grads.reserve(count);
     for (size_t i = 0; i < count; ++i) {

@@ -34,7 +34,7 @@ std::vector<Differentiable> differentiables_arg(const void* const* handles, size
 }
 
 // output_gradients: NULL (all ones seeds) or `count` entries, each NULL or a tensor handle.
-std::vector<Tensor> output_gradients_arg(const tg_tensor* const* handles, size_t count) {
+std::vector<Tensor> output_gradients_arg(tg_tensor* const* handles, size_t count) {
   std::vector<Tensor> out;
   if (!handles) return out;
   out.reserve(count);
@@ -143,7 +143,7 @@ tg_status tg_tape_gradient(tg_tape* tape, const void* const* targets, size_t num
 
 tg_status tg_tape_gradient_ex(tg_tape* tape, const void* const* targets, size_t num_targets,
                               const void* const* sources, size_t num_sources,
-                              const tg_tensor* const* output_gradients,
+                              tg_tensor* const* output_gradients,
                               tg_unconnected_gradients unconnected, tg_tensor** gradients) {
   return tg::capi::guard("tg_tape_gradient_ex", [&] {
     Tape& t = tape_arg(tape);
@@ -186,20 +186,25 @@ tg_status tg_tape_watched_variables(tg_tape* tape, tg_variable** variables, size
                                     size_t* count) {
   return tg::capi::guard("tg_tape_watched_variables", [&] {
     const Tape& t = tape_arg(tape);
-    size_t& total = tg::capi::require_out(count, "count");
-    if (!variables && capacity > 0)
-      tg::fail(Status::invalid_argument, "variables is NULL but capacity is {}", capacity);
-    const auto vars = t.watched_variables();
-    const size_t n = std::min(capacity, vars.size());
-    std::vector<tg_variable*> made;
-    try {
-      for (size_t i = 0; i < n; ++i) made.push_back(tg::capi::make_handle<tg_variable>(vars[i]));
-    } catch (...) {
-      for (tg_variable* h : made) tg::capi::free_handle(h, "variable");
-      throw;
-    }
-    for (size_t i = 0; i < n; ++i) variables[i] = made[i];
-    total = vars.size();
+    tg::capi::write_handles(t.watched_variables(), variables, capacity, count, "variables");
+  });
+}
+
+tg_status tg_tape_is_recording(const tg_tape* tape, int* out) {
+  return tg::capi::guard("tg_tape_is_recording", [&] {
+    const Tape& t = tape_arg(tape);
+    int& result = tg::capi::require_out(out, "out");
+    if (t.owner() != std::this_thread::get_id())
+      tg::fail(Status::invalid_state, "the tape belongs to the thread that began it; tapes cannot be used across "
+               "threads");
+    result = t.recording() ? 1 : 0;
+  });
+}
+
+tg_status tg_tape_is_persistent(const tg_tape* tape, int* out) {
+  return tg::capi::guard("tg_tape_is_persistent", [&] {
+    const Tape& t = tape_arg(tape);
+    tg::capi::require_out(out, "out") = t.persistent() ? 1 : 0;
   });
 }
 

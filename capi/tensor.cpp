@@ -132,11 +132,11 @@ tg_status tg_tensor_rank(const tg_tensor* tensor, int* out) {
   });
 }
 
-tg_status tg_tensor_shape(const tg_tensor* tensor, int64_t* dims, int capacity) {
+tg_status tg_tensor_shape(const tg_tensor* tensor, int64_t* dims, size_t capacity) {
   return tg::capi::guard("tg_tensor_shape", [&] {
     const Tensor& t = tensor_arg(tensor, "tensor");
     if (!dims && t.rank() > 0) tg::fail(Status::invalid_argument, "dims (output array) is NULL");
-    if (capacity < t.rank())
+    if (capacity < static_cast<size_t>(t.rank()))
       tg::fail(Status::invalid_argument, "capacity {} is smaller than the rank {} of shape {}",
                capacity, t.rank(), t.shape().str());
     const auto d = t.shape().dims();
@@ -144,11 +144,11 @@ tg_status tg_tensor_shape(const tg_tensor* tensor, int64_t* dims, int capacity) 
   });
 }
 
-tg_status tg_tensor_size(const tg_tensor* tensor, int64_t* out) {
+tg_status tg_tensor_size(const tg_tensor* tensor, size_t* out) {
   return tg::capi::guard("tg_tensor_size", [&] {
     const Tensor& t = tensor_arg(tensor, "tensor");
-    int64_t& o = tg::capi::require_out(out, "out");
-    o = t.numel();
+    size_t& o = tg::capi::require_out(out, "out");
+    o = static_cast<size_t>(t.numel());
   });
 }
 

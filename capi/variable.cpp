@@ -43,6 +43,21 @@ tg_status tg_variable_read(tg_variable* variable, tg_tensor** out) {
   });
 }
 
+tg_status tg_variable_value(const tg_variable* variable, tg_tensor** out) {
+  return tg::capi::guard("tg_variable_value", [&] {
+    const Variable& v = variable_arg(variable, "variable");
+    tg_tensor*& o = tg::capi::require_out(out, "out");
+    o = tg::capi::new_tensor_handle(v.value());
+  });
+}
+
+tg_status tg_variable_id(const tg_variable* variable, uint64_t* out) {
+  return tg::capi::guard("tg_variable_id", [&] {
+    const Variable& v = variable_arg(variable, "variable");
+    tg::capi::require_out(out, "out") = v.id();
+  });
+}
+
 tg_status tg_variable_assign(tg_variable* variable, const tg_tensor* value) {
   return tg::capi::guard("tg_variable_assign", [&] {
     Variable& v = variable_arg(variable, "variable");
@@ -83,12 +98,12 @@ tg_status tg_variable_rank(const tg_variable* variable, int* out) {
   });
 }
 
-tg_status tg_variable_shape(const tg_variable* variable, int64_t* dims, int capacity) {
+tg_status tg_variable_shape(const tg_variable* variable, int64_t* dims, size_t capacity) {
   return tg::capi::guard("tg_variable_shape", [&] {
     const Variable& v = variable_arg(variable, "variable");
     const tg::Shape& s = v.shape();
     if (!dims && s.rank() > 0) tg::fail(Status::invalid_argument, "dims (output array) is NULL");
-    if (capacity < s.rank())
+    if (capacity < static_cast<size_t>(s.rank()))
       tg::fail(Status::invalid_argument, "capacity {} is smaller than the rank {} of shape {}",
                capacity, s.rank(), s.str());
     const auto d = s.dims();

@@ -43,13 +43,16 @@ static void first_cell(void) {
   tg_tensor_free(x);
 }
 
+/* loss_object = tf.keras.losses.CategoricalCrossentropy(from_logits=True) */
+static tg_loss* loss_object;
+
 /* One forward pass and loss; if `tape_out` is not NULL the pass is recorded on a new tape. */
 static tg_tensor* forward_loss(tg_model* model, const tg_tensor* data, const tg_tensor* labels,
                                tg_tape** tape_out) {
   tg_tensor *predictions, *loss;
   if (tape_out) check(tg_tape_begin(TG_TAPE_DEFAULT, tape_out), "with tf.GradientTape() as tape");
   check(tg_model_call(model, data, &predictions), "predictions = model(data)");
-  check(tg_categorical_crossentropy_from_logits(labels, predictions, &loss),
+  check(tg_loss_call(loss_object, labels, predictions, NULL, &loss),
         "loss = loss_object(labels, predictions)");
   if (tape_out) check(tg_tape_end(*tape_out), "end of with");
   tg_tensor_free(predictions);
@@ -59,15 +62,20 @@ static tg_tensor* forward_loss(tg_model* model, const tg_tensor* data, const tg_
 #define NUM_VARIABLES 4
 #define MORE_STEPS 20
 
+/* One training step. Every handle it makes (the tape, the loss, the gradients) belongs to a
+ * scope, so ending the scope frees them all. */
 static void train_step(tg_model* model, tg_optimizer* optimizer, const tg_tensor* data,
                        const tg_tensor* labels, tg_variable** vars, int64_t* iterations,
                        double* loss_value) {
+  tg_scope* step;
   tg_tape* tape;
   tg_tensor* grads[NUM_VARIABLES];
   const void* sources[NUM_VARIABLES];
   const void* targets[1];
   size_t i;
-  tg_tensor* loss = forward_loss(model, data, labels, &tape);
+  tg_tensor* loss;
+  check(tg_scope_begin(&step), "scope");
+  loss = forward_loss(model, data, labels, &tape);
   for (i = 0; i < NUM_VARIABLES; ++i) sources[i] = vars[i];
   targets[0] = loss;
   check(tg_tape_gradient(tape, targets, 1, sources, NUM_VARIABLES, grads),
@@ -75,9 +83,7 @@ static void train_step(tg_model* model, tg_optimizer* optimizer, const tg_tensor
   check(tg_optimizer_apply(optimizer, vars, grads, NUM_VARIABLES, iterations),
         "optimizer.apply_gradients(zip(gradients, model.trainable_variables))");
   check(tg_tensor_item(loss, loss_value), "loss.numpy()");
-  for (i = 0; i < NUM_VARIABLES; ++i) tg_tensor_free(grads[i]);
-  tg_tensor_free(loss);
-  tg_tape_free(tape);
+  check(tg_scope_end(step), "end of the step");
 }
 
 static void second_cell(void) {
@@ -85,6 +91,7 @@ static void second_cell(void) {
   tg_tensor *data, *labels, *loss;
   tg_model* model;
   tg_optimizer* optimizer;
+  tg_layer_config dense;
   tg_variable* vars[NUM_VARIABLES];
   size_t count, i;
   int64_t iterations = 0;
@@ -96,11 +103,18 @@ static void second_cell(void) {
   check(tg_random_uniform(TG_FLOAT64, labels_shape, 2, 0.0, 1.0, 2, &labels), "labels");
 
   check(tg_model_create("my_model", &model), "MyModel()");
-  check(tg_model_add_dense(model, 32, TG_ACTIVATION_RELU, 1, 42, NULL), "Dense(32, 'relu')");
-  check(tg_model_add_dense(model, 10, TG_ACTIVATION_LINEAR, 1, 43, NULL), "Dense(10)");
-  check(tg_optimizer_adam(TG_ADAM_DEFAULT_LEARNING_RATE, TG_ADAM_DEFAULT_BETA_1, TG_ADAM_DEFAULT_BETA_2,
-                          TG_ADAM_DEFAULT_EPSILON, 0, &optimizer),
-        "tf.keras.optimizers.Adam()");
+  check(tg_layer_config_init(TG_LAYER_DENSE, &dense), "Dense defaults");
+  dense.units = 32;
+  dense.activation = TG_ACTIVATION_RELU;
+  dense.kernel_initializer.seed = 42;
+  check(tg_model_add(model, &dense, NULL), "Dense(32, 'relu')");
+  dense.units = 10;
+  dense.activation = TG_ACTIVATION_LINEAR;
+  dense.kernel_initializer.seed = 43;
+  check(tg_model_add(model, &dense, NULL), "Dense(10)");
+  check(tg_loss_categorical_crossentropy(1, 0.0, TG_REDUCTION_AUTO, &loss_object),
+        "tf.keras.losses.CategoricalCrossentropy(from_logits=True)");
+  check(tg_optimizer_create("adam", &optimizer), "tf.keras.optimizers.Adam()");
 
   /* The model builds its variables on the first call. */
   loss = forward_loss(model, data, labels, NULL);
@@ -138,6 +152,7 @@ static void second_cell(void) {
 
   for (i = 0; i < count; ++i) tg_variable_free(vars[i]);
   tg_optimizer_free(optimizer);
+  tg_loss_free(loss_object);
   tg_model_free(model);
   tg_tensor_free(labels);
   tg_tensor_free(data);

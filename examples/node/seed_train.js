@@ -40,10 +40,10 @@ function trainSeedModel(steps, labelsKind = 'random', seed = 1) {
   }
 
   const model = tg.make(c.tg_model_create, 'my_model');
-  tg.check(c.tg_model_add_dense(model, 32, TG.ACTIVATION_RELU, 1, 42, null));
-  tg.check(c.tg_model_add_dense(model, 10, TG.ACTIVATION_LINEAR, 1, 43, null));
+  tg.addDense(model, 32, TG.ACTIVATION_RELU, 42);
+  tg.addDense(model, 10, TG.ACTIVATION_LINEAR, 43);
   const lossObject = tg.make(c.tg_loss_categorical_crossentropy, 1, 0.0, TG.REDUCTION_AUTO);
-  const optimizer = tg.make(c.tg_optimizer_adam, 0.001, 0.9, 0.999, 1e-7, 0);
+  const optimizer = tg.make(c.tg_optimizer_create, 'adam');
 
   const losses = [];
   const iterations = [];

@@ -21,19 +21,31 @@ function libraryPath() {
 
 const lib = koffi.load(libraryPath());
 
+// tg_initializer and tg_layer_config, as the header lays them out.
+const Initializer = koffi.struct('tg_initializer', {
+  kind: 'int', a: 'double', b: 'double', seed: 'uint64_t',
+});
+const LayerConfig = koffi.struct('tg_layer_config', {
+  type: 'int', name: 'const char *', dtype: 'int', trainable: 'int',
+  units: 'int64_t', activation: 'int', use_bias: 'int',
+  kernel_initializer: Initializer, bias_initializer: Initializer,
+  rate: 'double', seed: 'uint64_t',
+  input_dim: 'int64_t', output_dim: 'int64_t', embeddings_initializer: Initializer,
+});
+
 // Handles are opaque: `void *` in JS. Out-parameters are one-element arrays.
 const H = 'void *';
 const decls = {
   tg_version: 'const char *tg_version()',
   tg_status_string: 'const char *tg_status_string(int status)',
   tg_last_error_message: 'const char *tg_last_error_message()',
-  tg_set_num_threads: 'int tg_set_num_threads(int n)',
+  tg_set_num_threads: 'int tg_set_num_threads(size_t n)',
   tg_tensor_create: `int tg_tensor_create(int dtype, const int64_t *shape, int rank, const void *data, _Out_ ${H} *out)`,
   tg_tensor_scalar: `int tg_tensor_scalar(int dtype, double value, _Out_ ${H} *out)`,
   tg_tensor_free: `int tg_tensor_free(${H} t)`,
   tg_tensor_rank: `int tg_tensor_rank(${H} t, _Out_ int *out)`,
-  tg_tensor_shape: `int tg_tensor_shape(${H} t, _Out_ int64_t *dims, int capacity)`,
-  tg_tensor_size: `int tg_tensor_size(${H} t, _Out_ int64_t *out)`,
+  tg_tensor_shape: `int tg_tensor_shape(${H} t, _Out_ int64_t *dims, size_t capacity)`,
+  tg_tensor_size: `int tg_tensor_size(${H} t, _Out_ size_t *out)`,
   tg_tensor_copy_data: `int tg_tensor_copy_data(${H} t, void *dst, size_t bytes)`,
   tg_tensor_item: `int tg_tensor_item(${H} t, _Out_ double *out)`,
   tg_random_uniform: `int tg_random_uniform(int dtype, const int64_t *shape, int rank, double minval, double maxval, uint64_t seed, _Out_ ${H} *out)`,
@@ -46,18 +58,20 @@ const decls = {
   tg_tape_gradient: `int tg_tape_gradient(${H} tape, ${H} *targets, size_t nt, ${H} *sources, size_t ns, _Out_ ${H} *grads)`,
   tg_tape_free: `int tg_tape_free(${H} tape)`,
   tg_variable_name: `int tg_variable_name(${H} v, _Out_ const char **out)`,
-  tg_variable_shape: `int tg_variable_shape(${H} v, _Out_ int64_t *dims, int capacity)`,
+  tg_variable_shape: `int tg_variable_shape(${H} v, _Out_ int64_t *dims, size_t capacity)`,
   tg_variable_rank: `int tg_variable_rank(${H} v, _Out_ int *out)`,
   tg_variable_free: `int tg_variable_free(${H} v)`,
   tg_model_create: `int tg_model_create(const char *name, _Out_ ${H} *out)`,
-  tg_model_add_dense: `int tg_model_add_dense(${H} m, int64_t units, int activation, int use_bias, uint64_t seed, const char *name)`,
+  tg_layer_config_init: 'int tg_layer_config_init(int type, _Out_ tg_layer_config *out)',
+  tg_model_add: `int tg_model_add(${H} m, const tg_layer_config *config, _Out_ ${H} *layer)`,
   tg_model_call: `int tg_model_call(${H} m, ${H} x, _Out_ ${H} *out)`,
   tg_model_trainable_variables: `int tg_model_trainable_variables(${H} m, _Out_ ${H} *vars, size_t capacity, _Out_ size_t *count)`,
   tg_model_free: `int tg_model_free(${H} m)`,
   tg_loss_categorical_crossentropy: `int tg_loss_categorical_crossentropy(int from_logits, double label_smoothing, int reduction, _Out_ ${H} *out)`,
   tg_loss_call: `int tg_loss_call(${H} loss, ${H} y_true, ${H} y_pred, ${H} sample_weight, _Out_ ${H} *out)`,
   tg_loss_free: `int tg_loss_free(${H} loss)`,
-  tg_optimizer_adam: `int tg_optimizer_adam(double lr, double beta_1, double beta_2, double epsilon, int amsgrad, _Out_ ${H} *out)`,
+  tg_optimizer_create: `int tg_optimizer_create(const char *name, _Out_ ${H} *out)`,
+  tg_optimizer_set: `int tg_optimizer_set(${H} opt, const char *name, double value)`,
   tg_optimizer_apply: `int tg_optimizer_apply(${H} opt, ${H} *vars, ${H} *grads, size_t count, _Out_ int64_t *iterations)`,
   tg_optimizer_free: `int tg_optimizer_free(${H} opt)`,
 };
@@ -69,6 +83,7 @@ const TG = {
   FLOAT32: 0, FLOAT64: 1, INT32: 2, INT64: 3, BOOL: 4,
   TAPE_DEFAULT: 0, TAPE_PERSISTENT: 1,
   ACTIVATION_LINEAR: 0, ACTIVATION_RELU: 1,
+  LAYER_DENSE: 0,
   REDUCTION_AUTO: 0,
   MAX_RANK: 8,
 };
@@ -155,6 +170,16 @@ function gradient(tape, target, sources) {
   return grads;
 }
 
+// model.add(Dense(units, activation)) with a glorot_uniform kernel of `seed`.
+function addDense(model, units, activation, seed) {
+  const config = {};
+  check(c.tg_layer_config_init(TG.LAYER_DENSE, config));
+  config.units = units;
+  config.activation = activation;
+  config.kernel_initializer.seed = seed;
+  check(c.tg_model_add(model, config, null));
+}
+
 function trainableVariables(model) {
   const count = [0];
   check(c.tg_model_trainable_variables(model, null, 0, count));
@@ -165,6 +190,6 @@ function trainableVariables(model) {
 
 module.exports = {
   c, TG, TapegradError, check, make, tensor, scalar, item, shapeOf, float32Data,
-  variableName, variableShape, withTape, gradient, trainableVariables,
+  variableName, variableShape, withTape, gradient, addDense, trainableVariables,
   libraryPath, version: () => c.tg_version(),
 };

@@ -15,13 +15,24 @@
  *   - Handles (tg_tensor, tg_variable, …) are opaque and carry a type tag: passing NULL, a
  *     freed handle or a handle of another type gives TG_INVALID_HANDLE, never a crash.
  *   - Ownership: every handle a function returns is owned by the caller and released with
- *     the matching tg_*_free. tg_*_free(NULL) is a no-op that returns TG_OK.
+ *     the matching tg_*_free, or by the scope it was created in (tg_scope_begin).
+ *     tg_*_free(NULL) is a no-op that returns TG_OK.
  *   - Nothing aborts the process; no C++ exception crosses this interface.
  *   - Threads: functions may be called from any thread. A tape belongs to the thread that
  *     began it. A handle must not be used by two threads while one of them frees or changes
  *     it (assigning a variable, applying an optimizer); tensors are immutable and may be
  *     read from many threads at once.
- *   - Shapes are arrays of int64_t dimensions with an int rank (0..8); data is row-major.
+ *   - Shapes are arrays of int64_t dimensions; data is row-major.
+ *   - Integer types, one per kind of quantity:
+ *       int      a rank: the length of a shape, or of any array with one entry per axis
+ *                (perm, begin/size of tg_slice, multiples), 0..TG_MAX_RANK; also flags (0 or
+ *                not 0) and C enums;
+ *       int64_t  dimensions, indices, axes, class labels and step counters (iterations);
+ *       size_t   every other count, length or capacity: numbers of tensors, variables,
+ *                layers, axes in a list, outputs, elements, bytes, threads.
+ *   - Arrays of handles are typed where the type is known (tg_tensor* const*,
+ *     tg_variable* const*); const void* const* only where tensors and variables are both
+ *     accepted (the targets and sources of a tape). Arrays the library fills are tg_x**.
  *
  * WORKED EXAMPLE — dy/dx of y = x·x at x = 3 (the first cell of the seed notebook):
  *
@@ -45,6 +56,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #if defined(_WIN32)
 #define TG_API __declspec(dllexport)
@@ -94,15 +106,67 @@ TG_API const char* tg_last_error_message(void);
 
 /* Threads used by large matrix products (OpenBLAS) and by the library's own parallel
  * kernels (convolutions, pooling, normalization); the two never run at the same time.
- * n <= 0 restores the default: OPENBLAS_NUM_THREADS or OMP_NUM_THREADS if the environment
+ * n == 0 restores the default: OPENBLAS_NUM_THREADS or OMP_NUM_THREADS if the environment
  * sets one, otherwise all cores. Small products always run on one thread, which is faster
  * for them. The convolution, pooling and normalization kernels give the same result, bit
  * for bit, for every thread count.
- * Returns TG_OK. Thread-safe; affects the whole process. */
-TG_API tg_status tg_set_num_threads(int n);
+ * Returns TG_OK, or TG_INVALID_ARGUMENT if n exceeds INT_MAX. Thread-safe; affects the whole
+ * process. */
+TG_API tg_status tg_set_num_threads(size_t n);
 /* Writes the thread count in use to *out. Returns TG_OK, or TG_INVALID_ARGUMENT if out is
  * NULL. */
-TG_API tg_status tg_get_num_threads(int* out);
+TG_API tg_status tg_get_num_threads(size_t* out);
+
+/* ------------------------------------------------------------------------------------- */
+/* Scopes: freeing handles in bulk                                                        */
+/* ------------------------------------------------------------------------------------- */
+
+/*
+ * Every handle created on a thread while one of its scopes is open (tensors, variables,
+ * tapes, models, layers, optimizers, losses, metrics — whatever function returns it) belongs
+ * to the innermost open scope, and tg_scope_end frees it, unless the caller freed it before
+ * (no double free) or kept it with tg_scope_keep. A training step then needs no free per
+ * intermediate, and an error path needs one call:
+ *
+ *   tg_scope *step;
+ *   tg_scope_begin(&step);
+ *   if (tg_model_call(model, x, &logits) != TG_OK) goto done;   // logits: freed by the scope
+ *   if (tg_loss_call(cce, y, logits, NULL, &loss) != TG_OK) goto done;
+ *   ... gradients, tg_optimizer_apply ...
+ *   tg_scope_keep(loss);                                        // loss outlives the step
+ *   done:
+ *   tg_scope_end(step);
+ *
+ * Scopes nest: tg_scope_keep moves a handle to the scope enclosing its own (to the caller when
+ * there is none), so a function that opens its own scope can hand its result to its caller's.
+ * Handles created before the scope began, or on another thread, are not affected; a handle
+ * of this scope may be freed or used on another thread as any handle may (its scope still
+ * knows it). Ending a scope also ends the scopes opened inside it that are still open, so a
+ * forgotten tg_scope_end of an inner scope frees nothing twice and leaks nothing. Scopes still
+ * open when their thread exits are dropped without freeing their handles (they stay alive,
+ * owned by the caller).
+ * A tg_scope is a token, not a handle: it is never freed, and it is valid until its scope ends.
+ */
+typedef struct tg_scope tg_scope;
+
+/* Opens a scope on the calling thread, inside the scopes already open there; *out receives
+ * its token. Returns TG_OK, TG_INVALID_ARGUMENT (out NULL), TG_OUT_OF_MEMORY. */
+TG_API tg_status tg_scope_begin(tg_scope** out);
+
+/* Ends `scope` and every scope opened after it on this thread that is still open, innermost
+ * first, freeing their handles newest first with the matching tg_*_free. A handle whose free
+ * fails (a tape recording on another thread) is left alive, owned by the caller; the first
+ * such failure is returned with its message after everything else is freed.
+ * Returns TG_OK, TG_INVALID_ARGUMENT (scope NULL), TG_INVALID_STATE (the scope is not open on
+ * this thread: ended already, or begun on another thread; nothing is freed), or a free's
+ * status as above. */
+TG_API tg_status tg_scope_end(tg_scope* scope);
+
+/* Keeps `handle` when its scope ends: moves it to the scope enclosing its scope, or, if there
+ * is none, out of every scope (the caller then frees it). A handle in no scope is left as it
+ * is. Any thread may keep any handle. Returns TG_OK, TG_INVALID_HANDLE (NULL or not a live
+ * handle), TG_OUT_OF_MEMORY. */
+TG_API tg_status tg_scope_keep(const void* handle);
 
 /* ------------------------------------------------------------------------------------- */
 /* Tensors: immutable n-dimensional arrays                                                */
@@ -168,9 +232,9 @@ TG_API tg_status tg_tensor_dtype(const tg_tensor* tensor, tg_dtype* out);
 TG_API tg_status tg_tensor_rank(const tg_tensor* tensor, int* out);
 /* Writes rank dimensions to dims[0..rank). capacity: length of dims; TG_INVALID_ARGUMENT if
  * it is smaller than the rank. */
-TG_API tg_status tg_tensor_shape(const tg_tensor* tensor, int64_t* dims, int capacity);
+TG_API tg_status tg_tensor_shape(const tg_tensor* tensor, int64_t* dims, size_t capacity);
 /* Number of elements (the product of the dimensions; 1 for a scalar). */
-TG_API tg_status tg_tensor_size(const tg_tensor* tensor, int64_t* out);
+TG_API tg_status tg_tensor_size(const tg_tensor* tensor, size_t* out);
 
 /* Copies the elements (row-major, of the tensor's dtype) into dst, which has room for
  * dst_bytes bytes. TG_INVALID_ARGUMENT if dst is NULL or dst_bytes is smaller than
@@ -230,9 +294,9 @@ TG_API tg_status tg_matmul(const tg_tensor* a, const tg_tensor* b, int transpose
 
 /* Sum / mean over `axes` (num_axes entries in [-rank, rank), no duplicates; num_axes == 0
  * reduces every axis). keepdims != 0 keeps reduced axes with size 1. */
-TG_API tg_status tg_reduce_sum(const tg_tensor* x, const int64_t* axes, int num_axes,
+TG_API tg_status tg_reduce_sum(const tg_tensor* x, const int64_t* axes, size_t num_axes,
                                int keepdims, tg_tensor** out);
-TG_API tg_status tg_reduce_mean(const tg_tensor* x, const int64_t* axes, int num_axes,
+TG_API tg_status tg_reduce_mean(const tg_tensor* x, const int64_t* axes, size_t num_axes,
                                 int keepdims, tg_tensor** out);
 
 /* Softmax / log-softmax along `axis` (in [-rank, rank); -1 is the last), computed with the
@@ -386,15 +450,15 @@ TG_API tg_status tg_clip_by_value(const tg_tensor* t, const tg_tensor* clip_valu
  *     overflow (a slice of -inf gives -inf). Floating dtypes. Gradient: g·softmax(x).
  *   variance: mean((x - mean(x))^2), tf.math.reduce_variance. Floating dtypes.
  * TG_INVALID_ARGUMENT for a bad axis or dtype (the message names the op and the shape). */
-TG_API tg_status tg_reduce_max(const tg_tensor* x, const int64_t* axes, int num_axes,
+TG_API tg_status tg_reduce_max(const tg_tensor* x, const int64_t* axes, size_t num_axes,
                                int keepdims, tg_tensor** out);
-TG_API tg_status tg_reduce_min(const tg_tensor* x, const int64_t* axes, int num_axes,
+TG_API tg_status tg_reduce_min(const tg_tensor* x, const int64_t* axes, size_t num_axes,
                                int keepdims, tg_tensor** out);
-TG_API tg_status tg_reduce_prod(const tg_tensor* x, const int64_t* axes, int num_axes,
+TG_API tg_status tg_reduce_prod(const tg_tensor* x, const int64_t* axes, size_t num_axes,
                                 int keepdims, tg_tensor** out);
-TG_API tg_status tg_reduce_logsumexp(const tg_tensor* x, const int64_t* axes, int num_axes,
+TG_API tg_status tg_reduce_logsumexp(const tg_tensor* x, const int64_t* axes, size_t num_axes,
                                      int keepdims, tg_tensor** out);
-TG_API tg_status tg_reduce_variance(const tg_tensor* x, const int64_t* axes, int num_axes,
+TG_API tg_status tg_reduce_variance(const tg_tensor* x, const int64_t* axes, size_t num_axes,
                                     int keepdims, tg_tensor** out);
 
 /* Index of the largest / smallest element along `axis` (in [-rank, rank)), as a TG_INT64
@@ -422,7 +486,7 @@ TG_API tg_status tg_expand_dims(const tg_tensor* x, int64_t axis, tg_tensor** ou
 /* Removes size-1 axes: the num_axes axes listed in `axes` (each in [-rank, rank); repeats
  * allowed), or every size-1 axis if num_axes is 0 (axes may then be NULL). Shares storage.
  * TG_INVALID_ARGUMENT if a listed axis is out of range or its size is not 1. */
-TG_API tg_status tg_squeeze(const tg_tensor* x, const int64_t* axes, int num_axes,
+TG_API tg_status tg_squeeze(const tg_tensor* x, const int64_t* axes, size_t num_axes,
                             tg_tensor** out);
 
 /* Broadcasts x to `shape` (`rank` dims) with NumPy rules; the gradient sums back to x's
@@ -435,13 +499,13 @@ TG_API tg_status tg_broadcast_to(const tg_tensor* x, const int64_t* shape, int r
  * tensor is returned as a new handle to the same value, as tf.concat does (no checks).
  * TG_INVALID_ARGUMENT for count < 1, values NULL, scalars, mismatched dtype/rank/dims;
  * TG_INVALID_HANDLE if any values[i] is not a live tensor. */
-TG_API tg_status tg_concat(const tg_tensor* const* values, int count, int64_t axis,
+TG_API tg_status tg_concat(tg_tensor* const* values, size_t count, int64_t axis,
                            tg_tensor** out);
 
 /* Stacks `count` (>= 1) tensors of one dtype and shape S along a new axis `axis` in
  * [-(rank(S)+1), rank(S)+1): out.shape = S with count inserted at axis.
  * TG_INVALID_ARGUMENT for count < 1, values NULL, mismatched dtype or shape. */
-TG_API tg_status tg_stack(const tg_tensor* const* values, int count, int64_t axis,
+TG_API tg_status tg_stack(tg_tensor* const* values, size_t count, int64_t axis,
                           tg_tensor** out);
 
 /* Splits x along `axis` (in [-rank, rank), rank >= 1) into num_outputs tensors, written to
@@ -449,7 +513,7 @@ TG_API tg_status tg_stack(const tg_tensor* const* values, int count, int64_t axi
  * sizes NULL: num_outputs equal parts, which must divide x.shape[axis] evenly.
  * sizes non-NULL: num_outputs sizes, each >= 0 or one -1 (the remainder), adding up to
  * x.shape[axis]. TG_INVALID_ARGUMENT otherwise, or if outputs is NULL. */
-TG_API tg_status tg_split(const tg_tensor* x, const int64_t* sizes, int num_outputs, int64_t axis,
+TG_API tg_status tg_split(const tg_tensor* x, const int64_t* sizes, size_t num_outputs, int64_t axis,
                           tg_tensor** outputs);
 
 /* tf.slice: out = x[begin[d] : begin[d] + size[d]] on each axis d; begin and size have
@@ -476,7 +540,7 @@ TG_API tg_status tg_pad(const tg_tensor* x, const int64_t* paddings, int rank, d
  * TG_INVALID_ARGUMENT for mismatched lengths, a zero stride, an out-of-range shrink index,
  * several ellipses, too many entries for x's rank. */
 TG_API tg_status tg_strided_slice(const tg_tensor* x, const int64_t* begin, const int64_t* end,
-                                  const int64_t* strides, int n, int32_t begin_mask,
+                                  const int64_t* strides, size_t n, int32_t begin_mask,
                                   int32_t end_mask, int32_t ellipsis_mask,
                                   int32_t new_axis_mask, int32_t shrink_axis_mask,
                                   tg_tensor** out);
@@ -726,6 +790,18 @@ TG_API tg_status tg_variable_create(const char* name, const tg_tensor* initial, 
  * *out owned by the caller. */
 TG_API tg_status tg_variable_read(tg_variable* variable, tg_tensor** out);
 
+/* Reads the current value without recording anything: no tape watches the variable or records
+ * the read, so no gradient flows through the result (for metrics, logging, checkpoints). A
+ * snapshot like tg_variable_read's. *out owned by the caller.
+ * Returns TG_OK, TG_INVALID_HANDLE, TG_INVALID_ARGUMENT (out NULL), TG_OUT_OF_MEMORY. */
+TG_API tg_status tg_variable_value(const tg_variable* variable, tg_tensor** out);
+
+/* The variable's identity: a number unique in the process (never reused, also after the
+ * variable is freed), the same for every handle to the variable. Ids increase in order of
+ * construction. Two handles are the same variable iff their ids are equal.
+ * Returns TG_OK, TG_INVALID_HANDLE, TG_INVALID_ARGUMENT (out NULL). */
+TG_API tg_status tg_variable_id(const tg_variable* variable, uint64_t* out);
+
 /* Replaces the value with a copy of `value`, which must have the variable's shape and
  * dtype (TG_INVALID_ARGUMENT otherwise). Earlier reads keep their values. */
 TG_API tg_status tg_variable_assign(tg_variable* variable, const tg_tensor* value);
@@ -737,7 +813,7 @@ TG_API tg_status tg_variable_trainable(const tg_variable* variable, int* out);
 TG_API tg_status tg_variable_dtype(const tg_variable* variable, tg_dtype* out);
 TG_API tg_status tg_variable_rank(const tg_variable* variable, int* out);
 /* Writes rank dimensions to dims; TG_INVALID_ARGUMENT if capacity < rank. */
-TG_API tg_status tg_variable_shape(const tg_variable* variable, int64_t* dims, int capacity);
+TG_API tg_status tg_variable_shape(const tg_variable* variable, int64_t* dims, size_t capacity);
 
 /* Releases this handle. The variable lives on while a model, tape or another handle uses
  * it. NULL: no-op. Returns TG_OK or TG_INVALID_HANDLE. */
@@ -782,8 +858,8 @@ typedef struct tg_tape tg_tape;
  *
  * THREADS. Each thread has its own stack of recording tapes; an op is recorded only on the
  * tapes of the thread that runs it. A tape belongs to the thread that began it: any tape
- * function called with it from another thread returns TG_INVALID_STATE (the one exception:
- * tg_tape_free of a tape that is not recording).
+ * function called with it from another thread returns TG_INVALID_STATE (the exceptions:
+ * tg_tape_free of a tape that is not recording, and tg_tape_is_persistent).
  *
  * DTYPES AND OPS. Only float32/float64 values are differentiated. An integer tensor may be
  * watched, but no op on it is recorded, so its gradient is NULL (zeros with
@@ -887,7 +963,7 @@ TG_API tg_status tg_tape_gradient(tg_tape* tape, const void* const* targets, siz
  * gradient that is not a live tensor. Argument errors leave the tape as it was. */
 TG_API tg_status tg_tape_gradient_ex(tg_tape* tape, const void* const* targets,
                                      size_t num_targets, const void* const* sources,
-                                     size_t num_sources, const tg_tensor* const* output_gradients,
+                                     size_t num_sources, tg_tensor* const* output_gradients,
                                      tg_unconnected_gradients unconnected, tg_tensor** gradients);
 
 /* tape.jacobian(target, sources): the derivative of every element of one target with
@@ -939,6 +1015,16 @@ TG_API tg_status tg_tape_batch_jacobian(tg_tape* tape, const void* target, const
 TG_API tg_status tg_tape_watched_variables(tg_tape* tape, tg_variable** variables,
                                            size_t capacity, size_t* count);
 
+/* Whether the tape is recording now (between tg_tape_begin / tg_tape_enter /
+ * tg_tape_resume_recording and tg_tape_end / tg_tape_stop_recording, and not stopped by a
+ * non-persistent gradient call): *out = 1 or 0. Returns TG_OK, TG_INVALID_HANDLE,
+ * TG_INVALID_ARGUMENT (out NULL), TG_INVALID_STATE (another thread). */
+TG_API tg_status tg_tape_is_recording(const tg_tape* tape, int* out);
+
+/* Whether the tape was begun with TG_TAPE_PERSISTENT: *out = 1 or 0. Callable from any thread
+ * (the flag never changes). Returns TG_OK, TG_INVALID_HANDLE, TG_INVALID_ARGUMENT (out NULL). */
+TG_API tg_status tg_tape_is_persistent(const tg_tape* tape, int* out);
+
 /* Frees the tape and everything its record keeps alive (the tensors saved for gradients: a
  * persistent tape holds them until it is freed); stops its recording if it is still active.
  * NULL: no-op. Returns TG_OK, TG_INVALID_HANDLE, or TG_INVALID_STATE if the tape is
@@ -946,10 +1032,50 @@ TG_API tg_status tg_tape_watched_variables(tg_tape* tape, tg_variable** variable
 TG_API tg_status tg_tape_free(tg_tape* tape);
 
 /* ------------------------------------------------------------------------------------- */
-/* Models and layers (Keras)                                                              */
+/* Layers and models (Keras)                                                              */
 /* ------------------------------------------------------------------------------------- */
 
+/*
+ * A model is a list of layers run in order (a Keras Sequential, or the seed notebook's
+ * MyModel subclass). A layer is described by a tg_layer_config, Keras's get_config(): start
+ * from tg_layer_config_init's Keras defaults, set what differs, and add it:
+ *
+ *   tg_model *model;
+ *   tg_layer_config dense;
+ *   tg_model_create("my_model", &model);
+ *   tg_layer_config_init(TG_LAYER_DENSE, &dense);
+ *   dense.units = 32; dense.activation = TG_ACTIVATION_RELU; dense.kernel_initializer.seed = 1;
+ *   tg_model_add(model, &dense, NULL);                  // model.add(Dense(32, "relu"))
+ *   dense.units = 10; dense.activation = TG_ACTIVATION_LINEAR; dense.kernel_initializer.seed = 2;
+ *   tg_model_add(model, &dense, NULL);                  // model.add(Dense(10))
+ *   int64_t input_shape[2] = {-1, 32};                  // (None, 32)
+ *   tg_model_build(model, input_shape, 2);              // or: the first tg_model_call
+ *   tg_model_summary(model, stdout);
+ *
+ * DTYPES. Every layer has a dtype, TG_FLOAT32 (Keras's default) or TG_FLOAT64: its variables
+ * and its outputs have it. As Keras's autocast does, a layer casts floating inputs of the
+ * other dtype to its own (a float32 layer after a float64 one computes in float32); Dense also
+ * casts integer inputs; Embedding casts non-integer indices to int32 and does not autocast.
+ *
+ * VARIABLES are created when the layer is built, by tg_model_build / tg_layer_build from an
+ * input shape, or by the first call from the input's shape. A layer's variables have Keras
+ * names ("kernel", "bias", "embeddings") and full names "<model>/<layer>/<name>:0"
+ * ("my_model/dense/kernel:0"; "<layer>/<name>:0" for a layer built on its own).
+ *
+ * NAMES. A layer or model without a name gets Keras's automatic one ("dense", "dense_1", …,
+ * "sequential", "sequential_1", …), counted per process and reset by tg_clear_session; an
+ * explicit name does not advance the count. Layers of one model have distinct names.
+ *
+ * SEEDS. Keras draws unseeded initializers at random; tapegrad is deterministic: the same
+ * seed gives the same weights on every run. Give each layer its own kernel_initializer.seed:
+ * layers left at the same seed draw from the same random stream.
+ *
+ * Threads: a model, its layers and their handles may be used by one thread at a time.
+ */
+
 typedef struct tg_model tg_model;
+typedef struct tg_layer tg_layer;
+typedef struct tg_optimizer tg_optimizer; /* see Optimizers */
 
 typedef enum tg_activation {
   TG_ACTIVATION_LINEAR = 0, /* identity, Keras activation=None */
@@ -993,81 +1119,133 @@ typedef struct tg_initializer {
   uint64_t seed;
 } tg_initializer;
 
-/* Creates an empty model that runs its layers in the order they were added (a Keras model
- * whose call() applies them in turn). name: the model's name, which prefixes its variables
- * ("my_model/dense/kernel:0"); NULL gives "sequential", "sequential_1", … as Keras does.
- * *out owned by the caller (tg_model_free). */
+typedef enum tg_layer_type {
+  TG_LAYER_DENSE = 0,    /* out = activation(x · kernel + bias) */
+  TG_LAYER_DROPOUT = 1,  /* random zeroing in training */
+  TG_LAYER_FLATTEN = 2,  /* (N, d1, d2, …) → (N, d1·d2·…) */
+  TG_LAYER_EMBEDDING = 3 /* integer indices → rows of a table */
+} tg_layer_type;
+
+/*
+ * Everything that defines a layer (Keras's get_config()), one flat struct for every type:
+ * the fields of other types are ignored. tg_layer_config_init fills in Keras's defaults,
+ * shown in brackets; a field without one must be set.
+ *
+ * Every layer:
+ *   type       the layer type;
+ *   name       NULL [automatic], or a name (copied);
+ *   dtype      [TG_FLOAT32] or TG_FLOAT64;
+ *   trainable  [1]; 0 makes the layer frozen (see tg_layer_set_trainable).
+ * TG_LAYER_DENSE — Keras Dense: out = activation(x · kernel + bias), kernel (in, units),
+ * bias (units,); inputs of rank > 2 are contracted on their last axis (tensordot):
+ *   units (> 0), activation [TG_ACTIVATION_LINEAR], use_bias [1],
+ *   kernel_initializer [glorot_uniform, seed 0], bias_initializer [zeros].
+ * TG_LAYER_DROPOUT — Keras Dropout: in training calls each element is kept with probability
+ * 1 − rate and scaled by 1/(1 − rate), a new mask every call (drawn deterministically from
+ * seed and the call count); otherwise the identity:
+ *   rate [0] in [0, 1), seed [0].
+ * TG_LAYER_FLATTEN — Keras Flatten: (N, d1, d2, …) → (N, d1·d2·…); no fields.
+ * TG_LAYER_EMBEDDING — Keras Embedding: integer indices of any shape S (int32 or int64; other
+ * dtypes are cast to int32) → rows of a table (input_dim, output_dim), output S +
+ * (output_dim,). An index outside [0, input_dim) is TG_INVALID_ARGUMENT at call time. Rows
+ * used several times in a batch accumulate gradient:
+ *   input_dim (> 0), output_dim (> 0), embeddings_initializer [random_uniform(-0.05, 0.05),
+ *   seed 0].
+ */
+typedef struct tg_layer_config {
+  tg_layer_type type;
+  const char* name;
+  tg_dtype dtype;
+  int trainable;
+  /* TG_LAYER_DENSE */
+  int64_t units;
+  tg_activation activation;
+  int use_bias;
+  tg_initializer kernel_initializer;
+  tg_initializer bias_initializer;
+  /* TG_LAYER_DROPOUT */
+  double rate;
+  uint64_t seed;
+  /* TG_LAYER_EMBEDDING */
+  int64_t input_dim;
+  int64_t output_dim;
+  tg_initializer embeddings_initializer;
+} tg_layer_config;
+
+/* Writes Keras's defaults for a layer of `type` to *out (every field; see above).
+ * Returns TG_OK, TG_INVALID_ARGUMENT (an unknown type, or out NULL). */
+TG_API tg_status tg_layer_config_init(tg_layer_type type, tg_layer_config* out);
+
+/* Creates an empty model (Keras Sequential). name: its name, which prefixes the names of the
+ * variables it builds ("my_model/dense/kernel:0"); NULL gives "sequential", "sequential_1", ….
+ * *out owned by the caller (tg_model_free). Returns TG_OK, TG_INVALID_ARGUMENT (out NULL),
+ * TG_OUT_OF_MEMORY. */
 TG_API tg_status tg_model_create(const char* name, tg_model** out);
 
-/* Appends a Keras Dense layer with the Keras defaults: out = activation(x · kernel + bias).
- * units > 0. The kernel, shape (in_features, units), is drawn from glorot_uniform with
- * `seed`; the bias, shape (units,), starts at zero; both are created on the model's first
- * call, from the input's last dimension, as float32. Inputs of rank > 2 are contracted on
- * their last axis (tensordot).
- * name: the layer's name; NULL gives Keras's automatic "dense", "dense_1", … (counted per
- * process, reset by tg_clear_session; an explicit name does not advance the counter).
- * Returns TG_OK, TG_INVALID_HANDLE, TG_INVALID_ARGUMENT (units <= 0, unknown activation),
- * TG_INVALID_STATE (the model has already been built by a call). */
-TG_API tg_status tg_model_add_dense(tg_model* model, int64_t units, tg_activation activation,
-                                    int use_bias, uint64_t seed, const char* name);
+/* Keras model.add(layer): makes a layer from *config and appends it. layer: NULL, or receives
+ * a new handle to the layer, owned by the caller (tg_layer_free); the model keeps its own.
+ * Returns TG_OK; TG_INVALID_HANDLE; TG_INVALID_ARGUMENT (config NULL, an unknown type, dtype,
+ * activation or initializer kind, a field out of range — the message names it — or a name
+ * another layer of the model has: "All layers added to a Sequential model should have unique
+ * names. ..."); TG_INVALID_STATE (the model is already built); TG_OUT_OF_MEMORY. On error
+ * nothing is added. */
+TG_API tg_status tg_model_add(tg_model* model, const tg_layer_config* config, tg_layer** layer);
 
-/* Dense with explicit initializers for the kernel and the bias (ignored if use_bias is 0).
- * Same statuses as tg_model_add_dense, plus TG_INVALID_ARGUMENT for an unknown initializer
- * kind. */
-TG_API tg_status tg_model_add_dense_ex(tg_model* model, int64_t units, tg_activation activation,
-                                       int use_bias, tg_initializer kernel_initializer,
-                                       tg_initializer bias_initializer, const char* name);
+/* Keras model.build(input_shape): builds every layer in turn, each for the previous one's
+ * output shape, creating all variables without a call. input_shape: `rank` (>= 1) dimensions,
+ * the first the batch; -1 for an unknown dimension (Keras's None), e.g. {-1, 784}. Building a
+ * built model again with a compatible shape (unknown dimensions match anything) does nothing.
+ * Returns TG_OK; TG_INVALID_HANDLE; TG_INVALID_ARGUMENT (shape NULL with rank > 0, rank 0, a
+ * dimension below -1, a shape a layer cannot take — "Dense 'dense': the last dimension of the
+ * inputs should be defined. ..." — or one other than the built model's); TG_INVALID_STATE (no
+ * layers); TG_OUT_OF_MEMORY. */
+TG_API tg_status tg_model_build(tg_model* model, const int64_t* input_shape, int rank);
 
-/* Appends Keras Dropout(rate, seed): during calls with training != 0 each element is kept
- * with probability 1 − rate and scaled by 1/(1 − rate), with a new mask every call (drawn
- * deterministically from seed and the call count); otherwise the identity.
- * 0 <= rate < 1. NULL name: "dropout", "dropout_1", … */
-TG_API tg_status tg_model_add_dropout(tg_model* model, double rate, uint64_t seed,
-                                      const char* name);
+/* Prints Keras's model.summary() to `stream` (a FILE* open for writing):
+ *   Model: "my_model"
+ *   _________________________________________________________________
+ *    Layer (type)                Output Shape              Param #
+ *   =================================================================
+ *    dense (Dense)               (None, 32)                1056
+ *   (one line per layer, each followed by an empty line)
+ *   =================================================================
+ *   Total params: 1386 (5.41 KB)
+ *   Trainable params: 1386 (5.41 KB)
+ *   Non-trainable params: 0 (0.00 Byte)
+ *   _________________________________________________________________
+ * Lines are 65 characters wide (the table's rows padded with spaces), as Keras 2.15 prints
+ * them; the sizes count each parameter's dtype (4 bytes for float32). Output shapes are those
+ * the model was built for, with None for unknown dimensions.
+ * Returns TG_OK; TG_INVALID_HANDLE; TG_INVALID_ARGUMENT (stream NULL); TG_INVALID_STATE ("This
+ * model has not yet been built. ..."); TG_IO_ERROR (writing failed). */
+TG_API tg_status tg_model_summary(const tg_model* model, FILE* stream);
 
-/* Appends Keras Flatten: (N, d1, d2, …) → (N, d1·d2·…). NULL name: "flatten", … */
-TG_API tg_status tg_model_add_flatten(tg_model* model, const char* name);
-
-/* Appends Keras Embedding(input_dim, output_dim): integer indices of any shape S (int32 or
- * int64; other dtypes are cast to int32, as Keras does) → rows of a float32 table
- * (input_dim, output_dim), output shape S + (output_dim,). An index outside [0, input_dim)
- * gives TG_INVALID_ARGUMENT. Rows used several times in a batch accumulate gradient.
- * NULL name: "embedding", … */
-TG_API tg_status tg_model_add_embedding(tg_model* model, int64_t input_dim, int64_t output_dim,
-                                        tg_initializer embeddings_initializer,
-                                        const char* name);
-
-/* Number of layers, and the name of layer `index` (owned by the model, valid while it
- * lives). */
-TG_API tg_status tg_model_num_layers(const tg_model* model, size_t* out);
-TG_API tg_status tg_model_layer_name(const tg_model* model, size_t index, const char** out);
-
-/* Keras `layer.trainable = …`: a frozen layer's variables move from the trainable to the
- * non-trainable list (the variables' own trainable flags do not change, as in Keras).
- * TG_INVALID_ARGUMENT if index >= the number of layers. */
-TG_API tg_status tg_model_set_layer_trainable(tg_model* model, size_t index, int trainable);
-
-/* Resets Keras's automatic layer and model names ("dense", "dense_1", …) to their first
- * values, like tf.keras.backend.clear_session(). Existing objects keep their names.
- * Returns TG_OK. */
-TG_API tg_status tg_clear_session(void);
-
-/* Runs the model on x (shape (N, in_features); float64 input is cast to float32, as Keras
- * does). The first call builds the layers' variables. Inside a recording tape the reads of
- * trainable variables are watched and recorded. *out (N, units of the last layer) owned by
- * the caller. Returns TG_OK, TG_INVALID_HANDLE, TG_INVALID_ARGUMENT (x's shape does not fit
- * the layers), TG_OUT_OF_MEMORY. */
+/* Runs the model on x (batch first). An unbuilt model is first built for x's shape with an
+ * unknown batch dimension. Inside a recording tape the reads of trainable variables are
+ * watched and recorded. *out owned by the caller. Returns TG_OK, TG_INVALID_HANDLE,
+ * TG_INVALID_ARGUMENT (x's shape does not fit the layers), TG_INVALID_STATE (no layers),
+ * TG_OUT_OF_MEMORY. */
 TG_API tg_status tg_model_call(tg_model* model, const tg_tensor* x, tg_tensor** out);
 
 /* tg_model_call with Keras's `training` argument: training != 0 enables Dropout. */
 TG_API tg_status tg_model_call_ex(tg_model* model, const tg_tensor* x, int training,
                                   tg_tensor** out);
 
-/* The model's trainable variables in Keras order (layer by layer, kernel then bias).
+/* Number of layers. */
+TG_API tg_status tg_model_num_layers(const tg_model* model, size_t* out);
+/* A new handle to layer `index` (in the order added), or to the layer named `name` (Keras
+ * get_layer), owned by the caller (tg_layer_free). The handle keeps the layer alive: it stays
+ * valid after tg_model_free. Returns TG_OK, TG_INVALID_HANDLE, TG_INVALID_ARGUMENT (index out
+ * of range; no such name: "No such layer: head. Existing layers are: ['dense', 'dense_1']."). */
+TG_API tg_status tg_model_layer(const tg_model* model, size_t index, tg_layer** out);
+TG_API tg_status tg_model_layer_by_name(const tg_model* model, const char* name, tg_layer** out);
+
+/* The model's trainable variables in Keras order (layer by layer, each layer's in creation
+ * order: kernel, then bias). A variable is trainable here if it and its layer are.
  * variables: array of `capacity` slots, or NULL to only count. Writes min(capacity, total)
  * new handles, each owned by the caller (tg_variable_free), and *count = total.
  * An unbuilt model has no variables. Returns TG_OK, TG_INVALID_HANDLE, TG_INVALID_ARGUMENT
- * (count NULL). */
+ * (count NULL, or variables NULL with capacity > 0). */
 TG_API tg_status tg_model_trainable_variables(tg_model* model, tg_variable** variables,
                                               size_t capacity, size_t* count);
 
@@ -1076,21 +1254,114 @@ TG_API tg_status tg_model_trainable_variables(tg_model* model, tg_variable** var
 TG_API tg_status tg_model_non_trainable_variables(tg_model* model, tg_variable** variables,
                                                   size_t capacity, size_t* count);
 
-/* Frees the model; variables stay alive while handles to them exist. NULL: no-op. */
+/* Keras model.get_weights(): the values of every variable (trainable or not), layer by layer,
+ * each layer's in creation order. weights: array of `capacity` slots, or NULL to only count;
+ * writes min(capacity, total) new tensors, owned by the caller, and *count = total. The
+ * tensors are snapshots that later training does not change. Returns TG_OK,
+ * TG_INVALID_HANDLE, TG_INVALID_ARGUMENT (count NULL, or weights NULL with capacity > 0). */
+TG_API tg_status tg_model_get_weights(const tg_model* model, tg_tensor** weights,
+                                      size_t capacity, size_t* count);
+
+/* Keras model.set_weights(): assigns weights[i] to the i-th variable of tg_model_get_weights's
+ * order. The count and every shape and dtype are checked first: on error no variable changes.
+ * Returns TG_OK; TG_INVALID_HANDLE; TG_INVALID_ARGUMENT ("You called `set_weights(weights)` on
+ * layer "m" with a weight list of length 1, but the layer was expecting 4 weights.", "Layer m
+ * weight shape (3,2) is not compatible with provided weight shape (3,3) ...", weights NULL
+ * with count > 0). */
+TG_API tg_status tg_model_set_weights(tg_model* model, tg_tensor* const* weights, size_t count);
+
+/* Keras model.save_weights(path): writes every variable of the model (trainable or not) to a
+ * safetensors file (see Checkpoints), keyed by the model's structure, not by variable names:
+ * the k-th layer that has variables is "layer_with_weights-k" (layers without variables, such
+ * as Dropout, do not count), and its variables are stored as "layer_with_weights-k/kernel",
+ * "layer_with_weights-k/bias", … So a second model of the same architecture loads the file
+ * although its automatic names differ ("my_model/dense_2/kernel:0"). The metadata records
+ * each such layer's class and name ("layer_with_weights-0/class_name": "Dense").
+ * optimizer: NULL, or an optimizer whose state is saved too, its slots keyed the same way
+ * ("optimizer/iterations", "optimizer/m/layer_with_weights-0/kernel", …).
+ * The write is atomic, as tg_checkpoint_save's.
+ * Returns TG_OK; TG_INVALID_HANDLE; TG_INVALID_ARGUMENT (path NULL; an optimizer built for a
+ * variable that is not in the model); TG_INVALID_STATE (the model has no variables yet: build
+ * or call it first); TG_IO_ERROR (the message names the path and the reason);
+ * TG_OUT_OF_MEMORY. On error no file appears at `path`. */
+TG_API tg_status tg_model_save_weights(const tg_model* model, const char* path,
+                                       const tg_optimizer* optimizer);
+
+/* Keras model.load_weights(path): loads every variable of the model from a file written by
+ * tg_model_save_weights (or with its keys), matched by structure. The file must hold as many
+ * layers with weights as the model, each of the same class (when the file records it) with
+ * the same variable names, dtypes and shapes. optimizer: NULL, or an optimizer that takes the
+ * saved state (an optimizer not built yet is built for the model's variables the file holds
+ * slots for; see tg_checkpoint_load).
+ * The file is checked whole before anything changes: on error no variable and no optimizer
+ * state is modified, and the message names the first mismatch in model order, e.g. "variable
+ * 'my_model/dense/kernel:0' (layer 0 'dense' (Dense), variable 'kernel') is float32 (8,17)
+ * (F32 [8, 17]), but 'w.safetensors' holds F32 [8, 16] under 'layer_with_weights-0/kernel'",
+ * or "Layer count mismatch when loading weights from file. Model expected 3 layers with
+ * weights, found 2 saved layers.".
+ * Returns TG_OK; TG_INVALID_HANDLE; TG_INVALID_ARGUMENT (path NULL; a mismatch; a malformed
+ * file; a file without model weights, such as one of tg_checkpoint_save); TG_INVALID_STATE
+ * (the model has no variables yet); TG_IO_ERROR; TG_OUT_OF_MEMORY. */
+TG_API tg_status tg_model_load_weights(tg_model* model, const char* path, tg_optimizer* optimizer);
+
+/* Frees the caller's model handle. Layers and variables live on while handles to them exist.
+ * NULL: no-op. Returns TG_OK or TG_INVALID_HANDLE. */
 TG_API tg_status tg_model_free(tg_model* model);
 
-/* ------------------------------------------------------------------------------------- */
-/* Losses                                                                                 */
-/* ------------------------------------------------------------------------------------- */
+/* Resets Keras's automatic layer and model names ("dense", "dense_1", …) to their first
+ * values, like tf.keras.backend.clear_session(). Existing objects keep their names.
+ * Returns TG_OK. */
+TG_API tg_status tg_clear_session(void);
 
-/* Keras CategoricalCrossentropy(from_logits=True) with the default reduction: the mean over
- * the batch of −Σ labels · log_softmax(logits) along the last axis.
- * labels, logits: same shape (N, C) and floating dtype (labels are cast to the logits'
- * dtype if they differ). *out: a scalar, owned by the caller; differentiable with respect
- * to logits (and labels). */
-TG_API tg_status tg_categorical_crossentropy_from_logits(const tg_tensor* labels,
-                                                         const tg_tensor* logits,
-                                                         tg_tensor** out);
+/* --- Layers ---------------------------------------------------------------------------- */
+
+/* Creates a layer on its own (Keras's Dense(...) outside a model): to build and call it from
+ * C code that composes layers itself. Its variables are named "<layer>/<name>:0".
+ * *out owned by the caller (tg_layer_free). Returns TG_OK, TG_INVALID_ARGUMENT (as
+ * tg_model_add), TG_OUT_OF_MEMORY. */
+TG_API tg_status tg_layer_create(const tg_layer_config* config, tg_layer** out);
+
+/* Keras layer.get_config(): writes the layer's configuration to *out, with its resolved name
+ * and current trainable flag; tg_layer_create(out) makes an equivalent, unbuilt layer.
+ * out->name points into the layer and is valid while a handle to it lives.
+ * Returns TG_OK, TG_INVALID_HANDLE, TG_INVALID_ARGUMENT (out NULL). */
+TG_API tg_status tg_layer_get_config(const tg_layer* layer, tg_layer_config* out);
+
+/* The layer's name, valid while a handle to the layer lives. */
+TG_API tg_status tg_layer_name(const tg_layer* layer, const char** out);
+
+/* Keras `layer.trainable`: a frozen layer's variables move from its model's trainable list to
+ * the non-trainable one (the variables' own trainable flags do not change, as in Keras, so a
+ * tape still watches them when they are read). */
+TG_API tg_status tg_layer_trainable(const tg_layer* layer, int* out);
+TG_API tg_status tg_layer_set_trainable(tg_layer* layer, int trainable);
+
+/* Keras layer.build(input_shape): creates the layer's variables for inputs of `rank` dims
+ * (-1 for an unknown one); a built layer does nothing. Returns TG_OK, TG_INVALID_HANDLE,
+ * TG_INVALID_ARGUMENT (a shape the layer cannot take), TG_OUT_OF_MEMORY. */
+TG_API tg_status tg_layer_build(tg_layer* layer, const int64_t* input_shape, int rank);
+
+/* Calls the layer on x (Keras layer(x, training=...)); a layer not built yet is built for x's
+ * shape. Recorded on the active tapes like an op. *out owned by the caller.
+ * Returns TG_OK, TG_INVALID_HANDLE, TG_INVALID_ARGUMENT, TG_OUT_OF_MEMORY. */
+TG_API tg_status tg_layer_call(tg_layer* layer, const tg_tensor* x, int training,
+                               tg_tensor** out);
+
+/* The layer's variable with the Keras name `name` ("kernel", "bias", "embeddings"), as a new
+ * handle owned by the caller (tg_variable_free).
+ * Returns TG_OK; TG_INVALID_HANDLE; TG_INVALID_ARGUMENT (name or out NULL; no such variable:
+ * "Dense 'dense' has no variable 'gamma'; its variables are: kernel, bias"); TG_INVALID_STATE
+ * (the layer is not built yet). */
+TG_API tg_status tg_layer_variable(const tg_layer* layer, const char* name, tg_variable** out);
+
+/* All the layer's variables in creation order (Keras layer.weights); the same contract as
+ * tg_model_trainable_variables. An unbuilt layer has none. */
+TG_API tg_status tg_layer_variables(const tg_layer* layer, tg_variable** variables,
+                                    size_t capacity, size_t* count);
+
+/* Releases this handle; the layer lives on while its model or another handle uses it.
+ * NULL: no-op. Returns TG_OK or TG_INVALID_HANDLE. */
+TG_API tg_status tg_layer_free(tg_layer* layer);
 
 /* ------------------------------------------------------------------------------------- */
 /* Losses (Keras)                                                                          */
@@ -1224,6 +1495,20 @@ TG_API tg_status tg_metric_categorical_accuracy(tg_metric** out);
 /* SparseCategoricalAccuracy: y_true == argmax(y_pred); y_true class indices (batch…) or
  * (batch…, 1), any dtype; y_pred (batch…, C). */
 TG_API tg_status tg_metric_sparse_categorical_accuracy(tg_metric** out);
+/* Keras's compile(metrics=["accuracy"]): named "accuracy", it becomes binary, sparse
+ * categorical or categorical accuracy at its first update, from the shapes, and stays so:
+ *   y_pred's last dimension is 1                                  -> binary (threshold 0.5);
+ *   else rank(y_true) < rank(y_pred), or y_true's last dimension is 1 -> sparse categorical;
+ *   else                                                          -> categorical.
+ * So one-hot labels with CategoricalCrossentropy give categorical accuracy, and class indices
+ * (N) or (N, 1) with SparseCategoricalCrossentropy give sparse categorical accuracy. */
+TG_API tg_status tg_metric_auto_accuracy(tg_metric** out);
+
+/* The metric's Keras name ("accuracy", "binary_accuracy", "categorical_accuracy",
+ * "sparse_categorical_accuracy"), the key of its value in training logs. *out is owned by the
+ * metric, valid while it lives. Returns TG_OK, TG_INVALID_HANDLE, TG_INVALID_ARGUMENT (out
+ * NULL). */
+TG_API tg_status tg_metric_name(const tg_metric* metric, const char** out);
 
 /* Adds one batch. sample_weight may be NULL. On error the metric is unchanged.
  * Returns TG_OK, TG_INVALID_HANDLE, TG_INVALID_ARGUMENT (shapes that do not fit — the message
@@ -1242,10 +1527,13 @@ TG_API tg_status tg_metric_free(tg_metric* metric);
 /* Optimizers (new Keras optimizers, TF ≥ 2.11)                                           */
 /* ------------------------------------------------------------------------------------- */
 
-typedef struct tg_optimizer tg_optimizer;
-
 /*
  * The new Keras optimizers (tf.keras.optimizers.X since TF 2.11, same formulas as Keras 3).
+ *
+ *   tg_optimizer *opt;
+ *   tg_optimizer_create("adam", &opt);                      // tf.keras.optimizers.Adam()
+ *   tg_optimizer_set(opt, "learning_rate", 0.01);           // Adam(learning_rate=0.01)
+ *
  * A training step is
  *
  *   tg_tape_gradient(tape, &loss, 1, vars, n, grads);       // grads = tape.gradient(...)
@@ -1266,87 +1554,68 @@ typedef struct tg_optimizer tg_optimizer;
  * An optimizer handle is not thread-safe: one thread at a time may configure or apply it.
  */
 
-#define TG_SGD_DEFAULT_LEARNING_RATE 0.01
-#define TG_SGD_DEFAULT_MOMENTUM 0.0
+/* Creates an optimizer by its Keras name, case-insensitive — "sgd", "adam", "adamw",
+ * "rmsprop", "adagrad" (as keras.optimizers.get("adam")) — with every hyperparameter at
+ * Keras's default (below), iterations 0, no clipping, no schedule. Change hyperparameters with
+ * tg_optimizer_set. *out owned by the caller (tg_optimizer_free).
+ * Returns TG_OK, TG_INVALID_ARGUMENT (name or out NULL; another name: "Could not interpret
+ * optimizer identifier: 'nadam' ..."), TG_OUT_OF_MEMORY.
+ *
+ * Hyperparameters (Keras's constructor arguments; defaults in brackets). Every optimizer has:
+ *   learning_rate     [0.01 SGD, 0.001 the others]; > 0. Reading it gives the rate the next
+ *                     step will use: the schedule's at the current iteration counter, if a
+ *                     schedule is set (Keras 3 reports the same; Keras 2.15 the previous
+ *                     step's); setting it sets a constant rate and removes the schedule.
+ *   weight_decay      [0; AdamW 0.004] >= 0: decoupled decay θ ← θ − θ·weight_decay·lr before
+ *                     each update, of every variable with a gradient that is not excluded
+ *                     (tg_optimizer_exclude_from_weight_decay).
+ *   clipnorm, global_clipnorm, clipvalue   [0 = unset] > 0: gradient clipping. Only one is
+ *                     applied per step, the first set in this order:
+ *                       clipnorm:        each gradient g ← g·c / max(‖g‖₂, c);
+ *                       global_clipnorm: every gradient scaled by c / max(G, c),
+ *                                        G = sqrt(Σ‖gᵢ‖²) over the non-NULL gradients (NaN if G
+ *                                        is not finite);
+ *                       clipvalue:       each element clamped to [−c, c].
+ *                     clipnorm and global_clipnorm cannot both be set ("At most one of
+ *                     `clipnorm` and `global_clipnorm` can be set."). The caller's gradient
+ *                     tensors are never modified.
+ * and its own:
+ *   "sgd" (Keras SGD; slot "m"):
+ *     momentum [0] in [0, 1] ("`momentum` must be between [0, 1]."), nesterov [0].
+ *     momentum 0: θ ← θ − lr·g (the "m" slot stays 0). Otherwise m ← μ·m − lr·g, then
+ *     θ ← θ + m, or with nesterov θ ← θ + μ·m − lr·g (the new m).
+ *   "adam", "adamw" (Keras Adam, AdamW; slots "m", "v", and "vhat" with amsgrad):
+ *     beta_1 [0.9] in [0, 1), beta_2 [0.999] in [0, 1), epsilon [1e-7] >= 0, amsgrad [0].
+ *     With t = iterations + 1:
+ *       m ← m + (g − m)(1 − β1);  v ← v + (g² − v)(1 − β2);  amsgrad: v̂ ← max(v̂, v);
+ *       θ ← θ − lr·sqrt(1 − β2ᵗ)/(1 − β1ᵗ) · m / (sqrt(v, or v̂ with amsgrad) + ε).
+ *     ε is not bias-corrected ("epsilon hat"). AdamW is Adam with weight_decay 0.004.
+ *   "rmsprop" (Keras RMSprop, the new formula: ε inside the square root, where the legacy
+ *     optimizer puts it outside; slots "velocity", "momentum" if momentum > 0,
+ *     "average_gradient" if centered):
+ *     rho [0.9] in [0, 1], momentum [0] >= 0, epsilon [1e-7] >= 0, centered [0].
+ *       v ← ρ·v + (1 − ρ)·g²;  centered: a ← ρ·a + (1 − ρ)·g, den = v − a² + ε; else den = v + ε;
+ *       inc = lr·g / sqrt(den);  momentum > 0: mom ← μ·mom + inc, θ ← θ − mom; else θ ← θ − inc.
+ *   "adagrad" (Keras Adagrad, the new formula; slot "accumulator"):
+ *     initial_accumulator_value [0.1] >= 0 (the slot's starting value), epsilon [1e-7] >= 0.
+ *       acc ← acc + g²;  θ ← θ − lr·g / sqrt(acc + ε).
+ * Booleans (nesterov, amsgrad, centered) are 0 or 1. */
+TG_API tg_status tg_optimizer_create(const char* name, tg_optimizer** out);
 
-#define TG_ADAM_DEFAULT_LEARNING_RATE 0.001
-#define TG_ADAM_DEFAULT_BETA_1 0.9
-#define TG_ADAM_DEFAULT_BETA_2 0.999
-#define TG_ADAM_DEFAULT_EPSILON 1e-7
+/* Sets the hyperparameter `name` (above) to `value`, checked as Keras checks it. amsgrad,
+ * centered and a momentum change between 0 and > 0 change which slots exist, so they are
+ * refused once the optimizer is built (TG_INVALID_STATE); the others may change at any time.
+ * On error nothing changes.
+ * Returns TG_OK; TG_INVALID_HANDLE; TG_INVALID_ARGUMENT (name NULL; a value out of range,
+ * the message naming it: "Adam: need 0 <= beta_1 < 1, got 1"; a non-boolean for a boolean;
+ * a name the optimizer lacks: "Adam has no hyperparameter 'rho'; its hyperparameters are:
+ * learning_rate, beta_1, ..."); TG_INVALID_STATE. */
+TG_API tg_status tg_optimizer_set(tg_optimizer* optimizer, const char* name, double value);
 
-#define TG_ADAMW_DEFAULT_WEIGHT_DECAY 0.004
-
-#define TG_RMSPROP_DEFAULT_LEARNING_RATE 0.001
-#define TG_RMSPROP_DEFAULT_RHO 0.9
-#define TG_RMSPROP_DEFAULT_MOMENTUM 0.0
-#define TG_RMSPROP_DEFAULT_EPSILON 1e-7
-
-#define TG_ADAGRAD_DEFAULT_LEARNING_RATE 0.001
-#define TG_ADAGRAD_DEFAULT_INITIAL_ACCUMULATOR_VALUE 0.1
-#define TG_ADAGRAD_DEFAULT_EPSILON 1e-7
-
-/* Every constructor writes a new optimizer to *out, owned by the caller (tg_optimizer_free),
- * with iterations 0, no clipping and no weight decay (AdamW: weight_decay), and returns
- * TG_OK, TG_INVALID_ARGUMENT (a hyperparameter out of range, or out NULL; the message names
- * it), TG_OUT_OF_MEMORY. learning_rate must be finite and > 0 in every constructor. */
-
-/* SGD (Keras SGD). Slot "m". momentum in [0, 1] ("`momentum` must be between [0, 1]."
- * otherwise). momentum 0: θ ← θ − lr·g (the "m" slot stays 0). Otherwise
- *   m ← μ·m − lr·g, then θ ← θ + m, or with nesterov != 0: θ ← θ + μ·m − lr·g (new m). */
-TG_API tg_status tg_optimizer_sgd(double learning_rate, double momentum, int nesterov,
-                                  tg_optimizer** out);
-
-/* Adam as Keras computes it. Slots "m", "v", and "vhat" if amsgrad != 0. With
- * t = iterations + 1:
- *   m ← m + (g − m)(1 − β1);  v ← v + (g² − v)(1 − β2);  amsgrad: v̂ ← max(v̂, v);
- *   θ ← θ − lr·sqrt(1 − β2ᵗ)/(1 − β1ᵗ) · m / (sqrt(v, or v̂ with amsgrad) + ε).
- * ε is not bias-corrected ("epsilon hat"). 0 <= beta_1 < 1, 0 <= beta_2 < 1, epsilon >= 0. */
-TG_API tg_status tg_optimizer_adam(double learning_rate, double beta_1, double beta_2,
-                                   double epsilon, int amsgrad, tg_optimizer** out);
-
-/* AdamW (Keras AdamW): decoupled weight decay θ ← θ − θ·weight_decay·lr before the Adam
- * step above; weight_decay finite and >= 0 (TG_ADAMW_DEFAULT_WEIGHT_DECAY is Keras's).
- * Same as tg_optimizer_adam followed by tg_optimizer_set_weight_decay. */
-TG_API tg_status tg_optimizer_adamw(double learning_rate, double weight_decay, double beta_1,
-                                    double beta_2, double epsilon, int amsgrad,
-                                    tg_optimizer** out);
-
-/* RMSprop with the new Keras formula (ε inside the square root; the legacy optimizer puts
- * it outside). Slots "velocity", "momentum" if momentum > 0, "average_gradient" if
- * centered != 0:
- *   v ← ρ·v + (1 − ρ)·g²;  centered: a ← ρ·a + (1 − ρ)·g, den = v − a² + ε; else den = v + ε;
- *   inc = lr·g / sqrt(den);  momentum > 0: mom ← μ·mom + inc, θ ← θ − mom; else θ ← θ − inc.
- * 0 <= rho <= 1, momentum >= 0, epsilon >= 0. */
-TG_API tg_status tg_optimizer_rmsprop(double learning_rate, double rho, double momentum,
-                                      double epsilon, int centered, tg_optimizer** out);
-
-/* Adagrad with the new Keras formula. Slot "accumulator", starting at
- * initial_accumulator_value (>= 0): acc ← acc + g²;  θ ← θ − lr·g / sqrt(acc + ε).
- * epsilon >= 0. */
-TG_API tg_status tg_optimizer_adagrad(double learning_rate, double initial_accumulator_value,
-                                      double epsilon, tg_optimizer** out);
-
-/* Gradient clipping (Keras's clipnorm, global_clipnorm, clipvalue arguments). A value > 0
- * (finite) sets the option, 0 unsets it; they may be changed at any time. Only one is
- * applied per step, the first set in this order:
- *   clipnorm:        each gradient g ← g·c / max(‖g‖₂, c) (tf.clip_by_norm);
- *   global_clipnorm: every gradient scaled by c / max(G, c), G = sqrt(Σ‖gᵢ‖²) over the
- *                    non-NULL gradients (tf.clip_by_global_norm; NaN if G is not finite);
- *   clipvalue:       each element clamped to [−c, c].
- * Setting clipnorm while global_clipnorm is set (or the reverse) fails with
- * "At most one of `clipnorm` and `global_clipnorm` can be set.".
- * Returns TG_OK, TG_INVALID_HANDLE, TG_INVALID_ARGUMENT (negative, NaN or infinite value, or
- * both norms). The caller's gradient tensors are never modified. */
-TG_API tg_status tg_optimizer_set_clipnorm(tg_optimizer* optimizer, double clipnorm);
-TG_API tg_status tg_optimizer_set_global_clipnorm(tg_optimizer* optimizer,
-                                                  double global_clipnorm);
-TG_API tg_status tg_optimizer_set_clipvalue(tg_optimizer* optimizer, double clipvalue);
-
-/* Decoupled weight decay for any optimizer (Keras's weight_decay argument): before each
- * update, every variable that has a gradient and is not excluded gets
- * θ ← θ − θ·weight_decay·lr, with lr the step's learning rate. 0 switches it off.
- * Returns TG_OK, TG_INVALID_HANDLE, TG_INVALID_ARGUMENT (negative, NaN or infinite). */
-TG_API tg_status tg_optimizer_set_weight_decay(tg_optimizer* optimizer, double weight_decay);
+/* Reads the hyperparameter `name` (above) into *out; an unset clip option reads 0, a boolean
+ * 0 or 1. Returns TG_OK, TG_INVALID_HANDLE, TG_INVALID_ARGUMENT (name or out NULL, or a name
+ * the optimizer lacks). */
+TG_API tg_status tg_optimizer_get(const tg_optimizer* optimizer, const char* name, double* out);
 
 /* Keras exclude_from_weight_decay(var_list, var_names): replaces the exclusions with
  * variables[0..num_variables) and the regular expressions name_patterns[0..num_patterns)
@@ -1363,13 +1632,11 @@ TG_API tg_status tg_optimizer_exclude_from_weight_decay(tg_optimizer* optimizer,
                                                         const char* const* name_patterns,
                                                         size_t num_patterns);
 
-/* Learning rate and schedules. An optimizer has either a constant learning rate (the
- * constructor's) or one schedule, evaluated at the iteration counter when a step begins;
- * setting one replaces the other. The constructor's learning_rate is unused while a
- * schedule is set. Each returns TG_OK, TG_INVALID_HANDLE or TG_INVALID_ARGUMENT (the
- * message names the bad argument).
+/* Learning-rate schedules. An optimizer has either a constant learning rate (the
+ * "learning_rate" hyperparameter) or one schedule, evaluated at the iteration counter when a
+ * step begins; setting one replaces the other. Each returns TG_OK, TG_INVALID_HANDLE or
+ * TG_INVALID_ARGUMENT (the message names the bad argument).
  *
- * tg_optimizer_set_learning_rate: a constant learning_rate (finite, > 0).
  * tg_optimizer_set_exponential_decay (Keras ExponentialDecay):
  *   lr(step) = initial_learning_rate · decay_rate^(step / decay_steps), the exponent floored
  *   if staircase != 0. initial_learning_rate > 0, decay_steps > 0, decay_rate > 0.
@@ -1382,7 +1649,6 @@ TG_API tg_status tg_optimizer_exclude_from_weight_decay(tg_optimizer* optimizer,
  *   values: num_boundaries + 1 learning rates (finite, >= 0);
  *   lr(step) = values[0] while step <= boundaries[0], values[i] while
  *   boundaries[i−1] < step <= boundaries[i], values[num_boundaries] afterwards. */
-TG_API tg_status tg_optimizer_set_learning_rate(tg_optimizer* optimizer, double learning_rate);
 TG_API tg_status tg_optimizer_set_exponential_decay(tg_optimizer* optimizer,
                                                     double initial_learning_rate,
                                                     int64_t decay_steps, double decay_rate,
@@ -1394,12 +1660,6 @@ TG_API tg_status tg_optimizer_set_piecewise_constant_decay(tg_optimizer* optimiz
                                                            const int64_t* boundaries,
                                                            size_t num_boundaries,
                                                            const double* values);
-
-/* The learning rate the next step will use: the schedule at the current iteration counter,
- * or the constant. (Keras 3 reports the same; Keras 2.15's optimizer.learning_rate reports
- * the previous step's value.) Returns TG_OK, TG_INVALID_HANDLE, TG_INVALID_ARGUMENT (out
- * NULL). */
-TG_API tg_status tg_optimizer_learning_rate(const tg_optimizer* optimizer, double* out);
 
 /* Keras optimizer.build(var_list): creates the slots of variables[0..count) (a variable
  * listed twice gets one set), zero-filled (Adagrad: initial_accumulator_value). Build with
@@ -1523,6 +1783,440 @@ TG_API tg_status tg_safetensors_write(const char* path, const char* const* names
  * no tensor of that name; a dtype tapegrad lacks (it reads F32, F64, I32, I64, BOOL) or a rank
  * above TG_MAX_RANK); TG_OUT_OF_MEMORY. */
 TG_API tg_status tg_safetensors_read(const char* path, const char* name, tg_tensor** out);
+
+/* ------------------------------------------------------------------------------------- */
+/* Training: fit, evaluate, predict, train_step, callbacks, history (Keras)                */
+/* ------------------------------------------------------------------------------------- */
+
+/*
+ * Keras's Model.fit / evaluate / predict / train_step with the numbers of Keras 2.15. The
+ * model, loss, optimizer and metrics are passed to each call (what Keras's compile() keeps):
+ *
+ *   Keras                                     C
+ *   metrics=["accuracy"]                      tg_metric_auto_accuracy(&acc)
+ *   h = model.fit(x, y, epochs=5,             tg_fit_options o; tg_fit_options_init(&o);
+ *         batch_size=64,                      o.epochs = 5; o.batch_size = 64;
+ *         validation_split=0.1)               o.validation_split = 0.1;
+ *                                             tg_model_fit(model, loss, opt, &acc, 1, x, y, &o, &h)
+ *   h.history["val_accuracy"]                 tg_history_values(h, "val_accuracy", v, n, &count)
+ *   loss, accuracy = model.evaluate(x, y)     tg_model_evaluate(model, loss, &acc, 1, x, y, NULL, r, 2)
+ *   y_pred = model.predict(x)                 tg_model_predict(model, x, NULL, &y_pred)
+ *   callbacks=[EarlyStopping(patience=2)]     tg_early_stopping_options e; tg_early_stopping_options_init(&e);
+ *                                             e.patience = 2; tg_callback_early_stopping(&e, &cb);
+ *                                             o.callbacks = &cb; o.num_callbacks = 1;
+ *   verbose=1                                 o.verbose = 1; o.verbose_stream = stdout;
+ *
+ * DATA. x is a tg_tensor* of N samples along its first dimension, with y (N, ...) its targets
+ * and optional sample weights (N, ...) in the options; tapegrad batches them. Or x is a
+ * tg_dataset* that the caller feeds batch by batch (y is then NULL), for data that does not
+ * fit in memory. Tensors give ceil(N / batch_size) batches per epoch, the last one holding the
+ * N mod batch_size samples left over (kept, never dropped or padded); with shuffle (the
+ * default) each epoch draws a new permutation from (seed, epoch) alone; validation_split
+ * takes the last fraction of the samples, before any shuffling.
+ *
+ * ONE STEP. A training step is Keras's train_step: y_pred = model(x, training=True) under a
+ * tape, the loss (weighted by the sample weights as the loss object does), its gradient with
+ * respect to the model's trainable variables (of its sum if the loss is not reduced to a
+ * scalar), the metrics updated from that y_pred (computed before the update), and one
+ * optimizer step. Targets of shape (N) against predictions (N, C) gain a trailing axis first,
+ * and take the predictions' dtype when both are floating or both integers (Keras's
+ * match_dtype_and_rank). Metrics are updated without sample weights (Keras's `metrics`, not
+ * `weighted_metrics`). evaluate, predict and validation call model(x, training=False), so
+ * Dropout is off, and record on no tape.
+ *
+ * LOGS. "loss" is the mean of the batch losses weighted by batch size (the per-sample mean,
+ * even with a partial last batch), and each metric accumulates over every sample seen; both
+ * restart at each epoch and are reported as their running values (float32, as Keras's metric
+ * variables). Validation results join the epoch's logs as "val_loss", "val_<metric>". Keys
+ * keep their order: "loss", the metrics in the order given, then "val_...", then what
+ * callbacks add (such as "lr").
+ *
+ * EPOCHS. fit runs the epoch indices initial_epoch, ..., epochs - 1: as in Keras, `epochs` is
+ * the index to stop at, not a count.
+ *
+ * DETERMINISM. With the same seed, initial weights, data, callbacks and thread count, fit
+ * gives bit-identical weights and history on every run.
+ *
+ * ERRORS. Arguments and options are checked before anything runs (TG_INVALID_ARGUMENT or
+ * TG_INVALID_HANDLE, the message naming the function and the option). An error during the run
+ * (data whose shapes do not fit the model, a callback or dataset that returns a status, a file
+ * ModelCheckpoint cannot write) stops it at once and is returned, the message naming what
+ * failed. Each optimizer step is all-or-nothing, so the model keeps the weights of its last
+ * completed step and stays usable; the metrics may hold a partial epoch.
+ *
+ * THREADS. A call runs on the calling thread, which also runs every callback and dataset
+ * function. Until it returns, no other thread may use its model, loss, optimizer, metrics,
+ * callbacks or dataset, and callbacks must not free them. Call it outside any recording tape:
+ * a tape recording on the calling thread would record the whole run.
+ */
+
+typedef struct tg_dataset tg_dataset;
+typedef struct tg_callback tg_callback;
+typedef struct tg_history tg_history;
+typedef struct tg_logs tg_logs;
+typedef struct tg_training tg_training;
+
+/* --- Options -------------------------------------------------------------------------- */
+
+/* Options structs start with struct_size, which their init function sets to the struct's size
+ * along with Keras's defaults. Always call the init function, then change fields: a later
+ * version of tapegrad may append fields, and will read only the first struct_size bytes of a
+ * struct from a program built against this header, using defaults for the rest, so such
+ * programs keep working. A struct_size that is not the size of a version of the struct the
+ * library knows is TG_INVALID_ARGUMENT. A NULL options pointer means all defaults. */
+
+typedef struct tg_fit_options {
+  size_t struct_size;
+  size_t batch_size;     /* 32; ignored for a tg_dataset */
+  int64_t epochs;        /* 1: the epoch index to stop at */
+  int64_t initial_epoch; /* 0 */
+  int shuffle;           /* 1: reshuffle the samples every epoch; ignored for a tg_dataset */
+  uint64_t seed;         /* 0: the seed of the shuffle */
+  const tg_tensor* sample_weight; /* NULL, or (N) or (N, ...) weights of x's samples */
+  /* The last validation_split of the samples (in [0, 1); 0: none) validate after each
+   * epoch, taken before shuffling; tensors only. Ignored when validation_x is set. */
+  double validation_split;
+  /* Validation data (Keras's validation_data): NULL, a tg_tensor* with validation_y (and
+   * optionally validation_sample_weight), or a tg_dataset* (then validation_y is NULL). */
+  const void* validation_x;
+  const tg_tensor* validation_y;
+  const tg_tensor* validation_sample_weight;
+  size_t validation_batch_size;  /* 0: batch_size */
+  size_t validation_freq;        /* 1: validate after every validation_freq-th epoch */
+  tg_callback* const* callbacks; /* num_callbacks handles, called in this order */
+  size_t num_callbacks;
+  /* 0 (the default, unlike Keras's 'auto'): print nothing; 1: a progress bar; 2: one line per
+   * epoch (see tg_callback_progress_bar), unless a progress bar is among the callbacks. */
+  int verbose;
+  FILE* verbose_stream; /* where verbose output goes; NULL: stdout */
+} tg_fit_options;
+
+typedef struct tg_evaluate_options {
+  size_t struct_size;
+  size_t batch_size;              /* 32; ignored for a tg_dataset */
+  const tg_tensor* sample_weight; /* NULL, or weights of x's samples */
+  tg_callback* const* callbacks;
+  size_t num_callbacks;
+  int verbose;                    /* 0; 1: a progress bar; 2: one line at the end */
+  FILE* verbose_stream;           /* NULL: stdout */
+} tg_evaluate_options;
+
+typedef struct tg_predict_options {
+  size_t struct_size;
+  size_t batch_size;              /* 32; ignored for a tg_dataset */
+  tg_callback* const* callbacks;
+  size_t num_callbacks;
+  int verbose;                    /* 0; 1: a progress bar; 2: one line at the end */
+  FILE* verbose_stream;           /* NULL: stdout */
+} tg_predict_options;
+
+/* Fill *options with the defaults above. Return TG_OK, or TG_INVALID_ARGUMENT if options is
+ * NULL. */
+TG_API tg_status tg_fit_options_init(tg_fit_options* options);
+TG_API tg_status tg_evaluate_options_init(tg_evaluate_options* options);
+TG_API tg_status tg_predict_options_init(tg_predict_options* options);
+
+/* --- fit, evaluate, predict, train_step ------------------------------------------------ */
+
+/* model.fit: trains `model` on x and y (see DATA above) for the epochs of `options`.
+ * loss: the loss to minimise (a scalar per batch, or per-sample losses whose sum is
+ *   differentiated). optimizer: applies one step per batch. metrics: num_metrics distinct
+ *   metrics with distinct names (may be NULL when 0), reset at each epoch's start.
+ * *history (if history is not NULL): a new tg_history owned by the caller, holding every
+ *   epoch's logs. If the options' epochs <= initial_epoch, no epoch runs and it is empty.
+ * After fit, the metrics hold the last validation's values if there was one, as in Keras.
+ * Returns TG_OK; TG_INVALID_HANDLE; TG_INVALID_ARGUMENT (NULL required argument, an option out
+ * of range, x and y whose sample counts differ (Keras's "Data cardinality is ambiguous"), no
+ * samples, validation_split with a tg_dataset or too few samples, shapes the model, loss or
+ * metrics reject); TG_INVALID_STATE; TG_IO_ERROR (a progress bar or ModelCheckpoint cannot
+ * write); TG_OUT_OF_MEMORY; or any status a callback or dataset function returned. On error
+ * *history is not written. */
+TG_API tg_status tg_model_fit(tg_model* model, const tg_loss* loss, tg_optimizer* optimizer,
+                              tg_metric* const* metrics, size_t num_metrics, const void* x,
+                              const tg_tensor* y, const tg_fit_options* options,
+                              tg_history** history);
+
+/* model.evaluate: the loss and metrics over all of x and y (a tg_tensor* with its targets, or
+ * a tg_dataset* with y NULL), batched, never shuffled, with training behaviour off. Writes
+ * results[0] = the loss (batch losses weighted by batch size) and results[1 + i] = metric
+ * i's result over every sample, so num_results must be >= 1 + num_metrics. The metrics are
+ * reset first and hold the results afterwards.
+ * Returns TG_OK; TG_INVALID_HANDLE; TG_INVALID_ARGUMENT (as tg_model_fit, or num_results too
+ * small); TG_IO_ERROR; TG_OUT_OF_MEMORY; or a status a callback or dataset returned. On error
+ * results is not written. */
+TG_API tg_status tg_model_evaluate(tg_model* model, const tg_loss* loss, tg_metric* const* metrics,
+                                   size_t num_metrics, const void* x, const tg_tensor* y,
+                                   const tg_evaluate_options* options, double* results,
+                                   size_t num_results);
+
+/* model.predict: model(x, training=False) batch by batch, every batch's output joined along
+ * axis 0 into one tensor (N, ...) (scalar outputs are stacked). x: a tg_tensor* or a
+ * tg_dataset* (whose y is ignored). *out: new tensor owned by the caller.
+ * Returns TG_OK; TG_INVALID_HANDLE; TG_INVALID_ARGUMENT (bad options, no samples, shapes the
+ * model rejects, batch outputs that do not join); TG_IO_ERROR; TG_OUT_OF_MEMORY; or a status
+ * a callback or dataset returned. */
+TG_API tg_status tg_model_predict(tg_model* model, const void* x, const tg_predict_options* options,
+                                  tg_tensor** out);
+
+/* model.train_step for a loop of one's own: one training step (see ONE STEP above) on the
+ * batch x, y, sample_weight (may be NULL), which updates the model's variables, the
+ * optimizer and the metrics. *loss_value (if not NULL): the batch's loss (the mean of its
+ * elements if the loss is not reduced to a scalar). Cheaper than the same step written with
+ * tape calls, as no handle is made for the intermediate tensors.
+ * Returns TG_OK; TG_INVALID_HANDLE; TG_INVALID_ARGUMENT (shapes that do not fit, no samples,
+ * sample counts that differ, duplicate metrics); TG_NO_GRADIENT; TG_OUT_OF_MEMORY. On error
+ * no variable has changed (metrics may have). */
+TG_API tg_status tg_model_train_step(tg_model* model, const tg_loss* loss, tg_optimizer* optimizer,
+                                     tg_metric* const* metrics, size_t num_metrics,
+                                     const tg_tensor* x, const tg_tensor* y,
+                                     const tg_tensor* sample_weight, double* loss_value);
+
+/* --- Datasets fed by the caller -------------------------------------------------------- */
+
+/* steps for a dataset whose epochs end when its function says so. */
+#define TG_UNKNOWN_STEPS 0
+
+/* Writes batch `step` (0-based) of epoch `epoch`: new tensors to *x, *y and, for weighted
+ * samples, *sample_weight, with the same first dimension (> 0). Their ownership passes to
+ * tapegrad, which frees them after the step, whatever the function returns
+ * (tg_tensor_wrap shares the caller's memory without a copy). Each starts as NULL: leave *y
+ * NULL in predict (it is ignored) and *sample_weight NULL for unweighted samples. For a
+ * dataset of TG_UNKNOWN_STEPS, leaving *x NULL ends the epoch. `epoch` is the fit epoch (for
+ * validation data too), 0 in evaluate and predict.
+ * Return TG_OK to go on; any other status stops the run, which returns it with a message
+ * naming the epoch and step, followed by tg_last_error_message() as the function left it
+ * (so the message of its last tapegrad call, if that one failed). */
+typedef tg_status (*tg_batch_fn)(int64_t epoch, int64_t step, tg_tensor** x, tg_tensor** y,
+                                 tg_tensor** sample_weight, void* user_data);
+
+/* A dataset (keras.utils.Sequence): `steps` batches per epoch, or TG_UNKNOWN_STEPS (0), when
+ * next_batch ends each epoch (the progress bar shows "step/Unknown" until the first epoch
+ * ends). It batches and shuffles
+ * by itself: the options' batch_size, shuffle and seed do not apply to it, nor does
+ * validation_split. user_data is passed to next_batch as given; the caller keeps it valid
+ * while the dataset is used. *out owned by the caller (tg_dataset_free).
+ * Returns TG_OK, TG_INVALID_ARGUMENT (next_batch NULL, steps above INT64_MAX, out NULL),
+ * TG_OUT_OF_MEMORY. */
+TG_API tg_status tg_dataset_create(size_t steps, tg_batch_fn next_batch, void* user_data,
+                                   tg_dataset** out);
+/* Frees the dataset (not user_data). NULL: no-op. Returns TG_OK or TG_INVALID_HANDLE. */
+TG_API tg_status tg_dataset_free(tg_dataset* dataset);
+
+/* --- Callbacks ------------------------------------------------------------------------- */
+
+/* The hooks of a Keras callback. fit calls, in order: TRAIN_BEGIN; per epoch EPOCH_BEGIN,
+ * per batch TRAIN_BATCH_BEGIN and TRAIN_BATCH_END, then for validation TEST_BEGIN,
+ * TEST_BATCH_BEGIN / TEST_BATCH_END per batch, TEST_END, then EPOCH_END; finally TRAIN_END.
+ * evaluate calls the TEST_ hooks, predict the PREDICT_ ones. */
+typedef enum tg_callback_event {
+  TG_ON_TRAIN_BEGIN = 0,
+  TG_ON_TRAIN_END = 1,
+  TG_ON_EPOCH_BEGIN = 2,
+  TG_ON_EPOCH_END = 3,
+  TG_ON_TRAIN_BATCH_BEGIN = 4,
+  TG_ON_TRAIN_BATCH_END = 5,
+  TG_ON_TEST_BEGIN = 6,
+  TG_ON_TEST_END = 7,
+  TG_ON_TEST_BATCH_BEGIN = 8,
+  TG_ON_TEST_BATCH_END = 9,
+  TG_ON_PREDICT_BEGIN = 10,
+  TG_ON_PREDICT_END = 11,
+  TG_ON_PREDICT_BATCH_BEGIN = 12,
+  TG_ON_PREDICT_BATCH_END = 13
+} tg_callback_event;
+
+/* A callback function, called for every event.
+ * index: the epoch for EPOCH_ events, the batch (0-based, within the epoch) for BATCH_ events,
+ *   -1 for the others.
+ * logs: Keras's logs for the event (see tg_logs_*): empty at the BEGIN events; at
+ *   TRAIN_BATCH_END the running "loss" and metrics; at EPOCH_END those of the epoch plus
+ *   "val_..."; at TEST_BATCH_END / TEST_END the evaluation's running values; at TRAIN_END the
+ *   last epoch's logs. The same logs go to every callback of one event, in order, and a
+ *   callback may add values with tg_logs_set that the later ones (and History) see.
+ * training: the run in progress (tg_training_stop, tg_training_params).
+ * Both handles are valid only during the call.
+ * Return TG_OK to go on; any other status stops the run, which returns it with a message
+ * naming the callback and the event, followed by tg_last_error_message() as the callback left
+ * it (so the message of its last tapegrad call, if that one failed). */
+typedef tg_status (*tg_callback_fn)(tg_training* training, tg_callback_event event, int64_t index,
+                                    tg_logs* logs, void* user_data);
+
+/* A callback that calls fn with user_data (passed as given; the caller keeps it valid while
+ * the callback is used). A callback may be used by several runs, one at a time.
+ * *out owned by the caller (tg_callback_free). Returns TG_OK, TG_INVALID_ARGUMENT (fn or out
+ * NULL), TG_OUT_OF_MEMORY. */
+TG_API tg_status tg_callback_create(tg_callback_fn fn, void* user_data, tg_callback** out);
+/* Frees a callback of any kind. NULL: no-op. Returns TG_OK or TG_INVALID_HANDLE. */
+TG_API tg_status tg_callback_free(tg_callback* callback);
+
+/* Keras's model.stop_training = True: fit finishes the current batch, then the epoch
+ * (validation and EPOCH_END included), and stops. Returns TG_OK, TG_INVALID_HANDLE (NULL, or
+ * a training handle whose callback has returned). */
+TG_API tg_status tg_training_stop(tg_training* training);
+/* Keras's callback.params: the options' epochs (1 in evaluate and predict), the batches per
+ * epoch (TG_UNKNOWN_STEPS when a dataset's length is unknown), and verbose. Each
+ * out-parameter may be NULL. Returns TG_OK or TG_INVALID_HANDLE. */
+TG_API tg_status tg_training_params(const tg_training* training, int64_t* epochs, size_t* steps,
+                                    int* verbose);
+
+/* Logs: Keras's logs dict of one event, name/value pairs in order, valid only during the
+ * callback that receives it (TG_INVALID_HANDLE after). Names returned are owned by the logs
+ * and valid until the callback returns or calls tg_logs_set.
+ * tg_logs_get: the value of `name`; TG_INVALID_ARGUMENT (listing the names present) if it is
+ * absent. tg_logs_set: replaces the value of `name`, or appends it (name non-empty).
+ * tg_logs_throughput: the samples processed and seconds elapsed so far in this epoch (or
+ * evaluation, or prediction; training only at EPOCH_END, without validation), and their
+ * ratio (0 while no time has passed); each out-parameter may be NULL. Not a Keras key: the
+ * progress bar and History do not show it.
+ * Each returns TG_OK, TG_INVALID_HANDLE, or TG_INVALID_ARGUMENT (out or name NULL, index out
+ * of range, absent name). */
+TG_API tg_status tg_logs_size(const tg_logs* logs, size_t* out);
+TG_API tg_status tg_logs_name(const tg_logs* logs, size_t index, const char** out);
+TG_API tg_status tg_logs_value(const tg_logs* logs, size_t index, double* out);
+TG_API tg_status tg_logs_get(const tg_logs* logs, const char* name, double* out);
+TG_API tg_status tg_logs_set(tg_logs* logs, const char* name, double value);
+TG_API tg_status tg_logs_throughput(const tg_logs* logs, size_t* samples, double* seconds,
+                                    double* samples_per_second);
+
+/* Keras's progress bar (ProgbarLogger), writing to `stream` (NULL: stdout). verbose 1: a line
+ * per epoch redrawn in place ("\r") at most every 0.05 s, then completed with the elapsed
+ * time, the time per step and the epoch's logs:
+ *     Epoch 2/5                                          (when epochs > 1)
+ *     12/47 [=======>......................] - ETA: 3s - loss: 0.6931 - accuracy: 0.5000
+ *     47/47 [==============================] - 4s 83ms/step - loss: 0.5811 - accuracy: 0.7885
+ * verbose 2: only the epoch's line, "47/47 - 4s - loss: ... - 4s/epoch - 83ms/step".
+ * Values print as %.4f, or %.4e when |value| <= 1e-3. In fit, validation is silent; evaluate
+ * and predict show their own bar. Unlike Keras, no backspaces precede the "\r".
+ * *out owned by the caller. Returns TG_OK, TG_INVALID_ARGUMENT (verbose not 1 or 2, out NULL),
+ * TG_OUT_OF_MEMORY; during a run, TG_IO_ERROR if the stream cannot be written. */
+TG_API tg_status tg_callback_progress_bar(FILE* stream, int verbose, tg_callback** out);
+
+/* Whether a monitored value should decrease or increase; AUTO guesses from its name. */
+typedef enum tg_monitor_mode {
+  TG_MONITOR_AUTO = 0,
+  TG_MONITOR_MIN = 1,
+  TG_MONITOR_MAX = 2
+} tg_monitor_mode;
+
+typedef struct tg_early_stopping_options {
+  size_t struct_size;
+  const char* monitor;        /* "val_loss" (copied) */
+  double min_delta;           /* 0: a smaller change (in absolute value) is no improvement */
+  size_t patience;            /* 0: non-improving epochs before stopping */
+  /* AUTO: MAX if monitor ends with "acc", "accuracy" or "auc", else MIN. */
+  tg_monitor_mode mode;
+  double baseline;            /* NAN (none): otherwise improving epochs that do not beat it
+                                 still count towards patience */
+  int restore_best_weights;   /* 0; 1: when it stops training, restore the weights of the
+                                 best epoch */
+  int64_t start_from_epoch;   /* 0: epochs before it are not monitored */
+  FILE* verbose_stream;       /* NULL: silent; else Keras's verbose messages go there */
+} tg_early_stopping_options;
+
+TG_API tg_status tg_early_stopping_options_init(tg_early_stopping_options* options);
+
+/* Keras's EarlyStopping (Keras 2.15 logic). At each epoch end, from start_from_epoch on:
+ *   if the logs lack `monitor`: a warning (to the warning handler) "Early stopping
+ *     conditioned on metric `val_loss` which is not available. Available metrics are: ...",
+ *     and nothing else;
+ *   with restore_best_weights, a first snapshot of the weights if none is kept;
+ *   wait += 1;
+ *   if current improves on the best (current < best - |min_delta| in min mode, current >
+ *     best + |min_delta| in max mode; best starts at +inf / -inf): it becomes the best, its
+ *     weights are kept (restore_best_weights), and wait = 0 unless a baseline is set and
+ *     current does not improve on it;
+ *   else if wait >= patience and the epoch index is > 0: training stops, and with
+ *     restore_best_weights the kept weights are restored.
+ * So patience 0 stops at the first non-improving epoch after the first. When all epochs run,
+ * the last epoch's weights stay (Keras 2; Keras 3 restores them anyway). The state restarts
+ * at each fit. *out owned by the caller. Returns TG_OK, TG_INVALID_ARGUMENT (monitor NULL or
+ * empty, start_from_epoch < 0, min_delta not finite, unknown mode, bad struct_size),
+ * TG_OUT_OF_MEMORY. */
+TG_API tg_status tg_callback_early_stopping(const tg_early_stopping_options* options,
+                                            tg_callback** out);
+
+/* The state of an EarlyStopping callback (Keras's attributes): the epoch at which it stopped
+ * training (0 if it did not), the best epoch and value so far, the current wait. Each
+ * out-parameter may be NULL. Returns TG_OK, TG_INVALID_HANDLE (also for a callback of another
+ * kind). */
+TG_API tg_status tg_callback_early_stopping_state(const tg_callback* callback,
+                                                  int64_t* stopped_epoch, int64_t* best_epoch,
+                                                  double* best, size_t* wait);
+
+typedef struct tg_model_checkpoint_options {
+  size_t struct_size;
+  /* Required: the file to write, a format string filled from the 1-based "epoch", the
+   * 1-based "batch" (with save_freq > 0) and the logs, as Keras's filepath.format(epoch=...,
+   * **logs): "ckpt/weights.{epoch:02d}-{val_loss:.2f}.safetensors". Missing directories are
+   * created. (Copied.) */
+  const char* filepath;
+  const char* monitor;           /* "val_loss" (copied) */
+  int save_best_only;            /* 0; 1: only when `monitor` improves on the best so far */
+  /* 0 (Keras's default): the optimizer's state is saved with the weights, so training can
+   * resume from the file; 1: the weights alone. */
+  int save_weights_only;
+  /* AUTO: MAX if monitor contains "acc" or starts with "fmeasure", else MIN. */
+  tg_monitor_mode mode;
+  size_t save_freq;              /* 0: at every epoch end; N > 0: every N batches */
+  double initial_value_threshold; /* NAN (none): the best value to beat at first */
+  FILE* verbose_stream;          /* NULL: silent; else Keras's verbose messages go there */
+} tg_model_checkpoint_options;
+
+TG_API tg_status tg_model_checkpoint_options_init(tg_model_checkpoint_options* options);
+
+/* Keras's ModelCheckpoint: saves the model's weights (and, without save_weights_only, the
+ * optimizer's state) with the structural checkpoint of tg_model_save_weights at every epoch
+ * end, or every save_freq batches (with the running logs of that batch).
+ * With save_best_only, it saves only when the logs' `monitor` is strictly better than the best
+ * so far (no min_delta), which starts at initial_value_threshold or +inf / -inf and is kept
+ * across fits; if the logs lack `monitor` it warns ("Can save best model only with val_loss
+ * available, skipping.") and saves nothing. A filepath placeholder the logs lack fails the run
+ * with TG_INVALID_ARGUMENT ("Failed to format this callback filepath: ...").
+ * *out owned by the caller. Returns TG_OK, TG_INVALID_ARGUMENT (filepath or monitor NULL or
+ * empty, unknown mode, bad struct_size), TG_OUT_OF_MEMORY. */
+TG_API tg_status tg_callback_model_checkpoint(const tg_model_checkpoint_options* options,
+                                              tg_callback** out);
+
+/* The best monitored value a ModelCheckpoint has seen, and the path of the last file it wrote
+ * ("" before any; owned by the callback, valid until its next save or free). Each
+ * out-parameter may be NULL. Returns TG_OK, TG_INVALID_HANDLE (also for another kind). */
+TG_API tg_status tg_callback_model_checkpoint_state(const tg_callback* callback, double* best,
+                                                    const char** last_saved);
+
+/* A learning-rate schedule: the learning rate for epoch `epoch`, given the current one.
+ * Returning a value that is not finite and > 0 (NAN, say, to report an error) stops the run
+ * with TG_INVALID_ARGUMENT naming the value and the epoch. */
+typedef double (*tg_schedule_fn)(int64_t epoch, double learning_rate, void* user_data);
+
+/* Keras's LearningRateScheduler: at each epoch's start, the optimizer's learning rate becomes
+ * schedule(epoch, current rate) (replacing any schedule set on the optimizer, which Keras
+ * refuses instead); each epoch's logs gain "lr", the rate in float32. verbose_stream: NULL,
+ * or where "Epoch 3: LearningRateScheduler setting learning rate to 0.0005." goes. user_data
+ * is passed as given. *out owned by the caller. Returns TG_OK, TG_INVALID_ARGUMENT (schedule
+ * or out NULL), TG_OUT_OF_MEMORY. */
+TG_API tg_status tg_callback_learning_rate_scheduler(tg_schedule_fn schedule, void* user_data,
+                                                     FILE* verbose_stream, tg_callback** out);
+
+/* --- History --------------------------------------------------------------------------- */
+
+/* What tg_model_fit returns (Keras's History): the epochs that ran and every epoch's logs.
+ * tg_history_epochs: history.epoch, the 0-based epoch indices in order. Writes
+ *   min(capacity, total) to epochs (which may be NULL with capacity 0) and total to *count.
+ * tg_history_num_keys / tg_history_key: the keys of history.history in the order they first
+ *   appeared ("loss", the metrics, "val_...", "lr"); the name is owned by the history.
+ * tg_history_values: history.history[key], one value per epoch that logged it (a key first
+ *   logged in a later epoch has fewer); written as by tg_history_epochs. TG_INVALID_ARGUMENT
+ *   (listing the keys) for a key it lacks.
+ * Each returns TG_OK, TG_INVALID_HANDLE, or TG_INVALID_ARGUMENT (a NULL out-parameter or key,
+ * an index out of range). */
+TG_API tg_status tg_history_epochs(const tg_history* history, int64_t* epochs, size_t capacity,
+                                   size_t* count);
+TG_API tg_status tg_history_num_keys(const tg_history* history, size_t* out);
+TG_API tg_status tg_history_key(const tg_history* history, size_t index, const char** out);
+TG_API tg_status tg_history_values(const tg_history* history, const char* key, double* values,
+                                   size_t capacity, size_t* count);
+/* Frees the history. NULL: no-op. Returns TG_OK or TG_INVALID_HANDLE. */
+TG_API tg_status tg_history_free(tg_history* history);
 
 /* ------------------------------------------------------------------------------------- */
 /* DLPack: zero-copy exchange with numpy, PyTorch and other array libraries               */

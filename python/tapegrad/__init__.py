@@ -60,13 +60,13 @@ def library_path():
 def set_num_threads(n):
     """Threads for large matrix products (n <= 0: all cores)."""
     from ._lib import call
-    call(_lib_handle.tg_set_num_threads, int(n))
+    call(_lib_handle.tg_set_num_threads, max(int(n), 0))
 
 
 def get_num_threads():
     import ctypes
     from ._lib import call
-    out = ctypes.c_int()
+    out = ctypes.c_size_t()
     call(_lib_handle.tg_get_num_threads, ctypes.byref(out))
     return out.value
 

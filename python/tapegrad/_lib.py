@@ -31,6 +31,21 @@ c_int64 = ctypes.c_int64
 c_size_t = ctypes.c_size_t
 P = ctypes.POINTER(ctypes.c_void_p)
 
+
+class Initializer(ctypes.Structure):
+    """tg_initializer."""
+    _fields_ = [("kind", c_int), ("a", c_double), ("b", c_double), ("seed", ctypes.c_uint64)]
+
+
+class LayerConfig(ctypes.Structure):
+    """tg_layer_config (fill it with tg_layer_config_init)."""
+    _fields_ = [("type", c_int), ("name", ctypes.c_char_p), ("dtype", c_int), ("trainable", c_int),
+                ("units", c_int64), ("activation", c_int), ("use_bias", c_int),
+                ("kernel_initializer", Initializer), ("bias_initializer", Initializer),
+                ("rate", c_double), ("seed", ctypes.c_uint64),
+                ("input_dim", c_int64), ("output_dim", c_int64),
+                ("embeddings_initializer", Initializer)]
+
 # Short type codes for the signature table below.
 _T = {
     "h": c_void_p,                    # any handle or const void*
@@ -44,10 +59,12 @@ _T = {
     "sz": c_size_t,
     "s": ctypes.c_char_p,
     "i64p": ctypes.POINTER(c_int64),
+    "u64p": ctypes.POINTER(ctypes.c_uint64),
     "ip": ctypes.POINTER(c_int),
     "dp": ctypes.POINTER(c_double),
     "szp": ctypes.POINTER(c_size_t),
     "sp": ctypes.POINTER(ctypes.c_char_p),
+    "lcp": ctypes.POINTER(LayerConfig),
 }
 
 # name: argument codes (every function returns tg_status unless listed in _RESTYPES).
@@ -55,10 +72,13 @@ _SIGNATURES = {
     "tg_version": "",
     "tg_status_string": "i",
     "tg_last_error_message": "",
-    "tg_set_num_threads": "i",
-    "tg_get_num_threads": "ip",
+    "tg_set_num_threads": "sz",
+    "tg_get_num_threads": "szp",
     "tg_set_warning_handler": "h h",
     "tg_clear_session": "",
+    "tg_scope_begin": "hp",
+    "tg_scope_end": "h",
+    "tg_scope_keep": "h",
     # tensors
     "tg_tensor_create": "i i64p i h hp",
     "tg_tensor_wrap": "i i64p i h h h hp",
@@ -67,8 +87,8 @@ _SIGNATURES = {
     "tg_tensor_free": "h",
     "tg_tensor_dtype": "h ip",
     "tg_tensor_rank": "h ip",
-    "tg_tensor_shape": "h i64p i",
-    "tg_tensor_size": "h i64p",
+    "tg_tensor_shape": "h i64p sz",
+    "tg_tensor_size": "h szp",
     "tg_tensor_copy_data": "h h sz",
     "tg_tensor_data": "h hp",
     "tg_tensor_item": "h dp",
@@ -96,14 +116,14 @@ _SIGNATURES = {
     "tg_argmax": "h i64 hp",
     "tg_argmin": "h i64 hp",
     "tg_expand_dims": "h i64 hp",
-    "tg_squeeze": "h i64p i hp",
+    "tg_squeeze": "h i64p sz hp",
     "tg_broadcast_to": "h i64p i hp",
-    "tg_concat": "hp i i64 hp",
-    "tg_stack": "hp i i64 hp",
-    "tg_split": "h i64p i i64 hp",
+    "tg_concat": "hp sz i64 hp",
+    "tg_stack": "hp sz i64 hp",
+    "tg_split": "h i64p sz i64 hp",
     "tg_slice": "h i64p i64p i hp",
     "tg_pad": "h i64p i d hp",
-    "tg_strided_slice": "h i64p i64p i64p i i32 i32 i32 i32 i32 hp",
+    "tg_strided_slice": "h i64p i64p i64p sz i32 i32 i32 i32 i32 hp",
     "tg_gather": "h h i64 hp",
     "tg_one_hot": "h i64 d d i64 i hp",
     "tg_tile": "h i64p i hp",
@@ -112,12 +132,14 @@ _SIGNATURES = {
     # variables
     "tg_variable_create": "s h i hp",
     "tg_variable_read": "h hp",
+    "tg_variable_value": "h hp",
+    "tg_variable_id": "h u64p",
     "tg_variable_assign": "h h",
     "tg_variable_name": "h sp",
     "tg_variable_trainable": "h ip",
     "tg_variable_dtype": "h ip",
     "tg_variable_rank": "h ip",
-    "tg_variable_shape": "h i64p i",
+    "tg_variable_shape": "h i64p sz",
     "tg_variable_free": "h",
     # tape
     "tg_tape_begin": "u32 hp",
@@ -132,7 +154,37 @@ _SIGNATURES = {
     "tg_tape_jacobian": "h h hp sz i hp",
     "tg_tape_batch_jacobian": "h h h i hp",
     "tg_tape_watched_variables": "h hp sz szp",
+    "tg_tape_is_recording": "h ip",
+    "tg_tape_is_persistent": "h ip",
     "tg_tape_free": "h",
+    # layers and models
+    "tg_layer_config_init": "i lcp",
+    "tg_layer_create": "lcp hp",
+    "tg_layer_get_config": "h lcp",
+    "tg_layer_name": "h sp",
+    "tg_layer_trainable": "h ip",
+    "tg_layer_set_trainable": "h i",
+    "tg_layer_build": "h i64p i",
+    "tg_layer_call": "h h i hp",
+    "tg_layer_variable": "h s hp",
+    "tg_layer_variables": "h hp sz szp",
+    "tg_layer_free": "h",
+    "tg_model_create": "s hp",
+    "tg_model_add": "h lcp hp",
+    "tg_model_build": "h i64p i",
+    "tg_model_summary": "h h",
+    "tg_model_call": "h h hp",
+    "tg_model_call_ex": "h h i hp",
+    "tg_model_num_layers": "h szp",
+    "tg_model_layer": "h sz hp",
+    "tg_model_layer_by_name": "h s hp",
+    "tg_model_trainable_variables": "h hp sz szp",
+    "tg_model_non_trainable_variables": "h hp sz szp",
+    "tg_model_get_weights": "h hp sz szp",
+    "tg_model_set_weights": "h hp sz",
+    "tg_model_save_weights": "h s h",
+    "tg_model_load_weights": "h s h",
+    "tg_model_free": "h",
     # losses
     "tg_loss_categorical_crossentropy": "i d i hp",
     "tg_loss_sparse_categorical_crossentropy": "i i i64 i hp",
@@ -152,21 +204,13 @@ _SIGNATURES = {
     "tg_metric_reset": "h",
     "tg_metric_free": "h",
     # optimizers
-    "tg_optimizer_sgd": "d d i hp",
-    "tg_optimizer_adam": "d d d d i hp",
-    "tg_optimizer_adamw": "d d d d d i hp",
-    "tg_optimizer_rmsprop": "d d d d i hp",
-    "tg_optimizer_adagrad": "d d d hp",
-    "tg_optimizer_set_clipnorm": "h d",
-    "tg_optimizer_set_global_clipnorm": "h d",
-    "tg_optimizer_set_clipvalue": "h d",
-    "tg_optimizer_set_weight_decay": "h d",
+    "tg_optimizer_create": "s hp",
+    "tg_optimizer_set": "h s d",
+    "tg_optimizer_get": "h s dp",
     "tg_optimizer_exclude_from_weight_decay": "h hp sz sp sz",
-    "tg_optimizer_set_learning_rate": "h d",
     "tg_optimizer_set_exponential_decay": "h d i64 d i",
     "tg_optimizer_set_cosine_decay": "h d i64 d",
     "tg_optimizer_set_piecewise_constant_decay": "h i64p sz dp",
-    "tg_optimizer_learning_rate": "h dp",
     "tg_optimizer_build": "h hp sz",
     "tg_optimizer_apply": "h hp hp sz i64p",
     "tg_optimizer_iterations": "h i64p",
@@ -191,7 +235,7 @@ for _name in UNARY_OPS:
 for _name in BINARY_OPS:
     _SIGNATURES["tg_" + _name] = "h h hp"
 for _name in REDUCTIONS:
-    _SIGNATURES["tg_reduce_" + _name] = "h i64p i i hp"
+    _SIGNATURES["tg_reduce_" + _name] = "h i64p sz i hp"
 
 _RESTYPES = {
     "tg_version": ctypes.c_char_p,

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 import tapegrad as tg
-from tapegrad._lib import lib
+from tapegrad._lib import LayerConfig, lib
 
 
 class MyModel(tg.keras.Model):
@@ -54,21 +54,24 @@ def test_dense_kernel_equals_the_c_layer_for_the_same_seed():
     model = tg.keras.Sequential([tg.layers.Dense(4, kernel_initializer=
                                                  tg.initializers.GlorotUniform(seed=42))])
     model(np.ones((2, 3), np.float32))
-    c = lib._cdll
     m = ctypes.c_void_p()
-    assert c.tg_model_create(b"c_model", ctypes.byref(m)) == 0
-    assert c.tg_model_add_dense(m, ctypes.c_int64(4), 0, 1, ctypes.c_uint64(42), None) == 0
+    assert lib.tg_model_create(b"c_model", ctypes.byref(m)) == 0
+    config = LayerConfig()
+    assert lib.tg_layer_config_init(0, ctypes.byref(config)) == 0  # TG_LAYER_DENSE
+    config.units = 4
+    config.kernel_initializer.seed = 42
+    assert lib.tg_model_add(m, ctypes.byref(config), None) == 0
     x = tg.ones((2, 3))
     out = ctypes.c_void_p()
-    assert c.tg_model_call(m, ctypes.c_void_p(x.handle), ctypes.byref(out)) == 0
+    assert lib.tg_model_call(m, x.handle, ctypes.byref(out)) == 0
     tg.Tensor(out.value)  # freed when collected
     vars_ = (ctypes.c_void_p * 2)()
     count = ctypes.c_size_t()
-    assert c.tg_model_trainable_variables(m, vars_, ctypes.c_size_t(2), ctypes.byref(count)) == 0
+    assert lib.tg_model_trainable_variables(m, vars_, 2, ctypes.byref(count)) == 0
     c_kernel = tg.Variable._from_handle(vars_[0])
     tg.Variable._from_handle(vars_[1])
     np.testing.assert_array_equal(model.trainable_variables[0].numpy(), c_kernel.numpy())
-    c.tg_model_free(m)
+    lib.tg_model_free(m)
 
 
 def test_sequential_dropout_flatten_embedding():

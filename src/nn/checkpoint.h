@@ -1,37 +1,47 @@
-// Checkpoints: variables, and optionally an optimizer's state, saved by name to one
-// safetensors file (src/nn/safetensors.h) and loaded back into variables of the same names,
-// dtypes and shapes — to resume training exactly where it stopped.
+// Checkpoints: variables, and optionally an optimizer's state, saved to one safetensors file
+// (src/nn/safetensors.h) and loaded back — to resume training exactly where it stopped.
 //
-// The file holds:
-//   - one tensor per variable, named by the variable's name ("my_model/dense/kernel:0");
-//   - with an optimizer, "optimizer/" + each name of Optimizer::state():
-//     "optimizer/iterations" (int64 scalar), "optimizer/m/my_model/dense/kernel:0", …;
-//   - "__metadata__": {"format": "tapegrad", "version": "<library version>"}.
+// Each variable is stored under a key: its name for the name-keyed checkpoints below
+// ("my_model/dense/kernel:0"), its place in a model for a model's weights
+// (src/nn/model_checkpoint.h: "layer_with_weights-0/kernel"). The file holds:
+//   - one tensor per variable, under its key;
+//   - with an optimizer, "optimizer/" + each name of Optimizer::state(), its slots keyed the
+//     same way: "optimizer/iterations" (int64 scalar), "optimizer/m/<key>", …;
+//   - "__metadata__": {"format": "tapegrad", "version": "<library version>", …}.
 // It is an ordinary safetensors file: numpy, PyTorch or the `safetensors` package read it, and
-// load_checkpoint reads files they wrote (tensors named after our variables).
+// a load reads files they wrote (tensors named after the keys).
 #pragma once
 
 #include <memory>
 #include <span>
 #include <string>
 #include <string_view>
+#include <utility>
+#include <vector>
 
 #include "autodiff/variable.h"
+#include "nn/optimizer.h"
 
 namespace tg {
 
-class Optimizer;
+namespace safetensors {
+class File;
+}
 
 // The prefix of the optimizer's tensors in a checkpoint.
 inline constexpr std::string_view kCheckpointOptimizerPrefix = "optimizer/";
+// The library's version ("0.1.0"), recorded in every checkpoint's metadata.
+std::string_view library_version();
+
+// ---- name-keyed checkpoints (variables that are not in a model) ---------------------------
 
 // Writes `variables` (and `optimizer`'s state when it is not null) to `path`, atomically (a
-// crash leaves the previous file or the new one). `version` is recorded in the metadata.
+// crash leaves the previous file or the new one).
 // Error(invalid_argument) if a variable's name is empty, or two different variables share a
 // name (the same variable listed twice is written once); Error(io_error) naming the path and
 // the system's reason if the file cannot be written.
 void save_checkpoint(const std::string& path, std::span<const std::shared_ptr<Variable>> variables,
-                     const Optimizer* optimizer, std::string_view version);
+                     const Optimizer* optimizer);
 
 // Loads every variable from the tensor of its name in `path` (and `optimizer`'s state when it
 // is not null). Validates the whole file and every match before changing anything: each
@@ -45,5 +55,27 @@ void save_checkpoint(const std::string& path, std::span<const std::shared_ptr<Va
 // the file and the problem.
 void load_checkpoint(const std::string& path, std::span<const std::shared_ptr<Variable>> variables,
                      Optimizer* optimizer);
+
+// ---- the shared machinery (used by model checkpoints) --------------------------------------
+
+// One variable of a checkpoint: its key in the file, and how error messages name it
+// ("variables[1]", "layer 0 'dense' (Dense)").
+struct CheckpointEntry {
+  std::string key;
+  std::shared_ptr<Variable> variable;
+  std::string what;
+};
+
+// Writes the entries (keys unique), the optimizer's state with its slots keyed by `key_of`
+// (by variable name when empty) and the metadata (format and version are added). `fn` names
+// the caller in errors.
+void write_checkpoint(const std::string& path, std::span<const CheckpointEntry> entries, const Optimizer* optimizer,
+                      const Optimizer::VariableKey& key_of,
+                      std::vector<std::pair<std::string, std::string>> metadata, std::string_view fn);
+
+// Loads the entries from `file` and the optimizer's state (slots keyed by `key_of`, by name when
+// empty), validating everything before changing anything, as load_checkpoint.
+void read_checkpoint(const safetensors::File& file, std::span<const CheckpointEntry> entries, Optimizer* optimizer,
+                     const Optimizer::VariableKey& key_of, std::string_view fn);
 
 }  // namespace tg

@@ -1,36 +1,23 @@
 // Keras Dense (K/keras/layers/core/dense.py): out = activation(x · kernel + bias), kernel of
-// shape (in_features, units), bias (units,). Rank > 2 inputs contract the last axis
-// (tensordot). Variables are float32, the Keras default; inputs are cast to it.
+// shape (in_features, units), bias (units,), both of the layer's dtype. Rank > 2 inputs
+// contract the last axis (tensordot). Inputs of another dtype are cast to the layer's.
 #pragma once
 
-#include <cstdint>
-
-#include "nn/activations.h"
-#include "nn/initializers.h"
 #include "nn/layer.h"
 
 namespace tg {
 
-struct DenseOptions {
-  int64_t units = 0;
-  Activation activation = Activation::linear;
-  bool use_bias = true;
-  Initializer kernel_initializer{InitKind::glorot_uniform, 0, 0, 0};
-  Initializer bias_initializer{InitKind::zeros, 0, 0, 0};
-};
-
 class Dense : public Layer {
  public:
-  // An empty name takes Keras's automatic "dense", "dense_1", …
-  Dense(const DenseOptions& options, std::string name);
-  std::vector<std::shared_ptr<Variable>> variables() const override;
+  // Uses config.units (> 0), activation, use_bias and the two initializers.
+  explicit Dense(const LayerConfig& config);
+  PartialShape compute_output_shape(const PartialShape& input_shape) const override;
 
  protected:
-  void build(const Tensor& x, const std::string& prefix) override;
+  void build_weights(const PartialShape& input_shape) override;
   Tensor call(const Tensor& x, bool training) override;
 
  private:
-  DenseOptions options_;
   std::shared_ptr<Variable> kernel_;  // (in_features, units)
   std::shared_ptr<Variable> bias_;    // (units,)
 };

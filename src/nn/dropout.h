@@ -3,23 +3,20 @@
 // from (seed, call number), so a run is reproducible and each call draws a new mask.
 #pragma once
 
-#include <cstdint>
-
 #include "nn/layer.h"
 
 namespace tg {
 
 class Dropout : public Layer {
  public:
-  Dropout(double rate, uint64_t seed, std::string name);
+  // Uses config.rate (in [0, 1)) and config.seed.
+  explicit Dropout(const LayerConfig& config);
+  PartialShape compute_output_shape(const PartialShape& input_shape) const override { return input_shape; }
 
  protected:
-  void build(const Tensor&, const std::string&) override {}
   Tensor call(const Tensor& x, bool training) override;
 
  private:
-  double rate_;
-  uint64_t seed_;
   uint64_t calls_ = 0;
 };
 

@@ -7,10 +7,10 @@ namespace tg {
 
 class Flatten : public Layer {
  public:
-  explicit Flatten(std::string name);
+  explicit Flatten(const LayerConfig& config) : Layer(config) {}
+  PartialShape compute_output_shape(const PartialShape& input_shape) const override;
 
  protected:
-  void build(const Tensor&, const std::string&) override {}
   Tensor call(const Tensor& x, bool training) override;
 };
 

@@ -7,25 +7,6 @@
 
 #include "autodiff/ops.h"
 
-namespace tg {
-
-Tensor categorical_crossentropy_from_logits(const Tensor& labels, const Tensor& logits) {
-  if (!is_floating(logits.dtype()))
-    fail(Status::invalid_argument, "categorical_crossentropy: logits must be floating, got {} {}",
-         dtype_name(logits.dtype()), logits.shape().str());
-  if (labels.shape() != logits.shape() || logits.rank() < 1)
-    fail(Status::invalid_argument,
-         "categorical_crossentropy: labels {} and logits {} must have the same shape (batch…, classes)",
-         labels.shape().str(), logits.shape().str());
-  const Tensor y = ops::cast(labels, logits.dtype());
-  // per-sample loss −Σ y · log_softmax(z) over classes, in Keras through the fused
-  // tf.nn.softmax_cross_entropy_with_logits (one stable pass; gradient softmax(z) − y).
-  const Tensor per_sample = ops::softmax_cross_entropy_with_logits(y, logits, -1);
-  return ops::reduce_mean(per_sample);
-}
-
-}  // namespace tg
-
 // ---- Keras loss objects ------------------------------------------------------------------
 //
 // Legend: y_pred (batch…, C) predictions (logits or probabilities); y_true labels of the same

@@ -9,11 +9,6 @@
 
 namespace tg {
 
-// CategoricalCrossentropy(from_logits=True), reduction SUM_OVER_BATCH_SIZE:
-// mean over every axis but the last of −Σ_c labels · log_softmax(logits).
-// labels and logits have one shape; labels are cast to the logits' dtype.
-Tensor categorical_crossentropy_from_logits(const Tensor& labels, const Tensor& logits);
-
 // ---- Keras loss objects (keras/losses.py, keras/utils/losses_utils.py, Keras 2.15) ----------
 //
 // A loss call is Keras's Loss.__call__:

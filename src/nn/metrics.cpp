@@ -138,16 +138,27 @@ Tensor mean_of_trailing_axes(const Tensor& x, int rank) {
 
 }  // namespace
 
-Metric::Metric(MetricKind kind, double threshold) : kind_(kind), threshold_(static_cast<float>(threshold)) {
+MetricKind resolve_accuracy(const Shape& y_true, const Shape& y_pred) {
+  const int64_t true_last = y_true.rank() > 0 ? y_true[y_true.rank() - 1] : -1;
+  const int64_t pred_last = y_pred.rank() > 0 ? y_pred[y_pred.rank() - 1] : -1;
+  if (pred_last == 1) return MetricKind::binary_accuracy;
+  if (y_true.rank() < y_pred.rank() || (true_last == 1 && pred_last > 1))
+    return MetricKind::sparse_categorical_accuracy;
+  return MetricKind::categorical_accuracy;
+}
+
+Metric::Metric(MetricKind kind, double threshold)
+    : requested_(kind), kind_(kind), threshold_(static_cast<float>(threshold)) {
   const int k = static_cast<int>(kind);
-  if (k < 0 || k > static_cast<int>(MetricKind::sparse_categorical_accuracy))
+  if (k < 0 || k > static_cast<int>(MetricKind::accuracy_from_shapes))
     fail(Status::invalid_argument, "unknown metric kind {}", k);
   if (std::isnan(threshold)) fail(Status::invalid_argument, "binary_accuracy: threshold is NaN");
 }
 
 std::string_view Metric::name() const {
-  switch (kind_) {
-    case MetricKind::accuracy: return "accuracy";
+  switch (requested_) {
+    case MetricKind::accuracy:
+    case MetricKind::accuracy_from_shapes: return "accuracy";
     case MetricKind::binary_accuracy: return "binary_accuracy";
     case MetricKind::categorical_accuracy: return "categorical_accuracy";
     case MetricKind::sparse_categorical_accuracy: return "sparse_categorical_accuracy";
@@ -160,8 +171,10 @@ Tensor Metric::matches(const Tensor& y_true, const Tensor& y_pred) const {
   if (!y_true.defined()) fail(Status::invalid_argument, "{}: y_true is undefined", what);
   if (!y_pred.defined()) fail(Status::invalid_argument, "{}: y_pred is undefined", what);
   Tensor yt = to_float32(y_true), yp = to_float32(y_pred);
+  const MetricKind kind =
+      kind_ == MetricKind::accuracy_from_shapes ? resolve_accuracy(y_true.shape(), y_pred.shape()) : kind_;
   squeeze_trailing_one(yt, yp);
-  switch (kind_) {
+  switch (kind) {
     case MetricKind::accuracy:
       if (yt.shape() != yp.shape())
         fail(Status::invalid_argument, "{}: shapes {} (y_true) and {} (y_pred) are incompatible", what,
@@ -178,6 +191,7 @@ Tensor Metric::matches(const Tensor& y_true, const Tensor& y_pred) const {
       return sparse_categorical_matches(argmax_last(yt, what, "y_true"), yp, what, "argmax(y_true)");
     case MetricKind::sparse_categorical_accuracy:
       return sparse_categorical_matches(yt, yp, what, "y_true");
+    case MetricKind::accuracy_from_shapes: break;  // resolved above
   }
   fail(Status::internal, "{}: unknown metric kind", what);
 }
@@ -216,6 +230,7 @@ void Metric::update(const Tensor& y_true, const Tensor& y_pred, const Tensor& sa
   }
   total_ += value_sum;
   count_ += num_values;
+  if (kind_ == MetricKind::accuracy_from_shapes) kind_ = resolve_accuracy(y_true.shape(), y_pred.shape());
 }
 
 double Metric::result() const { return count_ == 0.0f ? 0.0 : static_cast<double>(total_ / count_); }

@@ -25,13 +25,23 @@ enum class MetricKind {
   binary_accuracy,              // y_true == (y_pred > threshold), broadcasting
   categorical_accuracy,         // argmax(y_true, −1) == argmax(y_pred, −1)
   sparse_categorical_accuracy,  // y_true == argmax(y_pred, −1); y_true (batch…) or (batch…, 1)
+  // Keras compile(metrics=['accuracy']): named "accuracy", it becomes one of the three above at
+  // its first update, from the shapes (MetricsContainer._get_metric_object):
+  //   y_pred's last dimension is 1                                   → binary_accuracy;
+  //   else rank(y_true) < rank(y_pred), or y_true's last dimension is 1 → sparse_categorical;
+  //   else                                                           → categorical_accuracy.
+  accuracy_from_shapes,
 };
+
+// The kind 'accuracy' resolves to for these shapes (the rule above).
+MetricKind resolve_accuracy(const Shape& y_true, const Shape& y_pred);
 
 class Metric {
  public:
   // threshold: binary_accuracy's decision threshold (compared in float32); not NaN.
   explicit Metric(MetricKind kind, double threshold = 0.5);
 
+  // The kind it computes: for accuracy_from_shapes, the resolved kind after the first update.
   MetricKind kind() const { return kind_; }
   // The Keras name: "accuracy", "binary_accuracy", "categorical_accuracy", …
   std::string_view name() const;
@@ -50,7 +60,8 @@ class Metric {
   float count() const { return count_; }
 
  private:
-  MetricKind kind_;
+  MetricKind requested_;  // as constructed: names the metric
+  MetricKind kind_;       // what it computes; accuracy_from_shapes until the first update
   float threshold_;
   float total_ = 0.0f;
   float count_ = 0.0f;

@@ -1,9 +1,12 @@
 // A Keras model that applies its layers in the order they were added (the seed notebook's
-// MyModel subclass, or a Sequential). Its name prefixes its layers' variable names.
+// MyModel subclass, or a Sequential). Its name prefixes its layers' variable names when it
+// builds them ("my_model/dense/kernel:0").
 #pragma once
 
 #include <memory>
+#include <span>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "nn/layer.h"
@@ -17,19 +20,50 @@ class Model {
 
   const std::string& name() const { return name_; }
   bool built() const { return built_; }
-  void add(std::unique_ptr<Layer> layer);
+
+  // Appends a layer (shared: a layer may be in several models). Error(invalid_state) once the
+  // model is built; Error(invalid_argument) if a layer of this model already has its name
+  // (Keras's Sequential message).
+  void add(std::shared_ptr<Layer> layer);
   size_t num_layers() const { return layers_.size(); }
-  Layer& layer(size_t index);
+  // Error(invalid_argument) if index >= num_layers().
+  const std::shared_ptr<Layer>& layer(size_t index) const;
+  // Keras get_layer(name); Error(invalid_argument) "No such layer: …" listing the names.
+  const std::shared_ptr<Layer>& layer(std::string_view name) const;
+
+  // Keras build(input_shape): builds every layer in turn, each from the previous one's output
+  // shape. input_shape includes the batch dimension, usually kUnknownDim. A built model
+  // accepts the same shape again (unknown dimensions match anything) and nothing else.
+  void build(const PartialShape& input_shape);
+  // After build: the shape given to build, and each layer's output shape.
+  const PartialShape& input_shape() const { return input_shape_; }
+  const PartialShape& output_shape(size_t layer_index) const { return output_shapes_.at(layer_index); }
+
+  // Runs the layers on x (batch first). An unbuilt model is first built for x's shape with
+  // the batch dimension unknown. `training` switches layers such as Dropout.
   Tensor call(const Tensor& x, bool training = false);
-  // Layer by layer, each layer's variables in creation order (Keras order). A variable is
-  // trainable here if its layer is trainable and the variable itself is.
+
+  // Keras model.weights: layer by layer, each layer's variables in creation order.
+  std::vector<std::shared_ptr<Variable>> weights() const;
+  // The same order, split: a variable is trainable here if its layer is trainable and the
+  // variable itself is.
   std::vector<std::shared_ptr<Variable>> trainable_variables() const;
   std::vector<std::shared_ptr<Variable>> non_trainable_variables() const;
+  int64_t count_params() const;
+
+  // Keras get_weights(): the values of weights(), in that order. The tensors are snapshots:
+  // later training does not change them.
+  std::vector<Tensor> get_weights() const;
+  // Keras set_weights(): assigns values[i] to weights()[i]. Checks the count and every shape
+  // and dtype first (Keras's messages); on error no variable changes.
+  void set_weights(std::span<const Tensor> values);
 
  private:
   std::string name_;
-  std::vector<std::unique_ptr<Layer>> layers_;
+  std::vector<std::shared_ptr<Layer>> layers_;
   bool built_ = false;
+  PartialShape input_shape_;
+  std::vector<PartialShape> output_shapes_;  // one per layer, after build
 };
 
 }  // namespace tg

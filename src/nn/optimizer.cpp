@@ -68,7 +68,7 @@ Tensor clamped(const Tensor& g, double c) {
 
 }  // namespace
 
-void Optimizer::check_learning_rate(std::string_view optimizer, double learning_rate) {
+void check_learning_rate(std::string_view optimizer, double learning_rate) {
   if (!(learning_rate > 0) || !std::isfinite(learning_rate))
     fail(Status::invalid_argument, "{}: need learning_rate > 0 and finite, got {}", optimizer, learning_rate);
 }
@@ -112,6 +112,50 @@ void Optimizer::set_weight_decay(double weight_decay) {
   if (!(weight_decay >= 0) || !std::isfinite(weight_decay))
     fail(Status::invalid_argument, "weight_decay must be finite and >= 0, got {}", weight_decay);
   weight_decay_ = weight_decay;
+}
+
+// ---- hyperparameters by name -------------------------------------------------------------
+
+namespace {
+
+// A clip option from set_hyperparameter: 0 unsets it.
+std::optional<double> clip_value(double value) { return value == 0.0 ? std::nullopt : std::optional<double>(value); }
+
+}  // namespace
+
+void Optimizer::set_hyperparameter(std::string_view name, double value) {
+  if (name == "learning_rate") return set_learning_rate(value);
+  if (name == "weight_decay") return set_weight_decay(value);
+  if (name == "clipnorm") return set_clipnorm(clip_value(value));
+  if (name == "global_clipnorm") return set_global_clipnorm(clip_value(value));
+  if (name == "clipvalue") return set_clipvalue(clip_value(value));
+  if (set_own_hyperparameter(name, value)) return;
+  fail(Status::invalid_argument, "{} has no hyperparameter '{}'; its hyperparameters are: {}", this->name(), name,
+       fmt::join(hyperparameter_names(), ", "));
+}
+
+double Optimizer::hyperparameter(std::string_view name) const {
+  if (name == "learning_rate") return learning_rate();
+  if (name == "weight_decay") return weight_decay_;
+  if (name == "clipnorm") return clipnorm_.value_or(0.0);
+  if (name == "global_clipnorm") return global_clipnorm_.value_or(0.0);
+  if (name == "clipvalue") return clipvalue_.value_or(0.0);
+  if (const std::optional<double> v = own_hyperparameter(name)) return *v;
+  fail(Status::invalid_argument, "{} has no hyperparameter '{}'; its hyperparameters are: {}", this->name(), name,
+       fmt::join(hyperparameter_names(), ", "));
+}
+
+std::vector<std::string_view> Optimizer::hyperparameter_names() const {
+  std::vector<std::string_view> names{"learning_rate"};
+  for (std::string_view n : own_hyperparameter_names()) names.push_back(n);
+  for (std::string_view n : {"weight_decay", "clipnorm", "clipvalue", "global_clipnorm"}) names.push_back(n);
+  return names;
+}
+
+std::vector<std::string_view> Optimizer::slot_names() const {
+  std::vector<std::string_view> names;
+  for (const SlotSpec& s : slot_specs()) names.push_back(s.name);
+  return names;
 }
 
 void Optimizer::exclude_from_weight_decay(std::span<const std::shared_ptr<Variable>> variables,
@@ -265,31 +309,37 @@ int64_t Optimizer::apply(std::span<const std::shared_ptr<Variable>> variables, s
 
 // ---- checkpoints --------------------------------------------------------------------------
 
-void Optimizer::check_unique_names(const std::vector<Entry>& entries, const char* what) const {
-  std::unordered_set<std::string> names;
-  for (const Entry& e : entries)
-    if (!names.insert(e.name).second)
-      fail(Status::invalid_argument, "{}: two variables of the optimizer are named '{}'; slot names would clash",
-           what, e.name);
+std::vector<std::string> Optimizer::entry_keys(const std::vector<Entry>& entries, const VariableKey& key_of,
+                                               const char* what) const {
+  std::vector<std::string> keys;
+  std::unordered_set<std::string> seen;
+  for (const Entry& e : entries) {
+    keys.push_back(key_of ? key_of(e.id, e.name) : e.name);
+    if (!seen.insert(keys.back()).second)
+      fail(Status::invalid_argument, "{}: two variables of the optimizer are {} '{}'; slot names would clash",
+           what, key_of ? "keyed" : "named", keys.back());
+  }
+  return keys;
 }
 
-std::vector<Optimizer::NamedTensor> Optimizer::state() const {
-  check_unique_names(entries_, "optimizer state");
+std::vector<Optimizer::NamedTensor> Optimizer::state(const VariableKey& key_of) const {
+  const std::vector<std::string> keys = entry_keys(entries_, key_of, "optimizer state");
   std::vector<NamedTensor> out;
   const int64_t it = iterations_;
   out.push_back({"iterations", Tensor::from_data(Shape{}, DType::i64, &it)});
   const std::vector<SlotSpec> specs = slot_specs();
   for (size_t k = 0; k < specs.size(); ++k)
-    for (const Entry& e : entries_) out.push_back({fmt::format("{}/{}", specs[k].name, e.name), copy_of(e.slots.tensors[k])});
+    for (size_t j = 0; j < entries_.size(); ++j)
+      out.push_back({fmt::format("{}/{}", specs[k].name, keys[j]), copy_of(entries_[j].slots.tensors[k])});
   return out;
 }
 
 void Optimizer::load_state(std::span<const std::shared_ptr<Variable>> variables,
-                           const std::function<Tensor(const std::string&)>& lookup) {
+                           const std::function<Tensor(const std::string&)>& lookup, const VariableKey& key_of) {
   std::vector<Entry> planned;
   if (!built_) planned = plan_entries(variables);
   const std::vector<Entry>& target = built_ ? entries_ : planned;
-  check_unique_names(target, "load_state");
+  const std::vector<std::string> keys = entry_keys(target, key_of, "load_state");
 
   const Tensor it = lookup("iterations");
   if (!it) fail(Status::invalid_argument, "load_state: no tensor named 'iterations'");
@@ -303,7 +353,7 @@ void Optimizer::load_state(std::span<const std::shared_ptr<Variable>> variables,
   std::vector<std::vector<Tensor>> loaded(target.size(), std::vector<Tensor>(specs.size()));
   for (size_t k = 0; k < specs.size(); ++k) {
     for (size_t j = 0; j < target.size(); ++j) {
-      const std::string key = fmt::format("{}/{}", specs[k].name, target[j].name);
+      const std::string key = fmt::format("{}/{}", specs[k].name, keys[j]);
       const Tensor want = target[j].slots.tensors[k];
       const Tensor t = lookup(key);
       if (!t) fail(Status::invalid_argument, "load_state: no tensor named '{}'", key);

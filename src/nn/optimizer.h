@@ -25,6 +25,9 @@
 
 namespace tg {
 
+// Error(invalid_argument) naming `optimizer` unless learning_rate is finite and > 0.
+void check_learning_rate(std::string_view optimizer, double learning_rate);
+
 class Optimizer {
  public:
   virtual ~Optimizer() = default;
@@ -71,33 +74,57 @@ class Optimizer {
   // Decoupled weight decay θ ← θ − θ·wd·lr before each update (0: none; finite, >= 0).
   void set_weight_decay(double weight_decay);
   double weight_decay() const { return weight_decay_; }
+  // Hyperparameters by their Keras names (tg_optimizer_set / tg_optimizer_get). Every
+  // optimizer has "learning_rate" (set: a constant rate, replacing any schedule; read: the next
+  // step's rate), "weight_decay", "clipnorm", "global_clipnorm" and "clipvalue" (0: unset), and
+  // its own ("beta_1", "amsgrad", …; booleans are 0 or 1). A value is checked as the
+  // constructor checks it. A hyperparameter that decides which slots exist (Adam's amsgrad,
+  // RMSprop's centered, RMSprop's momentum between 0 and > 0) cannot change once the optimizer
+  // is built (Error(invalid_state)). Error(invalid_argument) for a bad value or an unknown name
+  // (the message lists the optimizer's names).
+  void set_hyperparameter(std::string_view name, double value);
+  double hyperparameter(std::string_view name) const;
+  // The names, in the order of Keras's constructor arguments.
+  std::vector<std::string_view> hyperparameter_names() const;
+
   // Keras exclude_from_weight_decay(var_list, var_names): replaces the exclusions. A
   // variable is excluded if it is one of `variables` or a pattern (ECMAScript regex) matches
   // anywhere in its name (Python's re.search). Only before build (TG_INVALID_STATE after).
   void exclude_from_weight_decay(std::span<const std::shared_ptr<Variable>> variables,
                                  std::span<const std::string> name_patterns);
 
-  // Checkpointing (src/nn/checkpoint.*). The state is the iteration counter, named
-  // "iterations" (int64 scalar), then every slot of every variable the optimizer was built
-  // for, named "<slot>/<variable name>" (e.g. "m/my_model/dense/kernel:0"), slot by slot in
-  // Keras order (all m, then all v, ...), variables in build order. The tensors are copies.
-  // Two built variables with the same name make the names ambiguous: invalid_argument.
+  // Checkpointing (src/nn/checkpoint.*, src/nn/model_checkpoint.*). The state is the
+  // iteration counter, named "iterations" (int64 scalar), then every slot of every variable the
+  // optimizer was built for, named "<slot>/<key>" (e.g. "m/my_model/dense/kernel:0"), slot by
+  // slot in Keras order (all m, then all v, ...), variables in build order. The key of a
+  // variable is its name, or what `key_of` returns: a model checkpoint keys slots by the
+  // variable's place in the model ("layer_with_weights-0/kernel"). The tensors are copies.
+  // Two built variables with one key make the names ambiguous: invalid_argument.
   struct NamedTensor {
     std::string name;
     Tensor value;
   };
-  std::vector<NamedTensor> state() const;
+  // Maps a variable (its id and name) to its key; throws if it has none.
+  using VariableKey = std::function<std::string(uint64_t id, const std::string& name)>;
+  std::vector<NamedTensor> state(const VariableKey& key_of = {}) const;
   // Replaces the state: `lookup(name)` returns the tensor saved under that name (or an
   // undefined Tensor if absent). Validates everything (names, shapes, dtypes) before
   // changing anything; builds slots for `variables` if the optimizer is not built yet
   // (a built optimizer restores the variables it was built for and ignores `variables`).
   void load_state(std::span<const std::shared_ptr<Variable>> variables,
-                  const std::function<Tensor(const std::string&)>& lookup);
+                  const std::function<Tensor(const std::string&)>& lookup, const VariableKey& key_of = {});
 
  protected:
-  // learning_rate is checked by check_learning_rate in the subclass (which knows its name).
+  // learning_rate is checked by the subclass's validation (which knows its name).
   explicit Optimizer(double learning_rate) : learning_rate_(learning_rate) {}
-  static void check_learning_rate(std::string_view optimizer, double learning_rate);
+
+  // A subclass's own hyperparameters (OptionsOptimizer implements these): false / nullopt
+  // for a name it does not have.
+  virtual bool set_own_hyperparameter(std::string_view name, double value) = 0;
+  virtual std::optional<double> own_hyperparameter(std::string_view name) const = 0;
+  virtual std::vector<std::string_view> own_hyperparameter_names() const = 0;
+  // The names of slot_specs(), to tell whether a change of hyperparameter changes them.
+  std::vector<std::string_view> slot_names() const;
 
   // One slot kind, e.g. Adam's "m": a tensor of each variable's shape and dtype, filled
   // with `initial` at build.
@@ -146,7 +173,9 @@ class Optimizer {
     Slots slots;
   };
   std::vector<Entry> plan_entries(std::span<const std::shared_ptr<Variable>> variables) const;
-  void check_unique_names(const std::vector<Entry>& entries, const char* what) const;
+  // The key of each entry (key_of, or the variable's name), checked to be unique.
+  std::vector<std::string> entry_keys(const std::vector<Entry>& entries, const VariableKey& key_of,
+                                      const char* what) const;
   void commit_entries(std::vector<Entry> entries);
 
   int64_t iterations_ = 0;
@@ -161,6 +190,74 @@ class Optimizer {
   std::unordered_map<uint64_t, size_t> index_;  // variable id → entries_ index
 };
 
+// One hyperparameter of an options struct, by its Keras name: a real field or a boolean one.
+template <class Options>
+struct OptionField {
+  std::string_view name;
+  double Options::*real = nullptr;
+  bool Options::*flag = nullptr;
+};
+
+// An optimizer configured by an options struct (SGDOptions, …): its own hyperparameters are
+// the struct's `fields`, and every value set is checked by `validate`, the constructor's check.
+template <class Options>
+class OptionsOptimizer : public Optimizer {
+ protected:
+  using Validate = void (*)(const Options&);
+  OptionsOptimizer(const Options& options, std::span<const OptionField<Options>> fields, Validate validate)
+      : Optimizer(options.learning_rate), options_(options), fields_(fields), validate_(validate) {
+    validate_(options_);
+  }
+
+  bool set_own_hyperparameter(std::string_view name, double value) override {
+    const OptionField<Options>* field = find(name);
+    if (!field) return false;
+    Options next = options_;
+    if (field->real) {
+      next.*(field->real) = value;
+    } else {
+      if (value != 0 && value != 1)
+        fail(Status::invalid_argument, "{}: {} is a boolean, 0 or 1; got {}", this->name(), name, value);
+      next.*(field->flag) = value != 0;
+    }
+    validate_(next);
+    const std::vector<std::string_view> before = slot_names();
+    std::swap(options_, next);
+    if (built() && slot_names() != before) {
+      std::swap(options_, next);
+      fail(Status::invalid_state, "{}: {} cannot change to {} once the optimizer is built, as it changes the slots",
+           this->name(), name, value);
+    }
+    return true;
+  }
+  std::optional<double> own_hyperparameter(std::string_view name) const override {
+    const OptionField<Options>* field = find(name);
+    if (!field) return std::nullopt;
+    return field->real ? options_.*(field->real) : (options_.*(field->flag) ? 1.0 : 0.0);
+  }
+  std::vector<std::string_view> own_hyperparameter_names() const override {
+    std::vector<std::string_view> names;
+    for (const auto& f : fields_) names.push_back(f.name);
+    return names;
+  }
+
+  Options options_;
+
+ private:
+  const OptionField<Options>* find(std::string_view name) const {
+    for (const auto& f : fields_)
+      if (f.name == name) return &f;
+    return nullptr;
+  }
+  std::span<const OptionField<Options>> fields_;
+  Validate validate_;
+};
+
+// An optimizer by its Keras name, case-insensitive ("sgd", "adam", "adamw", "rmsprop",
+// "adagrad"; also "SGD", "Adam", …), with Keras's defaults (src/nn/optimizers/factory.cpp).
+// Error(invalid_argument) "Could not interpret optimizer identifier: …" otherwise.
+std::unique_ptr<Optimizer> make_optimizer(std::string_view name);
+
 // ---- SGD (src/nn/optimizers/sgd.cpp) ---------------------------------------------------
 struct SGDOptions {
   double learning_rate = 0.01;
@@ -169,7 +266,7 @@ struct SGDOptions {
 };
 // Slot "m". momentum 0: θ ← θ − lr·g. Otherwise m ← μ·m − lr·g, then θ ← θ + m, or with
 // nesterov θ ← θ + μ·m − lr·g (the new m).
-class SGD : public Optimizer {
+class SGD : public OptionsOptimizer<SGDOptions> {
  public:
   explicit SGD(const SGDOptions& options);
   std::string_view name() const override { return "SGD"; }
@@ -177,9 +274,6 @@ class SGD : public Optimizer {
  protected:
   std::vector<SlotSpec> slot_specs() const override { return {{"m"}}; }
   void update(Variable& variable, const Tensor& g, Slots& slots, const Step& step) override;
-
- private:
-  SGDOptions options_;
 };
 
 // ---- Adam, AdamW (src/nn/optimizers/adam.cpp) ------------------------------------------
@@ -193,7 +287,7 @@ struct AdamOptions {
 // Slots "m", "v" (and "vhat" with amsgrad). With t = iterations + 1:
 //   m ← m + (g − m)(1 − β1); v ← v + (g² − v)(1 − β2); amsgrad: v̂ ← max(v̂, v);
 //   θ ← θ − lr·sqrt(1 − β2ᵗ)/(1 − β1ᵗ) · m / (sqrt(v or v̂) + ε).
-class Adam : public Optimizer {
+class Adam : public OptionsOptimizer<AdamOptions> {
  public:
   explicit Adam(const AdamOptions& options);
   std::string_view name() const override { return "Adam"; }
@@ -201,9 +295,6 @@ class Adam : public Optimizer {
  protected:
   std::vector<SlotSpec> slot_specs() const override;
   void update(Variable& variable, const Tensor& g, Slots& slots, const Step& step) override;
-
- private:
-  AdamOptions options_;
 };
 
 // Keras AdamW: Adam with the base class's weight decay switched on (default 0.004).
@@ -226,7 +317,7 @@ struct RMSpropOptions {
 // momentum > 0, then "average_gradient" if centered.
 //   v ← ρv + (1−ρ)g²; centered: a ← ρa + (1−ρ)g, den = v − a² + ε; else den = v + ε;
 //   inc = lr·g/sqrt(den); momentum: mom ← μ·mom + inc, θ ← θ − mom; else θ ← θ − inc.
-class RMSprop : public Optimizer {
+class RMSprop : public OptionsOptimizer<RMSpropOptions> {
  public:
   explicit RMSprop(const RMSpropOptions& options);
   std::string_view name() const override { return "RMSprop"; }
@@ -234,9 +325,6 @@ class RMSprop : public Optimizer {
  protected:
   std::vector<SlotSpec> slot_specs() const override;
   void update(Variable& variable, const Tensor& g, Slots& slots, const Step& step) override;
-
- private:
-  RMSpropOptions options_;
 };
 
 // ---- Adagrad (src/nn/optimizers/adagrad.cpp) -------------------------------------------
@@ -247,7 +335,7 @@ struct AdagradOptions {
 };
 // New-Keras formula. Slot "accumulator", starting at initial_accumulator_value:
 //   acc ← acc + g²; θ ← θ − lr·g/sqrt(acc + ε).
-class Adagrad : public Optimizer {
+class Adagrad : public OptionsOptimizer<AdagradOptions> {
  public:
   explicit Adagrad(const AdagradOptions& options);
   std::string_view name() const override { return "Adagrad"; }
@@ -255,9 +343,6 @@ class Adagrad : public Optimizer {
  protected:
   std::vector<SlotSpec> slot_specs() const override { return {{"accumulator", options_.initial_accumulator_value}}; }
   void update(Variable& variable, const Tensor& g, Slots& slots, const Step& step) override;
-
- private:
-  AdagradOptions options_;
 };
 
 }  // namespace tg

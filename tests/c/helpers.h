@@ -103,4 +103,69 @@ static inline int check_tensor_at(const char* file, int line, const tg_tensor* t
 #define CHECK_TENSOR(t, dtype, shape, rank, values, tol) \
   check_tensor_at(__FILE__, __LINE__, (t), (dtype), (shape), (rank), (values), (tol))
 
+/* model.add(Dense(units, activation, use_bias)) with a glorot_uniform kernel of `seed`, the
+ * other fields at Keras's defaults; name NULL for the automatic one. Returns tg_model_add's
+ * status (or tg_layer_config_init's). */
+static inline tg_status add_dense(tg_model* model, int64_t units, tg_activation activation, int use_bias,
+                                  uint64_t seed, const char* name) {
+  tg_layer_config c;
+  const tg_status s = tg_layer_config_init(TG_LAYER_DENSE, &c);
+  if (s != TG_OK) return s;
+  c.units = units;
+  c.activation = activation;
+  c.use_bias = use_bias;
+  c.kernel_initializer.seed = seed;
+  c.name = name;
+  return tg_model_add(model, &c, NULL);
+}
+
+/* An optimizer by Keras name with hyperparameters set: (const char* name, double value) pairs,
+ * e.g. make_optimizer("adam", "learning_rate", 0.01, "amsgrad", 1.0). Values must be doubles
+ * (write 1.0, not 1). Records a failed check and returns NULL if a call fails. */
+static inline tg_optimizer* make_optimizer_at(const char* file, int line, const char* kind, ...) {
+  tg_optimizer* opt = NULL;
+  const char* name;
+  va_list args;
+  if (!check_status(tg_optimizer_create(kind, &opt), TG_OK, file, line, "tg_optimizer_create (make_optimizer)"))
+    return NULL;
+  va_start(args, kind);
+  while ((name = va_arg(args, const char*)) != NULL) {
+    const double value = va_arg(args, double);
+    if (!check_status(tg_optimizer_set(opt, name, value), TG_OK, file, line, "tg_optimizer_set (make_optimizer)")) {
+      tg_optimizer_free(opt);
+      opt = NULL;
+      break;
+    }
+  }
+  va_end(args);
+  return opt;
+}
+#define make_optimizer(...) make_optimizer_at(__FILE__, __LINE__, __VA_ARGS__, (const char*)NULL)
+
+/* One step of the seed notebook's loop for a model with at most 8 trainable variables:
+ * forward under a tape, CategoricalCrossentropy(from_logits=True), the gradients, one optimizer
+ * step. Everything it makes is freed by a scope. Records a failed check if a call fails. */
+static inline void train_step(tg_model* model, tg_optimizer* opt, const tg_tensor* x, const tg_tensor* y) {
+  enum { MAX_VARS = 8 };
+  tg_scope* scope = NULL;
+  tg_tape* tape = NULL;
+  tg_loss* cce = NULL;
+  tg_tensor *logits = NULL, *loss = NULL, *grads[MAX_VARS];
+  tg_variable* vars[MAX_VARS];
+  const void* targets[1];
+  const void* sources[MAX_VARS];
+  size_t count = 0, i;
+  if (!CHECK_OK(tg_scope_begin(&scope))) return;
+  if (CHECK_OK(tg_loss_categorical_crossentropy(1, 0.0, TG_REDUCTION_AUTO, &cce)) &&
+      CHECK_OK(tg_tape_begin(TG_TAPE_DEFAULT, &tape)) && CHECK_OK(tg_model_call(model, x, &logits)) &&
+      CHECK_OK(tg_loss_call(cce, y, logits, NULL, &loss)) && CHECK_OK(tg_tape_end(tape)) &&
+      CHECK_OK(tg_model_trainable_variables(model, vars, MAX_VARS, &count)) && CHECK(count <= MAX_VARS)) {
+    targets[0] = loss;
+    for (i = 0; i < count; ++i) sources[i] = vars[i];
+    if (CHECK_OK(tg_tape_gradient(tape, targets, 1, sources, count, grads)))
+      CHECK_OK(tg_optimizer_apply(opt, vars, grads, count, NULL));
+  }
+  CHECK_OK(tg_scope_end(scope));
+}
+
 #endif /* TAPEGRAD_TESTS_C_HELPERS_H */

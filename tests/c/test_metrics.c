@@ -190,7 +190,70 @@ static void test_handles(void) {
   tg_tensor_free(t);
 }
 
+/* One update of a new tg_metric_auto_accuracy; returns its result and name. */
+static double auto_accuracy(const tg_tensor* y_true, const tg_tensor* y_pred, const char** name) {
+  tg_metric* m = NULL;
+  double value = -1;
+  CHECK_OK(tg_metric_auto_accuracy(&m));
+  CHECK_OK(tg_metric_update(m, y_true, y_pred, NULL));
+  CHECK_OK(tg_metric_result(m, &value));
+  CHECK_OK(tg_metric_name(m, name));
+  CHECK(*name && strcmp(*name, "accuracy") == 0);
+  tg_metric_free(m);
+  return value;
+}
+
+/* Keras compile's "accuracy", resolved from the shapes. Worked by hand:
+ *   y_pred rows (4, 3): argmax 0, 2, 1, 0; above 0.5: (1,0,0) (0,0,1) (0,0,0) (0,0,0).
+ *   class indices (0, 2, 1, 1) (4) or (4, 1): sparse categorical, matches 1,1,1,0 -> 0.75;
+ *   their one-hot (4, 3): categorical, the same argmax matches -> 0.75 (binary accuracy would
+ *     compare 12 elements: 3 + 3 + 2 + 2 = 10 -> 0.8333);
+ *   y_pred (4, 1) = (0.7, 0.2, 0.4, 0.6) against y_true (1, 0, 1, 0) as (4, 1) or (4): binary,
+ *     above 0.5: 1, 0, 0, 1 -> matches 1, 1, 0, 0 -> 0.5 (categorical would give 1). */
+static void test_auto_accuracy(void) {
+  const int64_t pred_shape[2] = {4, 3}, idx_shape[1] = {4}, idx_col_shape[2] = {4, 1}, onehot_shape[2] = {4, 3};
+  const double pred[12] = {0.9, 0.05, 0.05, 0.1, 0.1, 0.8, 0.3, 0.4, 0.3, 0.4, 0.35, 0.25};
+  const double idx[4] = {0, 2, 1, 1};
+  const double onehot[12] = {1, 0, 0, 0, 0, 1, 0, 1, 0, 0, 1, 0};
+  const double prob[4] = {0.7, 0.2, 0.4, 0.6}, truth[4] = {1, 0, 1, 0};
+  tg_tensor* y_pred = make_tensor(TG_FLOAT32, pred_shape, 2, pred);
+  tg_tensor* y_idx = make_tensor(TG_INT32, idx_shape, 1, idx);
+  tg_tensor* y_idx_col = make_tensor(TG_INT64, idx_col_shape, 2, idx);
+  tg_tensor* y_onehot = make_tensor(TG_FLOAT32, onehot_shape, 2, onehot);
+  tg_tensor* p_col = make_tensor(TG_FLOAT32, idx_col_shape, 2, prob);
+  tg_tensor* t_col = make_tensor(TG_FLOAT32, idx_col_shape, 2, truth);
+  tg_tensor* t_vec = make_tensor(TG_FLOAT32, idx_shape, 1, truth);
+  const char* name = NULL;
+  tg_metric* m = NULL;
+  double value = -1;
+  CHECK_NEAR(auto_accuracy(y_idx, y_pred, &name), 0.75, 1e-7);
+  CHECK_NEAR(auto_accuracy(y_idx_col, y_pred, &name), 0.75, 1e-7);
+  CHECK_NEAR(auto_accuracy(y_onehot, y_pred, &name), 0.75, 1e-7);
+  CHECK_NEAR(auto_accuracy(t_col, p_col, &name), 0.5, 1e-7);
+  CHECK_NEAR(auto_accuracy(t_vec, p_col, &name), 0.5, 1e-7);
+  /* Resolved once: a later update with class indices stays categorical, comparing argmax of
+   * (0, 2, 1, 1), which is 1, with 0, 2, 1, 0: 1 match of 4 (sparse would give 3), so the
+   * mean over both updates is (3 + 1) / 8. */
+  CHECK_OK(tg_metric_auto_accuracy(&m));
+  CHECK_OK(tg_metric_update(m, y_onehot, y_pred, NULL));
+  CHECK_OK(tg_metric_update(m, y_idx, y_pred, NULL));
+  CHECK_OK(tg_metric_result(m, &value));
+  CHECK_NEAR(value, 0.5, 1e-7);
+  CHECK_ERR(tg_metric_name(m, NULL), TG_INVALID_ARGUMENT, "tg_metric_name");
+  CHECK_ERR(tg_metric_name(NULL, &name), TG_INVALID_HANDLE, "tg_metric_name");
+  CHECK_ERR(tg_metric_auto_accuracy(NULL), TG_INVALID_ARGUMENT, "tg_metric_auto_accuracy");
+  tg_metric_free(m);
+  tg_tensor_free(y_pred);
+  tg_tensor_free(y_idx);
+  tg_tensor_free(y_idx_col);
+  tg_tensor_free(y_onehot);
+  tg_tensor_free(p_col);
+  tg_tensor_free(t_col);
+  tg_tensor_free(t_vec);
+}
+
 int main(void) {
+  test_auto_accuracy();
   test_accuracy();
   test_binary_accuracy();
   test_categorical_accuracies();

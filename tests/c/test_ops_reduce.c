@@ -14,10 +14,10 @@ static const int64_t s23[] = {2, 3};
 static const double v23[] = {1, 5, 3, 4, 2, 6}; /* [[1,5,3],[4,2,6]] */
 
 /* d sum(y) / d x for one watched x, where y = f(x) was computed inside the tape. */
-typedef tg_status (*unary_reduction)(const tg_tensor*, const int64_t*, int, int, tg_tensor**);
+typedef tg_status (*unary_reduction)(const tg_tensor*, const int64_t*, size_t, int, tg_tensor**);
 
 static tg_tensor* reduction_gradient(unary_reduction f, tg_tensor* x, const int64_t* axes,
-                                     int num_axes) {
+                                     size_t num_axes) {
   tg_tape* tape = NULL;
   tg_tensor *y = NULL, *g = NULL;
   const void* targets[1];
@@ -441,7 +441,7 @@ static void test_batched_matmul(void) {
 }
 
 static void test_errors(void) {
-  const int64_t axis2[] = {2}, dup[] = {0, -2}, axis0[] = {0}, s03[] = {0, 3};
+  const int64_t axis2[] = {2}, dup[] = {0, -2}, s03[] = {0, 3};
   tg_tensor* x = make_tensor(TG_FLOAT32, s23, 2, v23);
   tg_tensor* xi = make_tensor(TG_INT32, s23, 2, v23);
   tg_tensor* xb = make_tensor(TG_BOOL, s23, 2, v23);
@@ -462,8 +462,6 @@ static void test_errors(void) {
             "reduce_min", "duplicate axis");
   CHECK_ERR(tg_reduce_prod(x, NULL, 1, 0, &r), TG_INVALID_ARGUMENT, "[tg_reduce_prod]",
             "axes is NULL");
-  CHECK_ERR(tg_reduce_logsumexp(x, axis0, -1, 0, &r), TG_INVALID_ARGUMENT,
-            "[tg_reduce_logsumexp]", "num_axes -1");
   CHECK_ERR(tg_reduce_variance(x, axis2, 1, 0, &r), TG_INVALID_ARGUMENT, "[tg_reduce_variance]",
             "axis 2");
   CHECK_ERR(tg_argmax(x, 2, &r), TG_INVALID_ARGUMENT, "[tg_argmax]", "argmax", "axis 2", "rank 2");

@@ -80,7 +80,7 @@ static void test_concat_stack_split(void) {
     const double col[] = {7, 8};
     const double want[] = {1, 2, 3, 7, 4, 5, 6, 8};
     tg_tensor* b = make_tensor(TG_FLOAT32, s21, 2, col);
-    const tg_tensor* values[2];
+    tg_tensor* values[2];
     values[0] = a;
     values[1] = b;
     CHECK_OK(tg_concat(values, 2, 1, &r));
@@ -96,7 +96,7 @@ static void test_concat_stack_split(void) {
     const double row[] = {7, 8, 9};
     const double want[] = {7, 8, 9, 1, 2, 3, 4, 5, 6};
     tg_tensor* c = make_tensor(TG_FLOAT32, s13, 2, row);
-    const tg_tensor* values[2];
+    tg_tensor* values[2];
     values[0] = c;
     values[1] = a;
     CHECK_OK(tg_concat(values, 2, 0, &r));
@@ -114,7 +114,7 @@ static void test_concat_stack_split(void) {
     const double want[] = {1, 2, 3, 4, 5};
     tg_tensor* i = make_tensor(TG_INT32, s2, 1, p);
     tg_tensor* j = make_tensor(TG_INT32, s3, 1, q);
-    const tg_tensor* values[2];
+    tg_tensor* values[2];
     values[0] = i;
     values[1] = j;
     CHECK_OK(tg_concat(values, 2, 0, &r));
@@ -129,7 +129,7 @@ static void test_concat_stack_split(void) {
     tg_tensor* t0 = make_tensor(TG_FLOAT64, s2, 1, p);
     tg_tensor* t1 = make_tensor(TG_FLOAT64, s2, 1, q);
     tg_tensor* t2 = make_tensor(TG_FLOAT64, s2, 1, u);
-    const tg_tensor* values[3];
+    tg_tensor* values[3];
     const double by_col[] = {1, 3, 5, 2, 4, 6};
     values[0] = t0;
     values[1] = t1;
@@ -407,7 +407,7 @@ static void test_other_dtypes(void) {
     tg_tensor_free(r);
   }
   {
-    const tg_tensor* values[2];
+    tg_tensor* values[2];
     const double want[] = {1, 0, 0, 1, 1, 0, 0, 1};
     const int64_t s24[] = {2, 4};
     values[0] = b;
@@ -457,7 +457,7 @@ static void test_gradients(void) {
     const int64_t begin[] = {0, 1}, size[] = {2, -1};
     const int64_t paddings[] = {0, 1, 1, 0};
     const int64_t b[] = {0, 0}, e[] = {2, 3}, st[] = {1, 2}, two[] = {1, 2};
-    const tg_tensor* values[2];
+    tg_tensor* values[2];
     CHECK_OK(tg_gather(p, i, 0, &y1));
     CHECK_OK(tg_slice(x, begin, size, 2, &y2));
     CHECK_OK(tg_pad(x, paddings, 2, 7.0, &y3));
@@ -562,7 +562,7 @@ static void test_bad_input(void) {
     const int64_t s3[] = {3}, s22[] = {2, 2};
     tg_tensor* vec = make_tensor(TG_FLOAT32, s3, 1, v23);
     tg_tensor* sq = make_tensor(TG_FLOAT32, s22, 2, v23);
-    const tg_tensor* values[2];
+    tg_tensor* values[2];
     values[0] = a;
     values[1] = vec;
     CHECK_ERR(tg_concat(values, 2, 0, &r), TG_INVALID_ARGUMENT, "[tg_concat]", "concat", "ranks",
@@ -582,7 +582,6 @@ static void test_bad_input(void) {
     CHECK_ERR(tg_concat(values, 2, -3, &r), TG_INVALID_ARGUMENT, "[tg_concat]", "axis -3");
     CHECK_ERR(tg_concat(values, 0, 0, &r), TG_INVALID_ARGUMENT, "[tg_concat]", "at least one");
     CHECK_ERR(tg_concat(NULL, 2, 0, &r), TG_INVALID_ARGUMENT, "[tg_concat]", "values is NULL");
-    CHECK_ERR(tg_concat(values, -1, 0, &r), TG_INVALID_ARGUMENT, "[tg_concat]", "count -1");
     values[0] = scalar;
     values[1] = scalar;
     CHECK_ERR(tg_concat(values, 2, 0, &r), TG_INVALID_ARGUMENT, "[tg_concat]", "scalars");
@@ -665,8 +664,6 @@ static void test_bad_input(void) {
               "[tg_strided_slice]", "(2,3)", "only 2 axes");
     CHECK_ERR(tg_strided_slice(a, NULL, e, st, 2, 0, 0, 0, 0, 0, &r), TG_INVALID_ARGUMENT,
               "[tg_strided_slice]", "begin is NULL");
-    CHECK_ERR(tg_strided_slice(a, b, e, st, -2, 0, 0, 0, 0, 0, &r), TG_INVALID_ARGUMENT,
-              "[tg_strided_slice]", "n -2");
   }
 
   /* gather, one_hot, tile */
@@ -724,16 +721,16 @@ static void test_handle_errors(void) {
   tg_tensor* parts[2];
   tg_variable* v = NULL;
   tg_tape* tape = NULL;
-  const tg_tensor* var_as_tensor;
+  tg_tensor* var_as_tensor;
   const tg_tensor* tape_as_tensor;
-  const tg_tensor* values[2];
+  tg_tensor* values[2];
   const int64_t ax0[] = {0}, b[] = {0, 0}, sz[] = {1, 1}, pads[] = {0, 0, 0, 0}, m[] = {1, 1};
   const int64_t e[] = {1, 1}, st[] = {1, 1};
 
   CHECK_OK(tg_variable_create("v", a, 1, &v));
   CHECK_OK(tg_tape_begin(TG_TAPE_DEFAULT, &tape));
   CHECK_OK(tg_tensor_free(freed));
-  var_as_tensor = (const tg_tensor*)v;
+  var_as_tensor = (tg_tensor*)v;
   tape_as_tensor = (const tg_tensor*)tape;
   parts[0] = parts[1] = sentinel;
 
@@ -810,7 +807,7 @@ static void test_handle_errors(void) {
 static void test_many_inputs(void) {
   enum { N = 40 };
   tg_tensor* xs[N];
-  const tg_tensor* values[N];
+  tg_tensor* values[N];
   const void* sources[N];
   tg_tensor* grads[N];
   tg_tensor *y = NULL, *w = NULL, *yw = NULL;

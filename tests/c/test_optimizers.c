@@ -119,32 +119,28 @@ static void test_update_rules(void) {
   for (d = 0; d < 2; ++d) {
     const tg_dtype dtype = d == 0 ? TG_FLOAT64 : TG_FLOAT32;
     const double tol = d == 0 ? TOL64 : TOL32;
-    CHECK_OK(tg_optimizer_sgd(0.1, 0.9, 1, &opt));
+    opt = make_optimizer("sgd", "learning_rate", 0.1, "momentum", 0.9, "nesterov", 1.0);
     check_three_steps(opt, dtype, kSgdNesterov, tol);
     tg_optimizer_free(opt);
-    CHECK_OK(tg_optimizer_sgd(0.1, 0.9, 0, &opt));
+    opt = make_optimizer("sgd", "learning_rate", 0.1, "momentum", 0.9);
     check_three_steps(opt, dtype, kSgdMomentum, tol);
     tg_optimizer_free(opt);
-    CHECK_OK(tg_optimizer_adam(0.01, 0.9, 0.5, 1e-7, 1, &opt));
+    opt = make_optimizer("adam", "learning_rate", 0.01, "beta_2", 0.5, "amsgrad", 1.0);
     check_three_steps(opt, dtype, kAdamAmsgrad, tol);
     tg_optimizer_free(opt);
-    CHECK_OK(tg_optimizer_adamw(0.01, TG_ADAMW_DEFAULT_WEIGHT_DECAY, TG_ADAM_DEFAULT_BETA_1,
-                                TG_ADAM_DEFAULT_BETA_2, TG_ADAM_DEFAULT_EPSILON, 0, &opt));
+    opt = make_optimizer("adamw", "learning_rate", 0.01); /* Keras's weight decay 0.004 */
     check_three_steps(opt, dtype, kAdamW, tol);
     tg_optimizer_free(opt);
-    CHECK_OK(tg_optimizer_rmsprop(0.01, 0.9, 0.9, 1e-7, 1, &opt));
+    opt = make_optimizer("rmsprop", "learning_rate", 0.01, "momentum", 0.9, "centered", 1.0);
     check_three_steps(opt, dtype, kRmsCenteredMomentum, tol);
     tg_optimizer_free(opt);
-    CHECK_OK(tg_optimizer_rmsprop(0.01, TG_RMSPROP_DEFAULT_RHO, TG_RMSPROP_DEFAULT_MOMENTUM,
-                                  TG_RMSPROP_DEFAULT_EPSILON, 0, &opt));
+    opt = make_optimizer("rmsprop", "learning_rate", 0.01);
     check_three_steps(opt, dtype, kRmsPlain, tol);
     tg_optimizer_free(opt);
-    CHECK_OK(tg_optimizer_adagrad(0.1, 0.5, 1e-3, &opt));
+    opt = make_optimizer("adagrad", "learning_rate", 0.1, "initial_accumulator_value", 0.5, "epsilon", 1e-3);
     check_three_steps(opt, dtype, kAdagrad, tol);
     tg_optimizer_free(opt);
-    CHECK_OK(tg_optimizer_adagrad(0.1, TG_ADAGRAD_DEFAULT_INITIAL_ACCUMULATOR_VALUE,
-                                  TG_ADAGRAD_DEFAULT_EPSILON, &opt));
-    CHECK_OK(tg_optimizer_set_weight_decay(opt, 0.1));
+    opt = make_optimizer("adagrad", "learning_rate", 0.1, "weight_decay", 0.1);
     check_three_steps(opt, dtype, kAdagradDecay, tol);
     tg_optimizer_free(opt);
   }
@@ -170,13 +166,13 @@ static double one_step(tg_optimizer* opt, double theta) {
 
 static void test_keras_docstrings(void) {
   tg_optimizer* opt = NULL;
-  CHECK_OK(tg_optimizer_sgd(0.1, TG_SGD_DEFAULT_MOMENTUM, 0, &opt));
+  opt = make_optimizer("sgd", "learning_rate", 0.1);
   CHECK_NEAR(one_step(opt, 1.0), 0.9, 1e-7);
   tg_optimizer_free(opt);
-  CHECK_OK(tg_optimizer_adam(0.1, 0.9, 0.999, 1e-7, 0, &opt));
+  opt = make_optimizer("adam", "learning_rate", 0.1);
   CHECK_NEAR(one_step(opt, 10.0), 9.9, 1e-6);
   tg_optimizer_free(opt);
-  CHECK_OK(tg_optimizer_rmsprop(0.1, 0.9, 0.0, 1e-7, 0, &opt));
+  opt = make_optimizer("rmsprop", "learning_rate", 0.1);
   CHECK_NEAR(one_step(opt, 10.0), 9.683772, 1e-6);
   tg_optimizer_free(opt);
 }
@@ -199,14 +195,14 @@ static void test_weight_decay(void) {
   CHECK_OK(tg_variable_create("var3", init, 1, &var3));
   grads[0] = zero;
   grads[1] = zero;
-  CHECK_OK(tg_optimizer_adamw(1.0, 0.004, 0.9, 0.999, 1e-7, 0, &opt1));
+  opt1 = make_optimizer("adamw", "learning_rate", 1.0);
   CHECK_OK(tg_optimizer_apply(opt1, &var1, grads, 1, NULL));
-  CHECK_OK(tg_optimizer_adamw(1.0, 0.004, 0.9, 0.999, 1e-7, 0, &opt2));
+  opt2 = make_optimizer("adamw", "learning_rate", 1.0);
   CHECK_OK(tg_optimizer_exclude_from_weight_decay(opt2, NULL, 0, names, 1));
   vars[0] = var1;
   vars[1] = var2;
   CHECK_OK(tg_optimizer_apply(opt2, vars, grads, 2, NULL));
-  CHECK_OK(tg_optimizer_adamw(1.0, 0.004, 0.9, 0.999, 1e-7, 0, &opt3));
+  opt3 = make_optimizer("adamw", "learning_rate", 1.0);
   CHECK_OK(tg_optimizer_exclude_from_weight_decay(opt3, &var3, 1, NULL, 0));
   vars[1] = var3;
   CHECK_OK(tg_optimizer_apply(opt3, vars, grads, 2, NULL));
@@ -246,7 +242,7 @@ static const double kExclB[3][2] = {{0.15000021081806625, -0.65000063245153206},
 static void test_exclusion_pattern(void) {
   tg_optimizer* opt = NULL;
   const char* patterns[2] = {"^nothing$", "bias:0$"};
-  CHECK_OK(tg_optimizer_adamw(0.1, 0.5, 0.9, 0.999, 1e-7, 0, &opt));
+  opt = make_optimizer("adamw", "learning_rate", 0.1, "weight_decay", 0.5);
   CHECK_OK(tg_optimizer_exclude_from_weight_decay(opt, NULL, 0, patterns, 2));
   check_three_steps_two(opt, TG_FLOAT64, kExclW, kExclB, TOL64);
   tg_optimizer_free(opt);
@@ -280,20 +276,15 @@ static void test_clipping(void) {
   for (d = 0; d < 2; ++d) {
     const tg_dtype dtype = d == 0 ? TG_FLOAT64 : TG_FLOAT32;
     const double tol = d == 0 ? TOL64 : TOL32;
-    CHECK_OK(tg_optimizer_sgd(0.1, 0.0, 0, &opt));
-    CHECK_OK(tg_optimizer_set_clipvalue(opt, 0.01)); /* clipnorm takes precedence */
-    CHECK_OK(tg_optimizer_set_clipnorm(opt, 1.0));
+    opt = make_optimizer("sgd", "learning_rate", 0.1, "clipvalue", 0.01, "clipnorm", 1.0); /* clipnorm wins */
     check_three_steps_two(opt, dtype, kClipNormW, kClipNormB, tol);
     tg_optimizer_free(opt);
-    CHECK_OK(tg_optimizer_sgd(0.1, 0.0, 0, &opt));
-    CHECK_OK(tg_optimizer_set_clipvalue(opt, 0.01)); /* global_clipnorm takes precedence */
-    CHECK_OK(tg_optimizer_set_global_clipnorm(opt, 1.5));
+    /* global_clipnorm takes precedence over clipvalue */
+    opt = make_optimizer("sgd", "learning_rate", 0.1, "clipvalue", 0.01, "global_clipnorm", 1.5);
     check_three_steps_two(opt, dtype, kGlobalW, kGlobalB, tol);
     tg_optimizer_free(opt);
-    CHECK_OK(tg_optimizer_sgd(0.1, 0.0, 0, &opt));
-    CHECK_OK(tg_optimizer_set_clipnorm(opt, 1.0));
-    CHECK_OK(tg_optimizer_set_clipnorm(opt, 0.0)); /* 0 unsets */
-    CHECK_OK(tg_optimizer_set_clipvalue(opt, 0.3));
+    /* 0 unsets clipnorm */
+    opt = make_optimizer("sgd", "learning_rate", 0.1, "clipnorm", 1.0, "clipnorm", 0.0, "clipvalue", 0.3);
     check_three_steps_two(opt, dtype, kClipValueW, kClipValueB, tol);
     tg_optimizer_free(opt);
   }
@@ -310,15 +301,13 @@ static void test_clipping(void) {
     vars[1] = make_variable("b", TG_FLOAT32, kShape2, zeros);
     grads[0] = make_tensor(TG_FLOAT32, kShape2, 1, hundreds);
     grads[1] = grads[0];
-    CHECK_OK(tg_optimizer_sgd(1.0, 0.0, 0, &opt));
-    CHECK_OK(tg_optimizer_set_clipnorm(opt, 1.0));
+    opt = make_optimizer("sgd", "learning_rate", 1.0, "clipnorm", 1.0);
     CHECK_OK(tg_optimizer_apply(opt, vars, grads, 1, NULL));
     check_variable(vars[0], TG_FLOAT32, kShape2, clipped_norm, 1e-7);
     tg_optimizer_free(opt);
     tg_variable_free(vars[0]);
     vars[0] = make_variable("a", TG_FLOAT32, kShape2, zeros);
-    CHECK_OK(tg_optimizer_sgd(1.0, 0.0, 0, &opt));
-    CHECK_OK(tg_optimizer_set_global_clipnorm(opt, 1.0));
+    opt = make_optimizer("sgd", "learning_rate", 1.0, "global_clipnorm", 1.0);
     CHECK_OK(tg_optimizer_apply(opt, vars, grads, 2, NULL));
     check_variable(vars[0], TG_FLOAT32, kShape2, clipped_global, 0);
     check_variable(vars[1], TG_FLOAT32, kShape2, clipped_global, 0);
@@ -330,20 +319,18 @@ static void test_clipping(void) {
     tg_tensor_free(grads[0]);
   }
 
-  CHECK_OK(tg_optimizer_sgd(0.1, 0.0, 0, &opt));
-  CHECK_OK(tg_optimizer_set_clipnorm(opt, 1.0));
-  CHECK_ERR(tg_optimizer_set_global_clipnorm(opt, 2.0), TG_INVALID_ARGUMENT,
-            "[tg_optimizer_set_global_clipnorm]",
+  opt = make_optimizer("sgd", "learning_rate", 0.1, "clipnorm", 1.0);
+  CHECK_ERR(tg_optimizer_set(opt, "global_clipnorm", 2.0), TG_INVALID_ARGUMENT, "[tg_optimizer_set]",
             "At most one of `clipnorm` and `global_clipnorm` can be set.");
-  CHECK_OK(tg_optimizer_set_clipnorm(opt, 0.0));
-  CHECK_OK(tg_optimizer_set_global_clipnorm(opt, 2.0));
-  CHECK_ERR(tg_optimizer_set_clipnorm(opt, 1.0), TG_INVALID_ARGUMENT, "[tg_optimizer_set_clipnorm]",
+  CHECK_OK(tg_optimizer_set(opt, "clipnorm", 0.0));
+  CHECK_OK(tg_optimizer_set(opt, "global_clipnorm", 2.0));
+  CHECK_ERR(tg_optimizer_set(opt, "clipnorm", 1.0), TG_INVALID_ARGUMENT, "[tg_optimizer_set]",
             "At most one of `clipnorm` and `global_clipnorm` can be set.");
-  CHECK_ERR(tg_optimizer_set_clipvalue(opt, -1.0), TG_INVALID_ARGUMENT, "[tg_optimizer_set_clipvalue]",
+  CHECK_ERR(tg_optimizer_set(opt, "clipvalue", -1.0), TG_INVALID_ARGUMENT, "[tg_optimizer_set]",
             "clipvalue must be finite and > 0", "-1");
-  CHECK_ERR(tg_optimizer_set_global_clipnorm(opt, NAN), TG_INVALID_ARGUMENT,
-            "[tg_optimizer_set_global_clipnorm]", "global_clipnorm must be finite");
-  CHECK_ERR(tg_optimizer_set_clipnorm(NULL, 1.0), TG_INVALID_HANDLE, "[tg_optimizer_set_clipnorm]",
+  CHECK_ERR(tg_optimizer_set(opt, "global_clipnorm", NAN), TG_INVALID_ARGUMENT, "[tg_optimizer_set]",
+            "global_clipnorm must be finite");
+  CHECK_ERR(tg_optimizer_set(NULL, "clipnorm", 1.0), TG_INVALID_HANDLE, "[tg_optimizer_set]",
             "optimizer is NULL");
   tg_optimizer_free(opt);
 }
@@ -374,44 +361,44 @@ static void test_schedules(void) {
     const tg_dtype dtype = d == 0 ? TG_FLOAT64 : TG_FLOAT32;
     const double tol = d == 0 ? TOL64 : TOL32;
     /* ExponentialDecay(0.1, 2, 0.5): lr = 0.1, 0.0707106781, 0.05 */
-    CHECK_OK(tg_optimizer_sgd(TG_SGD_DEFAULT_LEARNING_RATE, 0.0, 0, &opt));
+    opt = make_optimizer("sgd");
     CHECK_OK(tg_optimizer_set_exponential_decay(opt, 0.1, 2, 0.5, 0));
     check_three_steps(opt, dtype, kExpo, tol);
-    CHECK_OK(tg_optimizer_learning_rate(opt, &lr));
+    CHECK_OK(tg_optimizer_get(opt, "learning_rate", &lr));
     CHECK_NEAR(lr, 0.03535533905932738, 1e-15); /* at iterations 3 */
     tg_optimizer_free(opt);
     /* staircase: lr = 0.1, 0.1, 0.05 */
-    CHECK_OK(tg_optimizer_sgd(TG_SGD_DEFAULT_LEARNING_RATE, 0.0, 0, &opt));
+    opt = make_optimizer("sgd");
     CHECK_OK(tg_optimizer_set_exponential_decay(opt, 0.1, 2, 0.5, 1));
     check_three_steps(opt, dtype, kStair, tol);
     tg_optimizer_free(opt);
     /* CosineDecay(0.1, 2, alpha 0.1): lr = 0.1, 0.055, 0.01 */
-    CHECK_OK(tg_optimizer_sgd(TG_SGD_DEFAULT_LEARNING_RATE, 0.0, 0, &opt));
+    opt = make_optimizer("sgd");
     CHECK_OK(tg_optimizer_set_cosine_decay(opt, 0.1, 2, 0.1));
     check_three_steps(opt, dtype, kCosine, tol);
-    CHECK_OK(tg_optimizer_learning_rate(opt, &lr));
+    CHECK_OK(tg_optimizer_get(opt, "learning_rate", &lr));
     CHECK_NEAR(lr, 0.01, 1e-15); /* past decay_steps: alpha · initial */
     tg_optimizer_free(opt);
     /* PiecewiseConstantDecay([0, 1], [0.1, 0.05, 0.01]) */
-    CHECK_OK(tg_optimizer_sgd(TG_SGD_DEFAULT_LEARNING_RATE, 0.0, 0, &opt));
+    opt = make_optimizer("sgd");
     CHECK_OK(tg_optimizer_set_piecewise_constant_decay(opt, boundaries, 2, values));
-    CHECK_OK(tg_optimizer_learning_rate(opt, &lr));
+    CHECK_OK(tg_optimizer_get(opt, "learning_rate", &lr));
     CHECK(lr == 0.1);
     check_three_steps(opt, dtype, kPiece, tol);
     tg_optimizer_free(opt);
   }
 
-  CHECK_OK(tg_optimizer_adam(0.002, 0.9, 0.999, 1e-7, 0, &opt));
-  CHECK_OK(tg_optimizer_learning_rate(opt, &lr));
+  opt = make_optimizer("adam", "learning_rate", 0.002);
+  CHECK_OK(tg_optimizer_get(opt, "learning_rate", &lr));
   CHECK(lr == 0.002);
   CHECK_OK(tg_optimizer_set_piecewise_constant_decay(opt, NULL, 0, values)); /* one constant */
-  CHECK_OK(tg_optimizer_learning_rate(opt, &lr));
+  CHECK_OK(tg_optimizer_get(opt, "learning_rate", &lr));
   CHECK(lr == 0.1);
-  CHECK_OK(tg_optimizer_set_learning_rate(opt, 0.3)); /* replaces the schedule */
-  CHECK_OK(tg_optimizer_learning_rate(opt, &lr));
+  CHECK_OK(tg_optimizer_set(opt, "learning_rate", 0.3)); /* replaces the schedule */
+  CHECK_OK(tg_optimizer_get(opt, "learning_rate", &lr));
   CHECK(lr == 0.3);
-  CHECK_ERR(tg_optimizer_set_learning_rate(opt, -1.0), TG_INVALID_ARGUMENT,
-            "[tg_optimizer_set_learning_rate]", "learning_rate > 0", "-1");
+  CHECK_ERR(tg_optimizer_set(opt, "learning_rate", -1.0), TG_INVALID_ARGUMENT, "[tg_optimizer_set]",
+            "learning_rate > 0", "-1");
   CHECK_ERR(tg_optimizer_set_exponential_decay(opt, 0.1, 0, 0.5, 0), TG_INVALID_ARGUMENT,
             "[tg_optimizer_set_exponential_decay]", "Argument `decay_steps` must be > 0",
             "decay_steps=0");
@@ -431,11 +418,10 @@ static void test_schedules(void) {
             "boundaries is NULL");
   CHECK_ERR(tg_optimizer_set_piecewise_constant_decay(opt, boundaries, 2, NULL),
             TG_INVALID_ARGUMENT, "values is NULL");
-  CHECK_OK(tg_optimizer_learning_rate(opt, &lr)); /* failed setters changed nothing */
+  CHECK_OK(tg_optimizer_get(opt, "learning_rate", &lr)); /* failed setters changed nothing */
   CHECK(lr == 0.3);
-  CHECK_ERR(tg_optimizer_learning_rate(opt, NULL), TG_INVALID_ARGUMENT,
-            "[tg_optimizer_learning_rate]", "out");
-  CHECK_ERR(tg_optimizer_learning_rate(NULL, &lr), TG_INVALID_HANDLE, "optimizer is NULL");
+  CHECK_ERR(tg_optimizer_get(opt, "learning_rate", NULL), TG_INVALID_ARGUMENT, "[tg_optimizer_get]", "out");
+  CHECK_ERR(tg_optimizer_get(NULL, "learning_rate", &lr), TG_INVALID_HANDLE, "optimizer is NULL");
   tg_optimizer_free(opt);
 }
 
@@ -452,7 +438,7 @@ static void test_iterations(void) {
   tg_variable* w = make_variable("w", TG_FLOAT64, kShape3, kTheta0);
   int64_t iterations = -1;
   int k;
-  CHECK_OK(tg_optimizer_adam(0.01, 0.9, 0.999, 1e-7, 0, &opt));
+  opt = make_optimizer("adam", "learning_rate", 0.01);
   CHECK_OK(tg_optimizer_set_iterations(opt, 2));
   CHECK_OK(tg_optimizer_iterations(opt, &iterations));
   CHECK(iterations == 2);
@@ -489,7 +475,7 @@ static void test_build(void) {
   vars[1] = b;
 
   /* Built by the first step for `a` only: a step on `b` is Keras's KeyError. */
-  CHECK_OK(tg_optimizer_sgd(0.5, 0.0, 0, &opt));
+  opt = make_optimizer("sgd", "learning_rate", 0.5);
   CHECK_OK(tg_optimizer_apply(opt, &a, &g, 1, NULL));
   CHECK_ERR(tg_optimizer_apply(opt, &b, &g, 1, &iterations), TG_INVALID_ARGUMENT,
             "[tg_optimizer_apply]",
@@ -502,11 +488,11 @@ static void test_build(void) {
   tg_optimizer_free(opt);
 
   /* An explicit build with the full list allows steps on subsets. */
-  CHECK_OK(tg_optimizer_adagrad(0.1, 0.1, 1e-7, &opt));
+  opt = make_optimizer("adagrad", "learning_rate", 0.1);
   CHECK_OK(tg_optimizer_build(opt, vars, 2));
   CHECK_OK(tg_optimizer_build(opt, NULL, 0)); /* later builds do nothing */
   tg_optimizer_free(opt);
-  CHECK_OK(tg_optimizer_sgd(0.5, 0.0, 0, &opt));
+  opt = make_optimizer("sgd", "learning_rate", 0.5);
   CHECK_OK(tg_optimizer_build(opt, vars, 2));
   CHECK_OK(tg_optimizer_apply(opt, &b, &g, 1, &iterations));
   CHECK(iterations == 1);
@@ -550,7 +536,7 @@ static void test_null_gradients_and_warnings(void) {
   grads[1] = make_tensor(TG_FLOAT32, shape1, 1, one);
   grads[2] = NULL;
   CHECK_OK(tg_set_warning_handler(record_warning, &log));
-  CHECK_OK(tg_optimizer_rmsprop(0.1, 0.9, 0.0, 1e-7, 0, &opt));
+  opt = make_optimizer("rmsprop", "learning_rate", 0.1);
   CHECK_OK(tg_optimizer_apply(opt, vars, grads, 3, &iterations));
   CHECK(iterations == 1);
   CHECK(log.count == 1);
@@ -572,6 +558,95 @@ static void test_null_gradients_and_warnings(void) {
   tg_variable_free(vars[2]);
 }
 
+/* ---- creation by name, hyperparameters by name ----------------------------------------------- */
+
+static double get(const tg_optimizer* opt, const char* name) {
+  double v = NAN;
+  CHECK_OK(tg_optimizer_get(opt, name, &v));
+  return v;
+}
+
+/* Every default against Keras 2.15's constructors (keras/optimizers/{sgd,adam,adamw,rmsprop,
+ * adagrad}.py and optimizer.py): SGD lr 0.01, momentum 0, nesterov False; Adam lr 0.001,
+ * β1 0.9, β2 0.999, ε 1e-7, amsgrad False; AdamW the same with weight_decay 0.004; RMSprop lr
+ * 0.001, rho 0.9, momentum 0, ε 1e-7, centered False; Adagrad lr 0.001,
+ * initial_accumulator_value 0.1, ε 1e-7; every optimizer weight_decay None (0) and no
+ * clipnorm / clipvalue / global_clipnorm (0). */
+static void test_keras_defaults(void) {
+  static const char* const kinds[5] = {"sgd", "adam", "adamw", "rmsprop", "adagrad"};
+  tg_optimizer* opt;
+  int k;
+  for (k = 0; k < 5; ++k) {
+    opt = make_optimizer(kinds[k]);
+    CHECK(get(opt, "learning_rate") == (k == 0 ? 0.01 : 0.001));
+    CHECK(get(opt, "weight_decay") == (k == 2 ? 0.004 : 0.0));
+    CHECK(get(opt, "clipnorm") == 0.0 && get(opt, "global_clipnorm") == 0.0 && get(opt, "clipvalue") == 0.0);
+    tg_optimizer_free(opt);
+  }
+  opt = make_optimizer("SGD"); /* Keras names are case-insensitive */
+  CHECK(get(opt, "momentum") == 0.0 && get(opt, "nesterov") == 0.0);
+  tg_optimizer_free(opt);
+  for (k = 1; k <= 2; ++k) {
+    opt = make_optimizer(kinds[k]);
+    CHECK(get(opt, "beta_1") == 0.9 && get(opt, "beta_2") == 0.999);
+    CHECK(get(opt, "epsilon") == 1e-7 && get(opt, "amsgrad") == 0.0);
+    tg_optimizer_free(opt);
+  }
+  opt = make_optimizer("RMSprop");
+  CHECK(get(opt, "rho") == 0.9 && get(opt, "momentum") == 0.0);
+  CHECK(get(opt, "epsilon") == 1e-7 && get(opt, "centered") == 0.0);
+  tg_optimizer_free(opt);
+  opt = make_optimizer("Adagrad");
+  CHECK(get(opt, "initial_accumulator_value") == 0.1 && get(opt, "epsilon") == 1e-7);
+  tg_optimizer_free(opt);
+}
+
+static void test_set_by_name(void) {
+  tg_optimizer* opt = make_optimizer("adam");
+  const int64_t shape[1] = {2};
+  const double zeros[2] = {0, 0};
+  tg_variable* v = make_variable("v", TG_FLOAT32, shape, zeros);
+  double value = 0;
+  CHECK_OK(tg_optimizer_set(opt, "beta_1", 0.95));
+  CHECK(get(opt, "beta_1") == 0.95);
+  CHECK_ERR(tg_optimizer_set(opt, "beta_1", 1.5), TG_INVALID_ARGUMENT, "[tg_optimizer_set]",
+            "Adam: need 0 <= beta_1 < 1, got 1.5");
+  CHECK(get(opt, "beta_1") == 0.95); /* unchanged */
+  CHECK_ERR(tg_optimizer_set(opt, "beta_2", NAN), TG_INVALID_ARGUMENT, "beta_2");
+  CHECK_ERR(tg_optimizer_set(opt, "amsgrad", 2.0), TG_INVALID_ARGUMENT, "amsgrad is a boolean, 0 or 1; got 2");
+  CHECK_ERR(tg_optimizer_set(opt, "momentum", 0.9), TG_INVALID_ARGUMENT,
+            "Adam has no hyperparameter 'momentum'; its hyperparameters are: learning_rate, beta_1, beta_2, "
+            "epsilon, amsgrad, weight_decay, clipnorm, clipvalue, global_clipnorm");
+  CHECK_ERR(tg_optimizer_get(opt, "nesterov", &value), TG_INVALID_ARGUMENT, "[tg_optimizer_get]",
+            "no hyperparameter 'nesterov'");
+  CHECK_ERR(tg_optimizer_set(opt, NULL, 1.0), TG_INVALID_ARGUMENT, "name is NULL");
+  CHECK_ERR(tg_optimizer_get(opt, NULL, &value), TG_INVALID_ARGUMENT, "name is NULL");
+  CHECK_OK(tg_optimizer_set(opt, "amsgrad", 1.0));
+  CHECK(get(opt, "amsgrad") == 1.0);
+  /* once built, amsgrad decides the slots and cannot change; beta_2 can */
+  CHECK_OK(tg_optimizer_build(opt, &v, 1));
+  CHECK_ERR(tg_optimizer_set(opt, "amsgrad", 0.0), TG_INVALID_STATE, "[tg_optimizer_set]",
+            "amsgrad cannot change to 0 once the optimizer is built");
+  CHECK_OK(tg_optimizer_set(opt, "beta_2", 0.99));
+  tg_optimizer_free(opt);
+
+  opt = make_optimizer("sgd");
+  CHECK_ERR(tg_optimizer_set(opt, "momentum", 1.5), TG_INVALID_ARGUMENT, "`momentum` must be between [0, 1].");
+  CHECK_ERR(tg_optimizer_set(opt, "learning_rate", 0.0), TG_INVALID_ARGUMENT, "learning_rate > 0");
+  CHECK_OK(tg_optimizer_set(opt, "nesterov", 1.0));
+  tg_optimizer_free(opt);
+  opt = make_optimizer("rmsprop");
+  CHECK_ERR(tg_optimizer_set(opt, "rho", 1.5), TG_INVALID_ARGUMENT, "rho");
+  CHECK_ERR(tg_optimizer_set(opt, "momentum", -1.0), TG_INVALID_ARGUMENT, "momentum");
+  tg_optimizer_free(opt);
+  opt = make_optimizer("adagrad");
+  CHECK_ERR(tg_optimizer_set(opt, "initial_accumulator_value", -0.1), TG_INVALID_ARGUMENT,
+            "initial_accumulator_value must be non-negative");
+  CHECK_ERR(tg_optimizer_set(opt, "epsilon", NAN), TG_INVALID_ARGUMENT, "epsilon");
+  tg_optimizer_free(opt);
+  tg_variable_free(v);
+}
+
 /* ---- bad input ------------------------------------------------------------------------------ */
 
 static void test_bad_input(void) {
@@ -584,28 +659,13 @@ static void test_bad_input(void) {
   const char* null_pattern[1] = {NULL};
   CHECK_OK(tg_variable_create("v", t, 1, &v));
 
-  CHECK_ERR(tg_optimizer_sgd(0.01, 1.5, 0, &opt), TG_INVALID_ARGUMENT, "[tg_optimizer_sgd]",
-            "`momentum` must be between [0, 1].");
-  CHECK_ERR(tg_optimizer_sgd(0.01, -0.5, 1, &opt), TG_INVALID_ARGUMENT, "`momentum` must be between [0, 1].");
-  CHECK_ERR(tg_optimizer_sgd(0.0, 0.0, 0, &opt), TG_INVALID_ARGUMENT, "[tg_optimizer_sgd]",
-            "learning_rate > 0");
-  CHECK_ERR(tg_optimizer_sgd(0.01, 0.0, 0, NULL), TG_INVALID_ARGUMENT, "[tg_optimizer_sgd]", "out");
-  CHECK_ERR(tg_optimizer_adam(0.001, 0.9, 1.0, 1e-7, 0, &opt), TG_INVALID_ARGUMENT,
-            "[tg_optimizer_adam]", "beta_2");
-  CHECK_ERR(tg_optimizer_adam(0.001, 0.9, 0.999, -1.0, 1, &opt), TG_INVALID_ARGUMENT, "epsilon");
-  CHECK_ERR(tg_optimizer_adamw(0.001, -0.1, 0.9, 0.999, 1e-7, 0, &opt), TG_INVALID_ARGUMENT,
-            "[tg_optimizer_adamw]", "weight_decay");
-  CHECK_ERR(tg_optimizer_adamw(NAN, 0.004, 0.9, 0.999, 1e-7, 0, &opt), TG_INVALID_ARGUMENT,
-            "learning_rate");
-  CHECK_ERR(tg_optimizer_rmsprop(0.001, 1.5, 0.0, 1e-7, 0, &opt), TG_INVALID_ARGUMENT,
-            "[tg_optimizer_rmsprop]", "rho");
-  CHECK_ERR(tg_optimizer_rmsprop(0.001, 0.9, -1.0, 1e-7, 0, &opt), TG_INVALID_ARGUMENT, "momentum");
-  CHECK_ERR(tg_optimizer_adagrad(0.001, -0.1, 1e-7, &opt), TG_INVALID_ARGUMENT, "[tg_optimizer_adagrad]",
-            "initial_accumulator_value must be non-negative");
-  CHECK_ERR(tg_optimizer_adagrad(0.001, 0.1, NAN, &opt), TG_INVALID_ARGUMENT, "epsilon");
+  CHECK_ERR(tg_optimizer_create("nadam", &opt), TG_INVALID_ARGUMENT, "[tg_optimizer_create]",
+            "Could not interpret optimizer identifier: 'nadam'");
+  CHECK_ERR(tg_optimizer_create(NULL, &opt), TG_INVALID_ARGUMENT, "name is NULL");
+  CHECK_ERR(tg_optimizer_create("sgd", NULL), TG_INVALID_ARGUMENT, "[tg_optimizer_create]", "out");
   CHECK(opt == NULL);
 
-  CHECK_OK(tg_optimizer_adam(0.001, 0.9, 0.999, 1e-7, 0, &opt));
+  opt = make_optimizer("adam");
   /* wrong shape and dtype name the variable and both sides */
   CHECK_ERR(tg_optimizer_apply(opt, &w3, &g2, 1, NULL), TG_INVALID_ARGUMENT, "[tg_optimizer_apply]",
             "'w'", "(2)", "(3)");
@@ -618,9 +678,9 @@ static void test_bad_input(void) {
   CHECK_ERR(tg_optimizer_apply((tg_optimizer*)t, &v, &t, 1, NULL), TG_INVALID_HANDLE,
             "[tg_optimizer_apply]", "optimizer is a tg_tensor");
 
-  CHECK_ERR(tg_optimizer_set_weight_decay(opt, -1.0), TG_INVALID_ARGUMENT,
-            "[tg_optimizer_set_weight_decay]", "weight_decay must be finite and >= 0");
-  CHECK_ERR(tg_optimizer_set_weight_decay((tg_optimizer*)v, 0.1), TG_INVALID_HANDLE,
+  CHECK_ERR(tg_optimizer_set(opt, "weight_decay", -1.0), TG_INVALID_ARGUMENT, "[tg_optimizer_set]",
+            "weight_decay must be finite and >= 0");
+  CHECK_ERR(tg_optimizer_set((tg_optimizer*)v, "weight_decay", 0.1), TG_INVALID_HANDLE,
             "optimizer is a tg_variable");
   CHECK_ERR(tg_optimizer_exclude_from_weight_decay(opt, NULL, 0, bad_pattern, 1), TG_INVALID_ARGUMENT,
             "[tg_optimizer_exclude_from_weight_decay]", "invalid regular expression", "(unclosed");
@@ -646,6 +706,8 @@ static void test_bad_input(void) {
 }
 
 int main(void) {
+  test_keras_defaults();
+  test_set_by_name();
   test_update_rules();
   test_keras_docstrings();
   test_weight_decay();

@@ -41,7 +41,7 @@ static void test_output_gradients(void) {
   tg_tape* tape = NULL;
   const void* targets[2];
   const void* sources[1];
-  const tg_tensor* seeds[2];
+  tg_tensor* seeds[2];
   CHECK_OK(tg_tape_begin(TG_TAPE_PERSISTENT, &tape));
   CHECK_OK(tg_tape_watch(tape, x));
   CHECK_OK(tg_mul(x, y, &xy));
@@ -93,7 +93,7 @@ static void test_output_gradients(void) {
     seeds[0] = freed;
     CHECK_ERR(tg_tape_gradient_ex(t2, targets, 1, sources, 1, seeds, TG_UNCONNECTED_NONE, &g),
               TG_INVALID_HANDLE, "[tg_tape_gradient_ex]", "output_gradients[0] is not a live");
-    seeds[0] = (const tg_tensor*)t2;
+    seeds[0] = (tg_tensor*)t2;
     CHECK_ERR(tg_tape_gradient_ex(t2, targets, 1, sources, 1, seeds, TG_UNCONNECTED_NONE, &g),
               TG_INVALID_HANDLE, "[tg_tape_gradient_ex]",
               "output_gradients[0] is a tg_tape, expected a tg_tensor");

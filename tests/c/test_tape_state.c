@@ -324,7 +324,58 @@ static void test_bad_handles(void) {
   tg_tensor_free(x);
 }
 
+static int recording(const tg_tape* tape) {
+  int r = -1;
+  CHECK_OK(tg_tape_is_recording(tape, &r));
+  return r;
+}
+
+/* tg_tape_is_recording follows the state machine; tg_tape_is_persistent the flag. */
+static void test_recording_and_persistent_queries(void) {
+  tg_tensor *x = make_scalar(TG_FLOAT32, 3), *y = NULL, *g = NULL;
+  tg_tape *tape = NULL, *persistent = NULL;
+  const void* targets[1];
+  const void* sources[1];
+  int flag = -1;
+  CHECK_OK(tg_tape_begin(TG_TAPE_DEFAULT, &tape));
+  CHECK(recording(tape) == 1);
+  CHECK_OK(tg_tape_is_persistent(tape, &flag));
+  CHECK(flag == 0);
+  CHECK_OK(tg_tape_stop_recording(tape));
+  CHECK(recording(tape) == 0);
+  CHECK_OK(tg_tape_resume_recording(tape));
+  CHECK(recording(tape) == 1);
+  CHECK_OK(tg_tape_watch(tape, x));
+  CHECK_OK(tg_mul(x, x, &y));
+  targets[0] = y;
+  sources[0] = x;
+  /* a non-persistent gradient inside the block stops the recording */
+  CHECK_OK(tg_tape_gradient(tape, targets, 1, sources, 1, &g));
+  CHECK(recording(tape) == 0);
+  CHECK_OK(tg_tape_enter(tape));
+  CHECK(recording(tape) == 1);
+  CHECK_OK(tg_tape_end(tape));
+  CHECK(recording(tape) == 0);
+  tg_tensor_free(g);
+
+  CHECK_OK(tg_tape_begin(TG_TAPE_PERSISTENT | TG_TAPE_NO_WATCH_ACCESSED_VARIABLES, &persistent));
+  CHECK_OK(tg_tape_is_persistent(persistent, &flag));
+  CHECK(flag == 1);
+  CHECK_OK(tg_tape_watch(persistent, x));
+  CHECK_OK(tg_tape_gradient(persistent, targets, 1, sources, 1, &g)); /* y was not recorded here */
+  CHECK(g == NULL);
+  CHECK(recording(persistent) == 1); /* a persistent tape keeps recording */
+  CHECK_ERR(tg_tape_is_recording(persistent, NULL), TG_INVALID_ARGUMENT, "[tg_tape_is_recording]", "out");
+  CHECK_ERR(tg_tape_is_persistent(NULL, &flag), TG_INVALID_HANDLE, "[tg_tape_is_persistent]", "NULL");
+  CHECK_ERR(tg_tape_is_recording((const tg_tape*)x, &flag), TG_INVALID_HANDLE, "is a tg_tensor");
+  CHECK_OK(tg_tape_free(persistent));
+  CHECK_OK(tg_tape_free(tape));
+  tg_tensor_free(y);
+  tg_tensor_free(x);
+}
+
 int main(void) {
+  test_recording_and_persistent_queries();
   test_reenter_continues_the_record();
   test_stop_and_resume();
   test_reset();

@@ -38,6 +38,7 @@ static void* train(void* arg) {
   tg_tensor *x = NULL, *y = NULL;
   tg_model* model = NULL;
   tg_optimizer* adam = NULL;
+  tg_loss* cce = NULL;
   tg_variable* vars[NUM_VARS] = {NULL, NULL, NULL, NULL};
   size_t count = 0, offset = 0;
   int step, v;
@@ -45,10 +46,10 @@ static void* train(void* arg) {
   fail_with(r, tg_random_uniform(TG_FLOAT32, x_shape, 2, 0, 1, 3, &x));
   fail_with(r, tg_random_uniform(TG_FLOAT32, y_shape, 2, 0, 1, 4, &y));
   fail_with(r, tg_model_create("my_model", &model));
-  fail_with(r, tg_model_add_dense(model, H, TG_ACTIVATION_RELU, 1, 42, "dense"));
-  fail_with(r, tg_model_add_dense(model, C, TG_ACTIVATION_LINEAR, 1, 43, "dense_1"));
-  fail_with(r, tg_optimizer_adam(TG_ADAM_DEFAULT_LEARNING_RATE, TG_ADAM_DEFAULT_BETA_1,
-                                 TG_ADAM_DEFAULT_BETA_2, TG_ADAM_DEFAULT_EPSILON, 0, &adam));
+  fail_with(r, add_dense(model, H, TG_ACTIVATION_RELU, 1, 42, "dense"));
+  fail_with(r, add_dense(model, C, TG_ACTIVATION_LINEAR, 1, 43, "dense_1"));
+  fail_with(r, tg_loss_categorical_crossentropy(1, 0.0, TG_REDUCTION_AUTO, &cce));
+  fail_with(r, tg_optimizer_create("adam", &adam));
   for (step = 0; step < STEPS && r->status == TG_OK; ++step) {
     tg_tape* tape = NULL;
     tg_tensor *pred = NULL, *loss = NULL, *grads[NUM_VARS] = {NULL, NULL, NULL, NULL};
@@ -57,7 +58,7 @@ static void* train(void* arg) {
     double value = 0;
     fail_with(r, tg_tape_begin(TG_TAPE_DEFAULT, &tape));
     fail_with(r, tg_model_call(model, x, &pred));
-    fail_with(r, tg_categorical_crossentropy_from_logits(y, pred, &loss));
+    fail_with(r, tg_loss_call(cce, y, pred, NULL, &loss));
     fail_with(r, tg_tape_end(tape));
     if (step == 0) fail_with(r, tg_model_trainable_variables(model, vars, NUM_VARS, &count));
     for (v = 0; v < NUM_VARS; ++v) sources[v] = vars[v];
@@ -85,6 +86,7 @@ static void* train(void* arg) {
   if (r->status == TG_OK && count != NUM_VARS) r->status = TG_INTERNAL;
   for (v = 0; v < NUM_VARS; ++v) tg_variable_free(vars[v]);
   tg_optimizer_free(adam);
+  tg_loss_free(cce);
   tg_model_free(model);
   tg_tensor_free(x);
   tg_tensor_free(y);
@@ -120,13 +122,14 @@ static void test_concurrent_training_is_bit_identical(void) {
 
 /* ---- another thread's tape ---- */
 
-enum { NUM_CALLS = 9 };
+enum { NUM_CALLS = 10 };
 typedef struct {
   tg_tape* tape;
   const tg_tensor* x;
   const tg_tensor* y;
   tg_status status[NUM_CALLS];
   char message[NUM_CALLS][256];
+  int persistent; /* tg_tape_is_persistent works from any thread */
 } foreign_case;
 
 static void record(foreign_case* c, int i, tg_status s) {
@@ -153,6 +156,9 @@ static void* use_foreign_tape(void* arg) {
   record(c, 6, tg_tape_batch_jacobian(c->tape, c->y, c->x, TG_UNCONNECTED_NONE, &g));
   record(c, 7, tg_tape_watched_variables(c->tape, vars, 1, &count));
   record(c, 8, tg_tape_watch(c->tape, c->x));
+  record(c, 9, tg_tape_is_recording(c->tape, &c->persistent));
+  c->persistent = -1;
+  if (tg_tape_is_persistent(c->tape, &c->persistent) != TG_OK) c->persistent = -2;
   return NULL;
 }
 
@@ -160,7 +166,8 @@ static void test_foreign_thread(void) {
   static const char* names[NUM_CALLS] = {
       "[tg_tape_enter]",          "[tg_tape_stop_recording]",    "[tg_tape_resume_recording]",
       "[tg_tape_reset]",          "[tg_tape_gradient_ex]",       "[tg_tape_jacobian]",
-      "[tg_tape_batch_jacobian]", "[tg_tape_watched_variables]", "[tg_tape_watch]"};
+      "[tg_tape_batch_jacobian]", "[tg_tape_watched_variables]", "[tg_tape_watch]",
+      "[tg_tape_is_recording]"};
   const int64_t s22[] = {2, 2};
   tg_tensor* x = make_tensor(TG_FLOAT32, s22, 2, ((const double[]){1, 2, 3, 4}));
   tg_tensor *y = NULL, *g = NULL;
@@ -180,6 +187,7 @@ static void test_foreign_thread(void) {
                strstr(c.message[i], "thread")))
       fprintf(stderr, "    %s: %s\n", names[i], c.message[i]);
   }
+  CHECK(c.persistent == 1);
   /* untouched on its own thread */
   CHECK_OK(tg_tape_end(c.tape));
   CHECK_OK(tg_tape_batch_jacobian(c.tape, y, x, TG_UNCONNECTED_NONE, &g));

@@ -165,7 +165,55 @@ static void test_bad_handles(void) {
   tg_tensor_free(x);
 }
 
+/* Ids identify a variable across handles; tg_variable_value reads without any tape seeing it. */
+static void test_identity_and_untracked_read(void) {
+  tg_tensor *init = make_scalar(TG_FLOAT32, 2), *r = NULL, *u = NULL, *y = NULL, *g[2] = {NULL, NULL};
+  tg_variable *a = NULL, *b = NULL, *again[1] = {NULL};
+  tg_tape* tape = NULL;
+  uint64_t id_a = 0, id_b = 0, id_again = 0;
+  size_t count = 0;
+  const void* targets[1];
+  const void* sources[2];
+  CHECK_OK(tg_variable_create("a", init, 1, &a));
+  CHECK_OK(tg_variable_create("b", init, 1, &b));
+  CHECK_OK(tg_variable_id(a, &id_a));
+  CHECK_OK(tg_variable_id(b, &id_b));
+  CHECK(id_a != 0 && id_b > id_a); /* distinct, in order of construction */
+
+  /* another handle to `a` (from the tape's list) has a's id */
+  CHECK_OK(tg_tape_begin(TG_TAPE_PERSISTENT, &tape));
+  CHECK_OK(tg_variable_read(a, &r)); /* recorded: the tape watches a */
+  CHECK_OK(tg_variable_value(b, &u)); /* not recorded: the tape does not see b */
+  CHECK_OK(tg_mul(r, u, &y));
+  CHECK_OK(tg_tape_end(tape));
+  CHECK_OK(tg_tape_watched_variables(tape, again, 1, &count));
+  CHECK(count == 1);
+  CHECK_OK(tg_variable_id(again[0], &id_again));
+  CHECK(id_again == id_a && again[0] != a);
+  targets[0] = y;
+  sources[0] = a;
+  sources[1] = b;
+  CHECK_OK(tg_tape_gradient(tape, targets, 1, sources, 2, g));
+  CHECK(g[0] != NULL && item_of(g[0]) == 2.0); /* d(a·b)/da = b */
+  CHECK(g[1] == NULL);                          /* b's value was read off the tape */
+  CHECK(item_of(u) == 2.0);
+  CHECK_ERR(tg_variable_value(a, NULL), TG_INVALID_ARGUMENT, "[tg_variable_value]", "out");
+  CHECK_ERR(tg_variable_id(NULL, &id_a), TG_INVALID_HANDLE, "[tg_variable_id]", "NULL");
+  CHECK_ERR(tg_variable_id((const tg_variable*)init, &id_a), TG_INVALID_HANDLE,
+            "is a tg_tensor, expected a tg_variable");
+  tg_tensor_free(g[0]);
+  tg_tensor_free(r);
+  tg_tensor_free(u);
+  tg_tensor_free(y);
+  tg_tape_free(tape);
+  tg_variable_free(again[0]);
+  tg_variable_free(a);
+  tg_variable_free(b);
+  tg_tensor_free(init);
+}
+
 int main(void) {
+  test_identity_and_untracked_read();
   test_read_assign_metadata();
   test_defaults_and_dtypes();
   test_bad_handles();

@@ -18,37 +18,23 @@
 
 #include "autodiff/tape.h"
 #include "nn/checkpoint.h"
-#include "nn/dense.h"
+#include "nn/layers.h"
 #include "nn/losses.h"
 #include "nn/model.h"
 #include "nn/optimizer.h"
 #include "nn/safetensors.h"
+#include "temp_dir.h"
+#include "test_util.h"
+#include "train_util.h"
 #include "tensor/random.h"
 
 namespace tg {
 namespace {
 
-namespace fs = std::filesystem;
+using testing::TempDir;
+using testing::train_step;
 
 // ---- fixtures -----------------------------------------------------------------------------
-
-class TempDir {
- public:
-  TempDir() {
-    std::string pattern = (fs::temp_directory_path() / "tapegrad-checkpoint-XXXXXX").string();
-    if (!::mkdtemp(pattern.data())) ADD_FAILURE() << "mkdtemp failed";
-    path_ = pattern;
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path_, ec);
-  }
-  std::string file(const std::string& name) const { return (path_ / name).string(); }
-  size_t count() const { return static_cast<size_t>(std::distance(fs::directory_iterator(path_), {})); }
-
- private:
-  fs::path path_;
-};
 
 // Concatenation without `"literal" + std::string&&`, which GCC 12 at -O3 misreports
 // (-Wrestrict, GCC bug 105329).
@@ -147,13 +133,13 @@ TEST(Checkpoint, SaveWritesVariablesOptimizerStateAndMetadata) {
   const std::vector<std::shared_ptr<Variable>> trainable{vars[0], vars[1]};
   const std::vector<Tensor> grads{Tensor::full(Shape{2, 2}, DType::f32, 0.1), Tensor::full(Shape{2}, DType::f32, -1)};
   adam.apply(trainable, grads);
-  save_checkpoint(path, vars, &adam, "9.8.7");
+  save_checkpoint(path, vars, &adam);
 
   const safetensors::File f = safetensors::File::open(path);
   const safetensors::Header& h = f.header();
   ASSERT_NE(h.metadata_value("format"), nullptr);
   EXPECT_EQ(*h.metadata_value("format"), "tapegrad");
-  EXPECT_EQ(*h.metadata_value("version"), "9.8.7");
+  EXPECT_EQ(*h.metadata_value("version"), library_version());
   std::vector<std::string> names;
   for (uint32_t i : h.by_name) names.push_back(h.tensors[i].name);
   EXPECT_EQ(names, (std::vector<std::string>{
@@ -174,22 +160,22 @@ TEST(Checkpoint, SaveChecksNamesAndReportsUnwritablePaths) {
   const auto a_again = f32_var("a", Shape{1}, {2});
   const auto unnamed = f32_var("", Shape{1}, {3});
   const std::vector<std::shared_ptr<Variable>> dup{a, a_again}, empty{a, unnamed}, twice{a, a};
-  EXPECT_TRUE(fails_with([&] { save_checkpoint(path, dup, nullptr, "v"); }, Status::invalid_argument,
+  EXPECT_TRUE(fails_with([&] { save_checkpoint(path, dup, nullptr); }, Status::invalid_argument,
                          {"checkpoint_save: variables[0] and variables[1] are both named 'a'"}));
-  EXPECT_TRUE(fails_with([&] { save_checkpoint(path, empty, nullptr, "v"); }, Status::invalid_argument,
+  EXPECT_TRUE(fails_with([&] { save_checkpoint(path, empty, nullptr); }, Status::invalid_argument,
                          {"variables[1] has an empty name"}));
   const auto clash = f32_var("optimizer/iterations", Shape{1}, {1});
   Adam adam(AdamOptions{});
   const std::vector<std::shared_ptr<Variable>> clashing{clash};
-  EXPECT_TRUE(fails_with([&] { save_checkpoint(path, clashing, &adam, "v"); }, Status::invalid_argument,
+  EXPECT_TRUE(fails_with([&] { save_checkpoint(path, clashing, &adam); }, Status::invalid_argument,
                          {"'optimizer/iterations' has the name of an optimizer state tensor"}));
   EXPECT_EQ(dir.count(), 0u);
 
-  save_checkpoint(path, twice, nullptr, "v");  // the same variable twice is written once
+  save_checkpoint(path, twice, nullptr);  // the same variable twice is written once
   EXPECT_EQ(safetensors::File::open(path).header().tensors.size(), 1u);
 
   const std::string bad = dir.file("missing/c.safetensors");
-  EXPECT_TRUE(fails_with([&] { save_checkpoint(bad, twice, nullptr, "v"); }, Status::io_error,
+  EXPECT_TRUE(fails_with([&] { save_checkpoint(bad, twice, nullptr); }, Status::io_error,
                          {"cannot write '" + bad + "'", "No such file or directory"}));
 }
 
@@ -208,7 +194,7 @@ TEST(Checkpoint, LoadRestoresVariablesOfEveryDtypeAndIgnoresOtherTensors) {
       std::make_shared<Variable>("d", Tensor::from_data(Shape{}, DType::f64, &d), true),
       f32_var("extra", Shape{1}, {9}),
   };
-  save_checkpoint(path, saved, nullptr, "v");
+  save_checkpoint(path, saved, nullptr);
 
   // Fresh variables of the same names (not "extra"), in another order.
   const std::vector<std::shared_ptr<Variable>> fresh{
@@ -302,11 +288,11 @@ TEST(Checkpoint, LoadRefusesMalformedAndMismatchedFilesAndChangesNothing) {
       {"variable missing", st_file({w, flag}), Status::invalid_argument,
        {"has no tensor named 'n' (variables[1]); the file holds 2 tensors: 'flag', 'w'"}},
       {"dtype differs", st_file({w, {"n", "I32", "[]", raw<int32_t>({7})}, flag}), Status::invalid_argument,
-       {"variable 'n' is int64 () (I64 []), but", "holds I32 []"}},
+       {"variable 'n' (variables[1]) is int64 () (I64 []), but", "holds I32 [] under 'n'"}},
       {"shape differs", st_file({{"w", "F32", "[1, 2]", raw<float>({5, 6})}, n, flag}), Status::invalid_argument,
-       {"variable 'w' is float32 (2) (F32 [2]), but", "holds F32 [1, 2]"}},
+       {"variable 'w' (variables[0]) is float32 (2) (F32 [2]), but", "holds F32 [1, 2]"}},
       {"dtype tapegrad lacks", st_file({{"w", "F16", "[2]", std::string(4, '\0')}, n, flag}), Status::invalid_argument,
-       {"variable 'w' is float32 (2)", "holds F16 [2]"}},
+       {"variable 'w' (variables[0]) is float32 (2)", "holds F16 [2]"}},
       {"BOOL byte 2", st_file({w, n, {"flag", "BOOL", "[]", std::string(1, '\2')}, it, m, v}), Status::invalid_argument,
        {"tensor 'flag' (BOOL) holds 2 at element 0, not 0 or 1"}},
       {"no optimizer state", st_file({w, n, flag}), Status::invalid_argument,
@@ -363,7 +349,7 @@ TEST(Checkpoint, UnbuiltOptimizerStateRoundTrips) {
   const std::vector<std::shared_ptr<Variable>> vars{w};
   Adam saved(AdamOptions{});
   saved.set_iterations(5);
-  save_checkpoint(path, vars, &saved, "v");
+  save_checkpoint(path, vars, &saved);
   Adam loaded(AdamOptions{});
   load_checkpoint(path, vars, &loaded);
   EXPECT_EQ(loaded.iterations(), 5);
@@ -378,29 +364,18 @@ TEST(Checkpoint, UnbuiltOptimizerStateRoundTrips) {
 // instances have the same variable names.
 std::unique_ptr<Model> make_model(uint64_t seed) {
   auto model = std::make_unique<Model>("my_model");
-  DenseOptions d1;
+  LayerConfig d1;
+  d1.name = "dense";
   d1.units = 16;
   d1.activation = Activation::relu;
   d1.kernel_initializer.seed = seed;
-  DenseOptions d2;
+  LayerConfig d2;
+  d2.name = "dense_1";
   d2.units = 4;
   d2.kernel_initializer.seed = seed + 1;
-  model->add(std::make_unique<Dense>(d1, "dense"));
-  model->add(std::make_unique<Dense>(d2, "dense_1"));
+  model->add(make_layer(d1));
+  model->add(make_layer(d2));
   return model;
-}
-
-void train_step(Model& model, Optimizer& opt, const Tensor& x, const Tensor& y) {
-  Tape tape(false, true);
-  tape.begin();
-  const Tensor loss = categorical_crossentropy_from_logits(y, model.call(x));
-  tape.end();
-  const auto vars = model.trainable_variables();
-  std::vector<Differentiable> sources;
-  for (const auto& v : vars) sources.push_back(Differentiable::of(v));
-  const Differentiable target[1] = {Differentiable::of(loss)};
-  const std::vector<Tensor> grads = tape.gradient(target, sources);
-  opt.apply(vars, grads);
 }
 
 // Training k steps, saving, and training m more gives bit-identical variables and optimizer
@@ -418,7 +393,7 @@ TEST(Checkpoint, ResumingTrainingIsBitIdentical) {
   Adam adam(options);
   model->call(x);
   for (int step = 0; step < 5; ++step) train_step(*model, adam, x, y);
-  save_checkpoint(path, model->trainable_variables(), &adam, "v");
+  save_checkpoint(path, model->trainable_variables(), &adam);
   for (int step = 0; step < 4; ++step) train_step(*model, adam, x, y);
 
   auto resumed = make_model(99);  // other initial weights: the load must replace them

@@ -28,6 +28,7 @@
 namespace tg {
 namespace {
 
+using testing::error_of;
 using testing::make;
 using testing::values;
 using Rows = std::vector<std::vector<double>>;
@@ -499,16 +500,6 @@ TEST(Schedules, LearningRateIsTheScheduleAtTheCounter) {
 }
 
 // ---- build, KeyError, NULL gradients (§4.7) -------------------------------------------------
-
-std::string error_of(const std::function<void()>& f, Status* code = nullptr) {
-  try {
-    f();
-  } catch (const Error& e) {
-    if (code) *code = e.code();
-    return e.what();
-  }
-  return "(no error)";
-}
 
 TEST(OptimizerBuild, AVariableNotBuiltForIsAKerasKeyError) {
   auto a = variable("a", {1.0}, DType::f32);

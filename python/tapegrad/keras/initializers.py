@@ -1,6 +1,6 @@
 """Keras initializers (tf.keras.initializers), drawing with tapegrad's seeded Philox generator.
 The formulas are the C library's (src/nn/initializers.cpp), so Dense(seed=s) here and
-tg_model_add_dense(..., seed = s, ...) in C start from the same kernel. seed=None draws a seed
+a C Dense whose tg_layer_config has kernel_initializer.seed = s start from the same kernel. seed=None draws a seed
 from tg.random's generator (deterministic after tg.random.set_seed)."""
 import math
 

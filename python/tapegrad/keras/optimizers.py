@@ -96,14 +96,10 @@ class Optimizer:
         self.name = name
         if isinstance(learning_rate, schedules.LearningRateSchedule):
             self.learning_rate = learning_rate
-        if clipnorm is not None:
-            call(lib.tg_optimizer_set_clipnorm, handle, float(clipnorm))
-        if global_clipnorm is not None:
-            call(lib.tg_optimizer_set_global_clipnorm, handle, float(global_clipnorm))
-        if clipvalue is not None:
-            call(lib.tg_optimizer_set_clipvalue, handle, float(clipvalue))
-        if weight_decay is not None:
-            call(lib.tg_optimizer_set_weight_decay, handle, float(weight_decay))
+        for key, value in (("clipnorm", clipnorm), ("global_clipnorm", global_clipnorm),
+                           ("clipvalue", clipvalue), ("weight_decay", weight_decay)):
+            if value is not None:
+                call(lib.tg_optimizer_set, handle, key.encode(), float(value))
 
     def __del__(self, _free=lib.tg_optimizer_free):
         h = getattr(self, "_h", None)
@@ -118,7 +114,7 @@ class Optimizer:
     def learning_rate(self):
         """The learning rate the next step will use."""
         out = ctypes.c_double()
-        call(lib.tg_optimizer_learning_rate, self._h, ctypes.byref(out))
+        call(lib.tg_optimizer_get, self._h, b"learning_rate", ctypes.byref(out))
         return out.value
 
     @learning_rate.setter
@@ -126,7 +122,7 @@ class Optimizer:
         if isinstance(value, schedules.LearningRateSchedule):
             value._apply(self._h)
         else:
-            call(lib.tg_optimizer_set_learning_rate, self._h, float(value))
+            call(lib.tg_optimizer_set, self._h, b"learning_rate", float(value))
 
     lr = learning_rate
 
@@ -189,46 +185,55 @@ def _make(fn, *args):
     return out.value
 
 
-def _initial_lr(learning_rate, default):
-    return default if isinstance(learning_rate, schedules.LearningRateSchedule) \
-        else float(learning_rate)
+def _create(kind, learning_rate, **hyperparameters):
+    """A new tg_optimizer of Keras name `kind` with the hyperparameters set (a learning-rate
+    schedule is applied afterwards by Optimizer.__init__)."""
+    h = _make(lib.tg_optimizer_create, kind.encode())
+    try:
+        if not isinstance(learning_rate, schedules.LearningRateSchedule):
+            hyperparameters["learning_rate"] = learning_rate
+        for name, value in hyperparameters.items():
+            call(lib.tg_optimizer_set, h, name.encode(), float(value))
+    except Exception:
+        lib.tg_optimizer_free(h)
+        raise
+    return h
 
 
 class SGD(Optimizer):
     def __init__(self, learning_rate=0.01, momentum=0.0, nesterov=False, name="SGD", **kwargs):
-        super().__init__(_make(lib.tg_optimizer_sgd, _initial_lr(learning_rate, 0.01),
-                               float(momentum), int(bool(nesterov))),
+        super().__init__(_create("sgd", learning_rate, momentum=momentum, nesterov=bool(nesterov)),
                          name, learning_rate, **kwargs)
 
 
 class Adam(Optimizer):
     def __init__(self, learning_rate=0.001, beta_1=0.9, beta_2=0.999, epsilon=1e-7,
                  amsgrad=False, name="Adam", **kwargs):
-        super().__init__(_make(lib.tg_optimizer_adam, _initial_lr(learning_rate, 0.001),
-                               float(beta_1), float(beta_2), float(epsilon), int(bool(amsgrad))),
+        super().__init__(_create("adam", learning_rate, beta_1=beta_1, beta_2=beta_2,
+                                 epsilon=epsilon, amsgrad=bool(amsgrad)),
                          name, learning_rate, **kwargs)
 
 
 class AdamW(Optimizer):
     def __init__(self, learning_rate=0.001, weight_decay=0.004, beta_1=0.9, beta_2=0.999,
                  epsilon=1e-7, amsgrad=False, name="AdamW", **kwargs):
-        super().__init__(_make(lib.tg_optimizer_adamw, _initial_lr(learning_rate, 0.001),
-                               float(weight_decay), float(beta_1), float(beta_2), float(epsilon),
-                               int(bool(amsgrad))),
+        super().__init__(_create("adamw", learning_rate, weight_decay=weight_decay, beta_1=beta_1,
+                                 beta_2=beta_2, epsilon=epsilon, amsgrad=bool(amsgrad)),
                          name, learning_rate, **kwargs)
 
 
 class RMSprop(Optimizer):
     def __init__(self, learning_rate=0.001, rho=0.9, momentum=0.0, epsilon=1e-7, centered=False,
                  name="RMSprop", **kwargs):
-        super().__init__(_make(lib.tg_optimizer_rmsprop, _initial_lr(learning_rate, 0.001),
-                               float(rho), float(momentum), float(epsilon), int(bool(centered))),
+        super().__init__(_create("rmsprop", learning_rate, rho=rho, momentum=momentum,
+                                 epsilon=epsilon, centered=bool(centered)),
                          name, learning_rate, **kwargs)
 
 
 class Adagrad(Optimizer):
     def __init__(self, learning_rate=0.001, initial_accumulator_value=0.1, epsilon=1e-7,
                  name="Adagrad", **kwargs):
-        super().__init__(_make(lib.tg_optimizer_adagrad, _initial_lr(learning_rate, 0.001),
-                               float(initial_accumulator_value), float(epsilon)),
+        super().__init__(_create("adagrad", learning_rate,
+                                 initial_accumulator_value=initial_accumulator_value,
+                                 epsilon=epsilon),
                          name, learning_rate, **kwargs)

@@ -20,9 +20,7 @@ void adagrad_kernel(T* __restrict theta, const T* __restrict grad, T* __restrict
   }
 }
 
-}  // namespace
-
-Adagrad::Adagrad(const AdagradOptions& o) : Optimizer(o.learning_rate), options_(o) {
+void validate(const AdagradOptions& o) {
   check_learning_rate("Adagrad", o.learning_rate);
   // Keras's docstring says "Must be non-negative"; the legacy optimizer enforces it.
   if (!(o.initial_accumulator_value >= 0) || !std::isfinite(o.initial_accumulator_value))
@@ -30,6 +28,14 @@ Adagrad::Adagrad(const AdagradOptions& o) : Optimizer(o.learning_rate), options_
   if (!(o.epsilon >= 0) || !std::isfinite(o.epsilon))
     fail(Status::invalid_argument, "Adagrad: need epsilon >= 0 and finite, got {}", o.epsilon);
 }
+
+// initial_accumulator_value may change after build, as in Keras: it only fills new slots.
+constexpr OptionField<AdagradOptions> kFields[] = {
+    {"initial_accumulator_value", &AdagradOptions::initial_accumulator_value}, {"epsilon", &AdagradOptions::epsilon}};
+
+}  // namespace
+
+Adagrad::Adagrad(const AdagradOptions& o) : OptionsOptimizer(o, kFields, validate) {}
 
 void Adagrad::update(Variable& variable, const Tensor& g, Slots& slots, const Step& step) {
   visit_update(variable.dtype(), step.weight_decay != 0, "Adagrad", [&]<class T, bool kDecay>() {

@@ -30,9 +30,7 @@ void adam_kernel(T* __restrict theta, const T* __restrict grad, T* __restrict m,
   }
 }
 
-}  // namespace
-
-Adam::Adam(const AdamOptions& o) : Optimizer(o.learning_rate), options_(o) {
+void validate(const AdamOptions& o) {
   check_learning_rate("Adam", o.learning_rate);
   if (!(o.beta_1 >= 0 && o.beta_1 < 1))
     fail(Status::invalid_argument, "Adam: need 0 <= beta_1 < 1, got {}", o.beta_1);
@@ -41,6 +39,15 @@ Adam::Adam(const AdamOptions& o) : Optimizer(o.learning_rate), options_(o) {
   if (!(o.epsilon >= 0) || !std::isfinite(o.epsilon))
     fail(Status::invalid_argument, "Adam: need epsilon >= 0 and finite, got {}", o.epsilon);
 }
+
+constexpr OptionField<AdamOptions> kFields[] = {{"beta_1", &AdamOptions::beta_1},
+                                                {"beta_2", &AdamOptions::beta_2},
+                                                {"epsilon", &AdamOptions::epsilon},
+                                                {"amsgrad", nullptr, &AdamOptions::amsgrad}};
+
+}  // namespace
+
+Adam::Adam(const AdamOptions& o) : OptionsOptimizer(o, kFields, validate) {}
 
 std::vector<Optimizer::SlotSpec> Adam::slot_specs() const {
   if (options_.amsgrad) return {{"m"}, {"v"}, {"vhat"}};

@@ -38,9 +38,7 @@ void rmsprop_kernel(T* __restrict theta, const T* __restrict grad, T* __restrict
   }
 }
 
-}  // namespace
-
-RMSprop::RMSprop(const RMSpropOptions& o) : Optimizer(o.learning_rate), options_(o) {
+void validate(const RMSpropOptions& o) {
   check_learning_rate("RMSprop", o.learning_rate);
   if (!(o.rho >= 0 && o.rho <= 1)) fail(Status::invalid_argument, "RMSprop: need 0 <= rho <= 1, got {}", o.rho);
   if (!(o.momentum >= 0) || !std::isfinite(o.momentum))
@@ -48,6 +46,15 @@ RMSprop::RMSprop(const RMSpropOptions& o) : Optimizer(o.learning_rate), options_
   if (!(o.epsilon >= 0) || !std::isfinite(o.epsilon))
     fail(Status::invalid_argument, "RMSprop: need epsilon >= 0 and finite, got {}", o.epsilon);
 }
+
+constexpr OptionField<RMSpropOptions> kFields[] = {{"rho", &RMSpropOptions::rho},
+                                                   {"momentum", &RMSpropOptions::momentum},
+                                                   {"epsilon", &RMSpropOptions::epsilon},
+                                                   {"centered", nullptr, &RMSpropOptions::centered}};
+
+}  // namespace
+
+RMSprop::RMSprop(const RMSpropOptions& o) : OptionsOptimizer(o, kFields, validate) {}
 
 std::vector<Optimizer::SlotSpec> RMSprop::slot_specs() const {
   std::vector<SlotSpec> specs{{"velocity"}};

@@ -26,12 +26,18 @@ void sgd_kernel(T* __restrict theta, const T* __restrict grad, T* __restrict m, 
   }
 }
 
+void validate(const SGDOptions& o) {
+  check_learning_rate("SGD", o.learning_rate);
+  if (!(o.momentum >= 0 && o.momentum <= 1))
+    fail(Status::invalid_argument, "`momentum` must be between [0, 1].");
+}
+
+constexpr OptionField<SGDOptions> kFields[] = {{"momentum", &SGDOptions::momentum},
+                                               {"nesterov", nullptr, &SGDOptions::nesterov}};
+
 }  // namespace
 
-SGD::SGD(const SGDOptions& o) : Optimizer(o.learning_rate), options_(o) {
-  check_learning_rate("SGD", o.learning_rate);
-  if (!(o.momentum >= 0 && o.momentum <= 1)) fail(Status::invalid_argument, "`momentum` must be between [0, 1].");
-}
+SGD::SGD(const SGDOptions& o) : OptionsOptimizer(o, kFields, validate) {}
 
 // why no momentum pass when μ = 0: Keras then stores m = −lr·g, which no later step reads;
 // skipping it saves a write stream. The "m" slot stays zero.
