@@ -96,6 +96,26 @@ static void test_conv2d_by_hand(void) {
   }
 }
 
+/* The convolution (tg_conv2d, or tg_conv1d when rank is 3) of x (shape xs, values xv) with
+ * filters (ws, wv), no bias, checked exactly against want (shape ys). For conv1d the stride
+ * and dilation are the _w ones. */
+static void check_conv(tg_dtype dtype, int rank, const int64_t* xs, const double* xv,
+                       const int64_t* ws, const double* wv, int64_t stride_h, int64_t stride_w,
+                       tg_padding padding, int64_t dilation_h, int64_t dilation_w,
+                       const int64_t* ys, const double* want) {
+  tg_tensor* x = make_tensor(dtype, xs, rank, xv);
+  tg_tensor* w = make_tensor(dtype, ws, rank, wv);
+  tg_tensor* y = NULL;
+  if (rank == 4)
+    CHECK_OK(tg_conv2d(x, w, NULL, stride_h, stride_w, padding, dilation_h, dilation_w, &y));
+  else
+    CHECK_OK(tg_conv1d(x, w, NULL, stride_w, padding, dilation_w, &y));
+  CHECK_TENSOR(y, dtype, ys, rank, want, 0);
+  tg_tensor_free(y);
+  tg_tensor_free(x);
+  tg_tensor_free(w);
+}
+
 /* Two input and three output channels through a 1×1 filter: each pixel (a, b) times
  * w = [[1, 0, -1], [2, 1, 0]] gives (a + 2b, b, -a):
  *   (1,2) → (5,2,-1), (3,4) → (11,4,-3), (5,6) → (17,6,-5), (7,8) → (23,8,-7). */
@@ -103,14 +123,7 @@ static void test_conv2d_channels(void) {
   const int64_t xs[] = {1, 2, 2, 2}, ws[] = {1, 1, 2, 3}, ys[] = {1, 2, 2, 3};
   const double xv[] = {1, 2, 3, 4, 5, 6, 7, 8}, wv[] = {1, 0, -1, 2, 1, 0};
   const double want[] = {5, 2, -1, 11, 4, -3, 17, 6, -5, 23, 8, -7};
-  tg_tensor* x = make_tensor(TG_FLOAT32, xs, 4, xv);
-  tg_tensor* w = make_tensor(TG_FLOAT32, ws, 4, wv);
-  tg_tensor* y = NULL;
-  CHECK_OK(tg_conv2d(x, w, NULL, 1, 1, TG_PADDING_SAME, 1, 1, &y));
-  CHECK_TENSOR(y, TG_FLOAT32, ys, 4, want, 0);
-  tg_tensor_free(y);
-  tg_tensor_free(x);
-  tg_tensor_free(w);
+  check_conv(TG_FLOAT32, 4, xs, xv, ws, wv, 1, 1, TG_PADDING_SAME, 1, 1, ys, want);
 }
 
 /* Sums of 3×3 windows of x[r][c] = 5r + c + 1 (5×5) with 'same' padding and stride 2:
@@ -126,43 +139,18 @@ static void test_conv2d_channels(void) {
 static void test_same_padding(void) {
   const int64_t w3[] = {3, 3, 1, 1}, w2[] = {2, 2, 1, 1};
   const double ones[] = {1, 1, 1, 1, 1, 1, 1, 1, 1};
-  tg_tensor* f3 = make_tensor(TG_FLOAT64, w3, 4, ones);
-  tg_tensor* f2 = make_tensor(TG_FLOAT64, w2, 4, ones);
+  const int64_t x5[] = {1, 5, 5, 1}, y3[] = {1, 3, 3, 1};
+  const double want5[] = {16, 33, 28, 69, 117, 87, 76, 123, 88};
+  const int64_t x4[] = {1, 4, 4, 1}, y2[] = {1, 2, 2, 1};
+  const double want4[] = {54, 45, 72, 54};
+  const int64_t x3[] = {1, 3, 3, 1};
+  const double want3[] = {12, 16, 9, 24, 28, 15, 15, 17, 9};
   double v[25];
   int i;
   for (i = 0; i < 25; ++i) v[i] = i + 1;
-  {
-    const int64_t xs[] = {1, 5, 5, 1}, ys[] = {1, 3, 3, 1};
-    const double want[] = {16, 33, 28, 69, 117, 87, 76, 123, 88};
-    tg_tensor* x = make_tensor(TG_FLOAT64, xs, 4, v);
-    tg_tensor* y = NULL;
-    CHECK_OK(tg_conv2d(x, f3, NULL, 2, 2, TG_PADDING_SAME, 1, 1, &y));
-    CHECK_TENSOR(y, TG_FLOAT64, ys, 4, want, 0);
-    tg_tensor_free(y);
-    tg_tensor_free(x);
-  }
-  {
-    const int64_t xs[] = {1, 4, 4, 1}, ys[] = {1, 2, 2, 1};
-    const double want[] = {54, 45, 72, 54};
-    tg_tensor* x = make_tensor(TG_FLOAT64, xs, 4, v);
-    tg_tensor* y = NULL;
-    CHECK_OK(tg_conv2d(x, f3, NULL, 2, 2, TG_PADDING_SAME, 1, 1, &y));
-    CHECK_TENSOR(y, TG_FLOAT64, ys, 4, want, 0);
-    tg_tensor_free(y);
-    tg_tensor_free(x);
-  }
-  {
-    const int64_t xs[] = {1, 3, 3, 1}, ys[] = {1, 3, 3, 1};
-    const double want[] = {12, 16, 9, 24, 28, 15, 15, 17, 9};
-    tg_tensor* x = make_tensor(TG_FLOAT64, xs, 4, v);
-    tg_tensor* y = NULL;
-    CHECK_OK(tg_conv2d(x, f2, NULL, 1, 1, TG_PADDING_SAME, 1, 1, &y));
-    CHECK_TENSOR(y, TG_FLOAT64, ys, 4, want, 0);
-    tg_tensor_free(y);
-    tg_tensor_free(x);
-  }
-  tg_tensor_free(f3);
-  tg_tensor_free(f2);
+  check_conv(TG_FLOAT64, 4, x5, v, w3, ones, 2, 2, TG_PADDING_SAME, 1, 1, y3, want5);
+  check_conv(TG_FLOAT64, 4, x4, v, w3, ones, 2, 2, TG_PADDING_SAME, 1, 1, y2, want4);
+  check_conv(TG_FLOAT64, 4, x3, v, w2, ones, 1, 1, TG_PADDING_SAME, 1, 1, x3, want3);
 }
 
 /* x = [1,2,3,4,5] as a 1×5 image, w = [1, 10] with dilation 2 (taps 2 apart, k_eff = 3):
@@ -172,31 +160,14 @@ static void test_same_padding(void) {
  * out[j] = x[j-2] + 10·x[j] = 10, 20, 31, 42, 53. */
 static void test_dilation_and_conv1d(void) {
   const int64_t xs[] = {1, 1, 5, 1}, ws[] = {1, 2, 1, 1}, y3[] = {1, 1, 3, 1}, y5[] = {1, 1, 5, 1};
-  const int64_t xs1[] = {1, 5, 1}, ws1[] = {2, 1, 1}, ys1[] = {1, 5, 1};
+  const int64_t xs1[] = {1, 5, 1}, ws1[] = {2, 1, 1};
   const double xv[] = {1, 2, 3, 4, 5}, wv[] = {1, 10};
   const double want_valid[] = {31, 42, 53}, want_same[] = {20, 31, 42, 53, 4};
   const double want_causal[] = {10, 20, 31, 42, 53};
-  tg_tensor* x = make_tensor(TG_FLOAT32, xs, 4, xv);
-  tg_tensor* w = make_tensor(TG_FLOAT32, ws, 4, wv);
-  tg_tensor* x1 = make_tensor(TG_FLOAT32, xs1, 3, xv);
-  tg_tensor* w1 = make_tensor(TG_FLOAT32, ws1, 3, wv);
-  tg_tensor* y = NULL;
-  CHECK_OK(tg_conv2d(x, w, NULL, 1, 1, TG_PADDING_VALID, 1, 2, &y));
-  CHECK_TENSOR(y, TG_FLOAT32, y3, 4, want_valid, 0);
-  tg_tensor_free(y);
-  CHECK_OK(tg_conv2d(x, w, NULL, 1, 1, TG_PADDING_SAME, 1, 2, &y));
-  CHECK_TENSOR(y, TG_FLOAT32, y5, 4, want_same, 0);
-  tg_tensor_free(y);
-  CHECK_OK(tg_conv1d(x1, w1, NULL, 1, TG_PADDING_SAME, 2, &y));
-  CHECK_TENSOR(y, TG_FLOAT32, ys1, 3, want_same, 0);
-  tg_tensor_free(y);
-  CHECK_OK(tg_conv1d(x1, w1, NULL, 1, TG_PADDING_CAUSAL, 2, &y));
-  CHECK_TENSOR(y, TG_FLOAT32, ys1, 3, want_causal, 0);
-  tg_tensor_free(y);
-  tg_tensor_free(x);
-  tg_tensor_free(w);
-  tg_tensor_free(x1);
-  tg_tensor_free(w1);
+  check_conv(TG_FLOAT32, 4, xs, xv, ws, wv, 1, 1, TG_PADDING_VALID, 1, 2, y3, want_valid);
+  check_conv(TG_FLOAT32, 4, xs, xv, ws, wv, 1, 1, TG_PADDING_SAME, 1, 2, y5, want_same);
+  check_conv(TG_FLOAT32, 3, xs1, xv, ws1, wv, 1, 1, TG_PADDING_SAME, 1, 2, xs1, want_same);
+  check_conv(TG_FLOAT32, 3, xs1, xv, ws1, wv, 1, 1, TG_PADDING_CAUSAL, 1, 2, xs1, want_causal);
 }
 
 /* Depthwise (G = C = 2, one output per channel): pixels (1,2), (3,4) of a 1×2 image,
@@ -210,21 +181,8 @@ static void test_groups(void) {
   const double xv[] = {1, 2, 3, 4}, wv[] = {1, 10, 100, 1000}, want[] = {301, 4020};
   const int64_t xs2[] = {1, 1, 1, 4}, ws2[] = {1, 1, 2, 2};
   const double wv2[] = {1, 2, 3, 4}, want2[] = {7, 22};
-  tg_tensor* x = make_tensor(TG_FLOAT32, xs, 4, xv);
-  tg_tensor* w = make_tensor(TG_FLOAT32, ws, 4, wv);
-  tg_tensor* x2 = make_tensor(TG_FLOAT32, xs2, 4, xv);
-  tg_tensor* w2 = make_tensor(TG_FLOAT32, ws2, 4, wv2);
-  tg_tensor* y = NULL;
-  CHECK_OK(tg_conv2d(x, w, NULL, 1, 1, TG_PADDING_VALID, 1, 1, &y));
-  CHECK_TENSOR(y, TG_FLOAT32, ys, 4, want, 0);
-  tg_tensor_free(y);
-  CHECK_OK(tg_conv2d(x2, w2, NULL, 1, 1, TG_PADDING_VALID, 1, 1, &y));
-  CHECK_TENSOR(y, TG_FLOAT32, ys, 4, want2, 0);
-  tg_tensor_free(y);
-  tg_tensor_free(x);
-  tg_tensor_free(w);
-  tg_tensor_free(x2);
-  tg_tensor_free(w2);
+  check_conv(TG_FLOAT32, 4, xs, xv, ws, wv, 1, 1, TG_PADDING_VALID, 1, 1, ys, want);
+  check_conv(TG_FLOAT32, 4, xs2, xv, ws2, wv2, 1, 1, TG_PADDING_VALID, 1, 1, ys, want2);
 }
 
 /* A second derivative through a convolution: a 1×1×1×1 conv is y = x·w; with L = y²,
