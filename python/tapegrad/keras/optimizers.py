@@ -91,8 +91,14 @@ class Optimizer:
     """Base of the optimizers: owns a tg_optimizer."""
 
     def __init__(self, handle, name, learning_rate, clipnorm=None, clipvalue=None,
-                 global_clipnorm=None, weight_decay=None):
+                 global_clipnorm=None, weight_decay=None, use_ema=False, ema_momentum=0.99,
+                 ema_overwrite_frequency=None, jit_compile=True):
+        """jit_compile is accepted for Keras code and changes nothing (tapegrad has no XLA);
+        use_ema=True raises NotImplementedError."""
         self._h = handle
+        if use_ema:
+            raise NotImplementedError("%s: tapegrad does not implement `use_ema` (nor "
+                                      "ema_momentum, ema_overwrite_frequency)" % name)
         self.name = name
         if isinstance(learning_rate, schedules.LearningRateSchedule):
             self.learning_rate = learning_rate
@@ -237,3 +243,20 @@ class Adagrad(Optimizer):
                                  initial_accumulator_value=initial_accumulator_value,
                                  epsilon=epsilon),
                          name, learning_rate, **kwargs)
+
+
+_BY_NAME = {"sgd": SGD, "adam": Adam, "adamw": AdamW, "rmsprop": RMSprop, "adagrad": Adagrad}
+
+
+def get(identifier):
+    """An optimizer from compile(optimizer=...): an Optimizer, or a Keras name (case-insensitive)
+    made with Keras's defaults."""
+    if isinstance(identifier, Optimizer):
+        return identifier
+    if isinstance(identifier, str):
+        cls = _BY_NAME.get(identifier.lower())
+        if cls is None:
+            raise ValueError("Could not interpret optimizer identifier: %r (tapegrad has %s)"
+                             % (identifier, ", ".join(sorted(_BY_NAME))))
+        return cls()
+    raise ValueError("Could not interpret optimizer identifier: %r" % (identifier,))
