@@ -6,7 +6,7 @@ import ctypes
 
 import numpy as np
 
-from .._core import Tensor, from_numpy, op_seed
+from .._core import Tensor, from_numpy
 from .._lib import (CALLBACK_FN, EvaluateOptions, FitOptions, PredictOptions, call, check,
                     handle_array, lib, out_handle)
 
@@ -101,7 +101,7 @@ def _metrics(model):
     return handle_array([m.handle for m in ms]), len(ms)
 
 
-def fit(model, c_model, arrays, callbacks, batch_size, epochs, initial_epoch, shuffle,
+def fit(model, c_model, arrays, callbacks, batch_size, epochs, initial_epoch, shuffle, seed,
         validation_split, validation, validation_batch_size, validation_freq):
     model._ensure_built(arrays[0].shape)
     x, y, w = _tensors(c_model, arrays)
@@ -110,7 +110,7 @@ def fit(model, c_model, arrays, callbacks, batch_size, epochs, initial_epoch, sh
         options = FitOptions()
         check(lib.tg_fit_options_init(ctypes.byref(options)))
         options.batch_size, options.epochs, options.initial_epoch = batch_size, epochs, initial_epoch
-        options.shuffle, options.seed = int(shuffle), op_seed(None)
+        options.shuffle, options.seed = int(shuffle), seed
         options.sample_weight = _handle(w)
         options.validation_split = validation_split
         options.validation_x, options.validation_y = _handle(val[0]), _handle(val[1])

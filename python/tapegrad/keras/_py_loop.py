@@ -6,7 +6,7 @@ batch by its size in float32; metrics are updated from the forward pass before t
 import numpy as np
 
 from .. import _ops
-from .._core import Tensor, convert_to_tensor, from_numpy, op_seed
+from .._core import Tensor, convert_to_tensor, from_numpy
 from .._tape import GradientTape
 from . import data
 
@@ -78,15 +78,14 @@ def _take(arrays, index):
     return tensors(None if a is None else a[index] for a in arrays)
 
 
-def fit(model, arrays, callbacks, batch_size, epochs, initial_epoch, shuffle, validation_split,
-        validation, validation_batch_size, validation_freq):
+def fit(model, arrays, callbacks, batch_size, epochs, initial_epoch, shuffle, seed,
+        validation_split, validation, validation_batch_size, validation_freq):
     n = arrays[0].shape[0]
     if validation is None and validation_split:
         split = data.split_validation(n, validation_split)
         validation = tuple(None if a is None else a[split:] for a in arrays)
         arrays = tuple(None if a is None else a[:split] for a in arrays)
         n = split
-    seed = op_seed(None)
     hooks = callbacks.needs_batch_hooks("train")
     tracker = model._loss_tracker()
     logs = {}

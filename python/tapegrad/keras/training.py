@@ -11,6 +11,7 @@ Two loops run them, with the same numbers (docs/training.md):
 """
 import numpy as np
 
+from .._core import op_seed
 from . import _c_loop, _py_loop, data
 from . import losses as losses_module
 from . import metrics as metrics_module
@@ -133,12 +134,13 @@ class Trainer:
             validation_split=0.0, validation_data=None, shuffle=True, class_weight=None,
             sample_weight=None, initial_epoch=0, steps_per_epoch=None, validation_steps=None,
             validation_batch_size=None, validation_freq=1, max_queue_size=10, workers=1,
-            use_multiprocessing=False):
+            use_multiprocessing=False, seed=None):
         """Trains for the epoch indices initial_epoch .. epochs - 1 and returns the History
         (history.history["loss"], ["val_loss"], ..., history.epoch). Batches of batch_size (32)
         samples, the last one partial; shuffled every epoch (seeded from tg.random's generator);
         validation_split takes the last fraction before shuffling; validation_data=(x, y[, w])
-        overrides it."""
+        overrides it. seed (not in Keras, which shuffles from its global random state): the
+        shuffle's seed; the C loop with the same seed shuffles as tg_model_fit does."""
         self._require_compiled("training/testing")
         _no_generator_options("fit", class_weight=class_weight, steps_per_epoch=steps_per_epoch,
                               validation_steps=validation_steps, max_queue_size=max_queue_size,
@@ -161,7 +163,7 @@ class Trainer:
         callbacks = CallbackList(callbacks, self, add_history=True, verbose=verbose,
                                  epochs=epochs, steps=data.steps(train_n, batch_size))
         options = dict(batch_size=batch_size, epochs=int(epochs), initial_epoch=int(initial_epoch),
-                       shuffle=bool(shuffle), validation_split=float(validation_split),
+                       shuffle=bool(shuffle), seed=op_seed(seed), validation_split=float(validation_split),
                        validation=validation,
                        validation_batch_size=int(validation_batch_size or batch_size),
                        validation_freq=validation_freq)
