@@ -191,6 +191,17 @@ def _make(fn, *args):
     return out.value
 
 
+_COMMON_KEYWORDS = ("clipnorm", "clipvalue", "global_clipnorm", "weight_decay", "use_ema",
+                    "ema_momentum", "ema_overwrite_frequency", "jit_compile")
+
+
+def _check_keywords(name, kwargs):
+    """Before the C optimizer is made, so a typo leaks nothing."""
+    for key in kwargs:
+        if key not in _COMMON_KEYWORDS:
+            raise TypeError("%s got an unexpected keyword argument '%s'" % (name, key))
+
+
 def _create(kind, learning_rate, **hyperparameters):
     """A new tg_optimizer of Keras name `kind` with the hyperparameters set (a learning-rate
     schedule is applied afterwards by Optimizer.__init__)."""
@@ -208,6 +219,7 @@ def _create(kind, learning_rate, **hyperparameters):
 
 class SGD(Optimizer):
     def __init__(self, learning_rate=0.01, momentum=0.0, nesterov=False, name="SGD", **kwargs):
+        _check_keywords(name, kwargs)
         super().__init__(_create("sgd", learning_rate, momentum=momentum, nesterov=bool(nesterov)),
                          name, learning_rate, **kwargs)
 
@@ -215,6 +227,7 @@ class SGD(Optimizer):
 class Adam(Optimizer):
     def __init__(self, learning_rate=0.001, beta_1=0.9, beta_2=0.999, epsilon=1e-7,
                  amsgrad=False, name="Adam", **kwargs):
+        _check_keywords(name, kwargs)
         super().__init__(_create("adam", learning_rate, beta_1=beta_1, beta_2=beta_2,
                                  epsilon=epsilon, amsgrad=bool(amsgrad)),
                          name, learning_rate, **kwargs)
@@ -223,6 +236,7 @@ class Adam(Optimizer):
 class AdamW(Optimizer):
     def __init__(self, learning_rate=0.001, weight_decay=0.004, beta_1=0.9, beta_2=0.999,
                  epsilon=1e-7, amsgrad=False, name="AdamW", **kwargs):
+        _check_keywords(name, kwargs)
         super().__init__(_create("adamw", learning_rate, weight_decay=weight_decay, beta_1=beta_1,
                                  beta_2=beta_2, epsilon=epsilon, amsgrad=bool(amsgrad)),
                          name, learning_rate, **kwargs)
@@ -231,6 +245,7 @@ class AdamW(Optimizer):
 class RMSprop(Optimizer):
     def __init__(self, learning_rate=0.001, rho=0.9, momentum=0.0, epsilon=1e-7, centered=False,
                  name="RMSprop", **kwargs):
+        _check_keywords(name, kwargs)
         super().__init__(_create("rmsprop", learning_rate, rho=rho, momentum=momentum,
                                  epsilon=epsilon, centered=bool(centered)),
                          name, learning_rate, **kwargs)
@@ -239,6 +254,7 @@ class RMSprop(Optimizer):
 class Adagrad(Optimizer):
     def __init__(self, learning_rate=0.001, initial_accumulator_value=0.1, epsilon=1e-7,
                  name="Adagrad", **kwargs):
+        _check_keywords(name, kwargs)
         super().__init__(_create("adagrad", learning_rate,
                                  initial_accumulator_value=initial_accumulator_value,
                                  epsilon=epsilon),

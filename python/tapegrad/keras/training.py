@@ -195,7 +195,7 @@ class Trainer:
         if c_model is not None:
             results = _c_loop.evaluate(self, c_model, arrays, batch_size, callbacks)
         else:
-            results = _py_loop.evaluate(self, arrays, batch_size, callbacks, in_fit=False)
+            results = _py_loop.evaluate(self, arrays, batch_size, callbacks)
         logs = dict(zip(self.metrics_names, results))
         if return_dict:
             return logs
