@@ -103,7 +103,7 @@ class CLayer(Layer):
 
     def _weight(self, name):
         """The variable with Keras name `name` ("kernel"), in creation order."""
-        if not self.built:
+        if not self._weights:
             raise AttributeError("%s '%s' has no attribute '%s' before it is built (call it or "
                                  "build() it first)" % (type(self).__name__, self.name, name))
         names = [w.name.rsplit("/", 1)[-1].split(":")[0] for w in self._weights]

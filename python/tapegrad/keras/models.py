@@ -124,7 +124,15 @@ class Model(Trainer, Layer):
                 "save_weights/load_weights: layer '%s' (%s) has weights made in Python; "
                 "structural checkpoints cover the C layers (Dense, Embedding, ...)"
                 % (python_made[0].name, type(python_made[0]).__name__))
-        return CModel(self.name, [layer.handle for layer in layers if isinstance(layer, CLayer)])
+        c_layers = [layer for layer in layers if isinstance(layer, CLayer)]
+        if not all(layer.built for layer in c_layers):
+            raise ValueError("save_weights/load_weights: model '%s' has not created its weights "
+                             "yet: build it or call it first" % self.name)
+        c_model = CModel(self.name, [layer.handle for layer in c_layers])
+        # why a build: tg_model_save_weights wants a built model. Its layers are built already
+        # and keep their weights; the shape only has to let each compute an output shape.
+        c_model.build((None, 1))
+        return c_model
 
     def save_weights(self, filepath, overwrite=True, save_format=None, options=None,
                      optimizer=None):
@@ -138,7 +146,8 @@ class Model(Trainer, Layer):
         if save_format not in (None, "tf", "safetensors"):
             raise NotImplementedError("save_weights: the file is safetensors; save_format=%r is "
                                       "not implemented" % (save_format,))
-        call(lib.tg_model_save_weights, self._checkpoint_model().handle, str(filepath).encode(),
+        c_model = self._checkpoint_model()  # why a name: it must outlive the call
+        call(lib.tg_model_save_weights, c_model.handle, str(filepath).encode(),
              None if optimizer is None else optimizer._handle())
 
     def load_weights(self, filepath, skip_mismatch=False, by_name=False, options=None,
@@ -154,7 +163,8 @@ class Model(Trainer, Layer):
                              "which has not created its variables yet. Call the Model first, "
                              "then load the weights." if not isinstance(self, Sequential) else
                              "load_weights: the model has no weights yet; build or call it first")
-        call(lib.tg_model_load_weights, self._checkpoint_model().handle, str(filepath).encode(),
+        c_model = self._checkpoint_model()
+        call(lib.tg_model_load_weights, c_model.handle, str(filepath).encode(),
              None if optimizer is None else optimizer._handle())
 
 
@@ -192,7 +202,7 @@ class Sequential(Model):
         self._c_cache = None
         if first and layer._batch_input_shape is not None:
             self.build(layer._batch_input_shape)
-        elif self.built:
+        elif self._build_input_shape is not None:  # built, or given an Input
             self.build(self._build_input_shape)
 
     def pop(self):
