@@ -7,10 +7,10 @@
 # Usage (ctest runs it as the test install_consumer):
 #   cmake -DBUILD_DIR=<tapegrad build> -DSOURCE_DIR=<tests/install> -DWORK_DIR=<scratch dir>
 #         -DLIBDIR=<CMAKE_INSTALL_LIBDIR> -DHEADER=<include/tapegrad/tapegrad.h>
-#         -DC_COMPILER=<cc> [-DSANITIZE=address,undefined] -P check_install.cmake
+#         -DC_COMPILER=<cc> -DCXX_COMPILER=<c++> [-DSANITIZE=address,undefined] -P check_install.cmake
 cmake_minimum_required(VERSION 3.25)
 
-foreach(var BUILD_DIR SOURCE_DIR WORK_DIR LIBDIR HEADER C_COMPILER)
+foreach(var BUILD_DIR SOURCE_DIR WORK_DIR LIBDIR HEADER C_COMPILER CXX_COMPILER)
   if(NOT DEFINED ${var} OR "${${var}}" STREQUAL "")
     message(FATAL_ERROR "check_install: pass -D${var}=...")
   endif()
@@ -47,6 +47,8 @@ file(MAKE_DIRECTORY "${WORK_DIR}")
 run(_ "${CMAKE_COMMAND}" --install "${BUILD_DIR}" --prefix "${prefix}")
 set(libdir "${prefix}/${LIBDIR}")
 require_file("${prefix}/include/tapegrad/tapegrad.h")
+require_file("${prefix}/include/tapegrad/tapegrad.hpp")
+require_file("${prefix}/include/tapegrad/tapegrad_model.hpp")
 require_file("${libdir}/libtapegrad.so.${version}")
 foreach(link "libtapegrad.so" "libtapegrad.so.${MAJOR}")
   if(NOT IS_SYMLINK "${libdir}/${link}")
@@ -82,20 +84,24 @@ endif()
 # ---- find_package ----------------------------------------------------------------------------
 set(cmake_build "${WORK_DIR}/find_package")
 run(_ "${CMAKE_COMMAND}" -S "${SOURCE_DIR}" -B "${cmake_build}" "-DCMAKE_PREFIX_PATH=${prefix}"
-    "-DCMAKE_C_COMPILER=${C_COMPILER}" "-DCMAKE_C_FLAGS=${c_flags}" "-DTAPEGRAD_REQUIRED_VERSION=${MAJOR}.${MINOR}")
+    "-DCMAKE_C_COMPILER=${C_COMPILER}" "-DCMAKE_C_FLAGS=${c_flags}"
+    "-DCMAKE_CXX_COMPILER=${CXX_COMPILER}" "-DCMAKE_CXX_FLAGS=${c_flags}"
+    "-DTAPEGRAD_REQUIRED_VERSION=${MAJOR}.${MINOR}")
 run(_ "${CMAKE_COMMAND}" --build "${cmake_build}")
-run(out "${cmake_build}/consumer")
-message(STATUS "find_package consumer: ${out}")
-if(NOT out MATCHES "tapegrad ${version}, dy/dx = 6")
-  message(FATAL_ERROR "check_install: unexpected output of the find_package consumer: ${out}")
-endif()
+foreach(program consumer consumer_hpp)
+  run(out "${cmake_build}/${program}")
+  message(STATUS "find_package ${program}: ${out}")
+  if(NOT out MATCHES "tapegrad ${version}, dy/dx = 6")
+    message(FATAL_ERROR "check_install: unexpected output of the find_package ${program}: ${out}")
+  endif()
+endforeach()
 
 # The version file refuses a newer major version than the one installed.
 math(EXPR next_major "${MAJOR} + 1")
 execute_process(
   COMMAND "${CMAKE_COMMAND}" -S "${SOURCE_DIR}" -B "${WORK_DIR}/find_package_too_new"
           "-DCMAKE_PREFIX_PATH=${prefix}" "-DCMAKE_C_COMPILER=${C_COMPILER}"
-          "-DTAPEGRAD_REQUIRED_VERSION=${next_major}.0"
+          "-DCMAKE_CXX_COMPILER=${CXX_COMPILER}" "-DTAPEGRAD_REQUIRED_VERSION=${next_major}.0"
   RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err)
 if(rc EQUAL 0 OR NOT err MATCHES "tapegrad")
   message(FATAL_ERROR "check_install: find_package(tapegrad ${next_major}.0) should have failed "
@@ -129,5 +135,13 @@ run(out "${program}")
 message(STATUS "pkg-config consumer (${pc_flags}): ${out}")
 if(NOT out MATCHES "tapegrad ${version}, dy/dx = 6")
   message(FATAL_ERROR "check_install: unexpected output of the pkg-config consumer: ${out}")
+endif()
+set(program "${WORK_DIR}/consumer_hpp_pkg_config")
+run(_ "${CXX_COMPILER}" -std=c++17 -pedantic -Wall -Wextra -Werror ${extra}
+    "${SOURCE_DIR}/consumer_hpp.cpp" -o "${program}" ${pc_flags} "-Wl,-rpath,${libdir}")
+run(out "${program}")
+message(STATUS "pkg-config consumer_hpp: ${out}")
+if(NOT out MATCHES "tapegrad ${version}, dy/dx = 6")
+  message(FATAL_ERROR "check_install: unexpected output of the pkg-config C++ consumer: ${out}")
 endif()
 message(STATUS "check_install: installed tree in ${prefix} works with find_package and pkg-config")
