@@ -517,15 +517,17 @@ class Variable:
     value = read_value
 
     def assign(self, value, read_value=True):
+        """Assigns `value` (converted to the variable's dtype); returns the variable, or None
+        with read_value=False, as TensorFlow's eager assign does."""
         t = convert_to_tensor(value, dtype_hint=self.dtype)
         call(lib.tg_variable_assign, self._h, t.handle)
-        return self
+        return self if read_value else None
 
     def assign_add(self, delta, read_value=True):
-        return self.assign(self.read_value() + delta)
+        return self.assign(self.read_value() + delta, read_value)
 
     def assign_sub(self, delta, read_value=True):
-        return self.assign(self.read_value() - delta)
+        return self.assign(self.read_value() - delta, read_value)
 
     def numpy(self):
         return self.read_value().numpy()

@@ -93,5 +93,6 @@ def test_numpy_and_python_operands_take_the_tensors_dtype():
         i32 + np.array([1.5, 2.0])  # not a whole number: the dtypes then differ
     v = tg.Variable([1.0, 2.0])
     assert (v + np.ones(2)).dtype == tg.float32
-    v.assign(np.array([3.0, 4.0]))  # float64 values into a float32 variable
+    assert v.assign(np.array([3.0, 4.0])) is v  # float64 values into a float32 variable
     assert v.numpy().tolist() == [3.0, 4.0]
+    assert v.assign_add([1, 1], read_value=False) is None and v.numpy().tolist() == [4.0, 5.0]
