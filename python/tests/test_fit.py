@@ -5,6 +5,7 @@ import numpy as np
 import pytest
 
 import tapegrad as tg
+from seed_model import MyModel
 
 X = np.array([[1, 2], [3, 4], [5, 6], [0, 1], [2, 0]], np.float32)
 Y = np.array([[1], [2], [3], [0], [1]], np.float32)
@@ -135,23 +136,11 @@ def test_custom_python_loss_runs_in_python_with_keras_reduction():
     np.testing.assert_allclose(history.history["loss"], losses, rtol=1e-5)
 
 
-class SeedModel(tg.keras.Model):
-    """The seed notebook's MyModel."""
-
-    def __init__(self, num_classes=10):
-        super().__init__(name="my_model")
-        self.dense_1 = tg.keras.layers.Dense(32, activation="relu")
-        self.dense_2 = tg.keras.layers.Dense(num_classes)
-
-    def call(self, inputs):
-        return self.dense_2(self.dense_1(inputs))
-
-
 def test_subclassed_model_trains_with_fit():
     rng = np.random.default_rng(1)
     data = rng.random((1000, 32))
     labels = np.eye(10)[rng.integers(0, 10, 1000)]
-    model = SeedModel()
+    model = MyModel()
     model.compile(optimizer=tg.keras.optimizers.Adam(),
                   loss=tg.keras.losses.CategoricalCrossentropy(from_logits=True),
                   metrics=["accuracy"])

@@ -8,16 +8,7 @@ import pytest
 
 import tapegrad as tg
 from tapegrad._lib import LayerConfig, lib
-
-
-class MyModel(tg.keras.Model):
-    def __init__(self, num_classes=10):
-        super().__init__(name="my_model")
-        self.dense_1 = tg.keras.layers.Dense(32, activation="relu")
-        self.dense_2 = tg.keras.layers.Dense(num_classes)
-
-    def call(self, inputs):
-        return self.dense_2(self.dense_1(inputs))
+from seed_model import MyModel
 
 
 def test_seed_model_names_shapes_and_one_step():

@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 
 import tapegrad as tg
+from seed_model import MyModel
 
 L = tg.layers
 
@@ -124,18 +125,8 @@ def test_summary_prints_keras_table_through_print_fn():
         tg.keras.Sequential([L.Dense(1)]).summary()
 
 
-class SeedModel(tg.keras.Model):
-    def __init__(self):
-        super().__init__(name="my_model")
-        self.dense_1 = L.Dense(32, activation="relu")
-        self.dense_2 = L.Dense(10)
-
-    def call(self, inputs):
-        return self.dense_2(self.dense_1(inputs))
-
-
 def test_subclassed_summary_shows_multiple(capsys):
-    model = SeedModel()
+    model = MyModel()
     model.build((None, 32))
     model.layers[1].trainable = False
     model.summary()
@@ -178,7 +169,7 @@ def test_checkpoint_reloads_into_a_second_model_and_mismatch_changes_nothing(tmp
 def test_subclassed_and_sequential_checkpoints_are_interchangeable(tmp_path):
     path = str(tmp_path / "seed.safetensors")
     x = np.random.default_rng(1).random((5, 32))
-    model = SeedModel()
+    model = MyModel()
     model(x)
     model.save_weights(path)
     seq = tg.keras.Sequential([L.Dense(32, "relu", input_shape=(32,)), L.Dense(10)])
