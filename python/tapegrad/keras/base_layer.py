@@ -66,7 +66,8 @@ class Layer:
     """Base class of layers and models: tracks weights and sub-layers, builds on first call.
 
     Layer(trainable=True, name=None, dtype=None, dynamic=False, input_shape=None,
-    batch_input_shape=None, batch_size=None, input_dim=None, weights=None): the last five as
+    batch_input_shape=None, batch_size=None, input_dim=None, weights=None): dynamic changes
+    nothing (tapegrad layers always run eagerly); the last five as
     Keras's base layer takes them (the first layer of a Sequential gives the model its input
     shape; `weights` are set when the layer is built). Other keywords raise TypeError, Keras's
     activity_regularizer and autocast=False NotImplementedError."""

@@ -111,6 +111,8 @@ def categorical_crossentropy(y_true, y_pred, from_logits=False, label_smoothing=
 
 def sparse_categorical_crossentropy(y_true, y_pred, from_logits=False, axis=-1,
                                     ignore_class=None):
+    if axis != -1:
+        raise NotImplementedError("sparse_categorical_crossentropy: only axis=-1 is implemented")
     return SparseCategoricalCrossentropy(from_logits, ignore_class, "none")(y_true, y_pred)
 
 
