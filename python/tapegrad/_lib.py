@@ -73,8 +73,6 @@ class PredictOptions(ctypes.Structure):
 
 # tg_callback_fn(training, event, index, logs, user_data) -> tg_status
 CALLBACK_FN = ctypes.CFUNCTYPE(c_int, c_void_p, c_int, c_int64, c_void_p, c_void_p)
-# tg_batch_fn(epoch, step, &x, &y, &sample_weight, user_data) -> tg_status
-BATCH_FN = ctypes.CFUNCTYPE(c_int, c_int64, c_int64, P, P, P, c_void_p)
 
 # Short type codes for the signature table below.
 _T = {
@@ -99,7 +97,6 @@ _T = {
     "eop": ctypes.POINTER(EvaluateOptions),
     "pop": ctypes.POINTER(PredictOptions),
     "cbf": CALLBACK_FN,
-    "bf": BATCH_FN,
 }
 
 # name: argument codes (every function returns tg_status unless listed in _RESTYPES).
@@ -267,17 +264,12 @@ _SIGNATURES = {
     "tg_model_evaluate": "h h hp sz h h eop dp sz",
     "tg_model_predict": "h h pop hp",
     "tg_model_train_step": "h h h hp sz h h h dp",
-    "tg_dataset_create": "sz bf h hp",
-    "tg_dataset_free": "h",
     "tg_callback_create": "cbf h hp",
     "tg_callback_free": "h",
     "tg_training_stop": "h",
-    "tg_training_params": "h i64p szp ip",
     "tg_logs_size": "h szp",
     "tg_logs_name": "h sz sp",
     "tg_logs_value": "h sz dp",
-    "tg_logs_set": "h s d",
-    "tg_history_free": "h",
 }
 # Elementwise unary ops: (x, out); binary ops: (x, y, out); reductions: (x, axes, n, keepdims, out).
 UNARY_OPS = (
