@@ -8,8 +8,10 @@ Fashion-MNIST MLP (784-256-128-10, Adam, sparse categorical cross-entropy from l
           tg.keras.Sequential of Dense layers (the C loop, reached through the Python API,
           with Keras's History callback).
 
-Prints the median seconds per epoch of each and their ratio for each batch size. The machine is
-shared: read medians of several repetitions, and prefer one thread (the default here).
+Prints, for each batch size, the median seconds per epoch of each and their ratio, in wall time
+and in CPU time of the process (which other processes on a shared machine disturb less: with
+one thread, time spent descheduled is not counted). Read medians of several repetitions, and
+prefer one thread (the default here).
 
   /usr/bin/python3 python/benchmarks/fit_ratio.py [--batch-sizes 128,32] [--repeats 5]
       [--threads 1] [--limit 0] [--data /usr/share/datasets/fashion-mnist]
@@ -61,16 +63,19 @@ def time_c_epoch(model, loss, optimizer, metric, x, y, batch_size):
     call(lib.tg_fit_options_init, ctypes.byref(options))
     options.batch_size, options.epochs, options.seed = batch_size, 1, 1
     metrics = handle_array([metric.handle])
-    start = time.perf_counter()
-    call(lib.tg_model_fit, model, loss.handle, optimizer._handle(), metrics, 1, x.handle,
-         y.handle, ctypes.byref(options), None)
-    return time.perf_counter() - start
+    return timed(lambda: call(lib.tg_model_fit, model, loss.handle, optimizer._handle(), metrics,
+                              1, x.handle, y.handle, ctypes.byref(options), None))
 
 
 def time_python_epoch(model, x, y, batch_size):
-    start = time.perf_counter()
-    model.fit(x, y, epochs=1, batch_size=batch_size, verbose=0, seed=1)
-    return time.perf_counter() - start
+    return timed(lambda: model.fit(x, y, epochs=1, batch_size=batch_size, verbose=0, seed=1))
+
+
+def timed(run):
+    """(wall seconds, CPU seconds of the process) of run()."""
+    wall, cpu = time.perf_counter(), time.process_time()
+    run()
+    return time.perf_counter() - wall, time.process_time() - cpu
 
 
 def main(argv=None):
@@ -98,12 +103,14 @@ def main(argv=None):
             c_times.append(time_c_epoch(cm, loss, optimizer, metric, xt, yt, batch_size))
             py_times.append(time_python_epoch(pm, x, y, batch_size))
         lib.tg_model_free(cm)
-        c, py = statistics.median(c_times), statistics.median(py_times)
-        results[batch_size] = py / c
-        print("batch %4d: C fit %.3f s/epoch, Python fit %.3f s/epoch, ratio %.3f "
-              "(C %s; Python %s)" % (batch_size, c, py, py / c,
-                                     " ".join("%.3f" % t for t in c_times),
-                                     " ".join("%.3f" % t for t in py_times)))
+        for k, clock in enumerate(("wall", "cpu")):
+            cs, pys = [t[k] for t in c_times], [t[k] for t in py_times]
+            c, py = statistics.median(cs), statistics.median(pys)
+            results[(batch_size, clock)] = py / c
+            print("batch %4d, %-4s: C fit %.3f s/epoch, Python fit %.3f s/epoch, ratio %.3f "
+                  "(C %s; Python %s)" % (batch_size, clock, c, py, py / c,
+                                         " ".join("%.3f" % t for t in cs),
+                                         " ".join("%.3f" % t for t in pys)))
     return results
 
 
