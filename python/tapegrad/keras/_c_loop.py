@@ -9,6 +9,7 @@ import numpy as np
 from .._core import Tensor, from_numpy
 from .._lib import (CALLBACK_FN, EvaluateOptions, FitOptions, PredictOptions, call, check,
                     handle_array, lib, out_handle)
+from .layers import TG_LAYER_EMBEDDING
 
 # tg_callback_event -> (the Keras hook, whether it takes an index, the batch hooks' mode)
 _EVENTS = (
@@ -85,7 +86,7 @@ def _tensors(c_model, arrays):
     cast to), as tensors over the arrays' memory."""
     x, y, w = arrays
     layers = c_model.layers
-    if x.dtype.kind == "f" and not layers[0]._type == 3:  # an Embedding takes indices
+    if x.dtype.kind == "f" and layers[0]._type != TG_LAYER_EMBEDDING:  # which takes indices
         x = np.ascontiguousarray(x, layers[0]._dtype.as_numpy_dtype)
     if y is not None and y.dtype.kind == "f":
         y = np.ascontiguousarray(y, layers[-1]._dtype.as_numpy_dtype)

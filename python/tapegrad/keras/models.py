@@ -15,7 +15,7 @@ from .._core import Tensor, Variable, constant, convert_to_tensor
 from .._lib import call, lib, out_handle
 from ._c_model import CModel
 from .base_layer import InputLayer, Layer, batch_shape, scopes, unsupported
-from .layers import CLayer
+from .layers import TG_LAYER_EMBEDDING, CLayer
 from .optimizers import Optimizer
 from .summary import print_summary
 from .training import Trainer
@@ -272,6 +272,6 @@ class Sequential(Model):
     def _convert_input(self, x):
         c_model = self._c_stack()
         if c_model is not None and not isinstance(x, Tensor) and np.asarray(x).dtype.kind == "f" \
-                and c_model.layers[0]._type != 3:  # straight to the first layer's dtype
+                and c_model.layers[0]._type != TG_LAYER_EMBEDDING:  # to the first layer's dtype
             return constant(x, c_model.layers[0]._dtype)
         return super()._convert_input(x)
