@@ -1191,6 +1191,15 @@ TG_API tg_status tg_model_create(const char* name, tg_model** out);
  * nothing is added. */
 TG_API tg_status tg_model_add(tg_model* model, const tg_layer_config* config, tg_layer** layer);
 
+/* Keras model.add(layer) with an existing layer (from tg_layer_create, tg_model_layer, …): the
+ * model shares it, so its variables are the same objects in every model that holds it (Keras's
+ * shared layers). A layer built before keeps its variables and their names; an unbuilt one is
+ * built by the model, its variables named after the model ("my_model/dense/kernel:0").
+ * Returns TG_OK; TG_INVALID_HANDLE (model or layer); TG_INVALID_ARGUMENT (another layer of the
+ * model has its name, as tg_model_add); TG_INVALID_STATE (the model is already built);
+ * TG_OUT_OF_MEMORY. On error nothing is added. */
+TG_API tg_status tg_model_add_layer(tg_model* model, tg_layer* layer);
+
 /* Keras model.build(input_shape): builds every layer in turn, each for the previous one's
  * output shape, creating all variables without a call. input_shape: `rank` (>= 1) dimensions,
  * the first the batch; -1 for an unknown dimension (Keras's None), e.g. {-1, 784}. Building a
