@@ -54,6 +54,13 @@ tg_status tg_model_add(tg_model* model, const tg_layer_config* config, tg_layer*
   });
 }
 
+tg_status tg_model_add_layer(tg_model* model, tg_layer* layer) {
+  return guard("tg_model_add_layer", [&] {
+    tg::Model& m = model_of(model);
+    m.add(get<tg_layer>(layer, "layer")->value);
+  });
+}
+
 tg_status tg_model_build(tg_model* model, const int64_t* input_shape, int rank) {
   return guard("tg_model_build", [&] {
     tg::Model& m = model_of(model);

@@ -1,5 +1,6 @@
 # `cmake --install <build> [--prefix <dir>]` puts under the prefix:
 #   include/tapegrad/tapegrad.h                       the C ABI (needs only <stddef.h>, <stdint.h>)
+#   include/tapegrad/tapegrad.hpp, tapegrad_model.hpp the header-only C++17 wrapper of it
 #   <libdir>/libtapegrad.so.MAJOR.MINOR.PATCH         the library, SONAME libtapegrad.so.MAJOR
 #   <libdir>/libtapegrad.so.MAJOR, libtapegrad.so     symlinks (runtime name, link-time name)
 #   <libdir>/cmake/tapegrad/                          find_package(tapegrad) -> tapegrad::tapegrad,
@@ -21,6 +22,8 @@ install(TARGETS tapegrad EXPORT tapegradTargets
   RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
 # (The target's include directory, $<INSTALL_INTERFACE:include>, is set in capi/CMakeLists.txt.)
 install(FILES ${PROJECT_SOURCE_DIR}/include/tapegrad/tapegrad.h
+              ${PROJECT_SOURCE_DIR}/include/tapegrad/tapegrad.hpp
+              ${PROJECT_SOURCE_DIR}/include/tapegrad/tapegrad_model.hpp
         DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}/tapegrad)
 
 install(EXPORT tapegradTargets

@@ -33,6 +33,23 @@ const LayerConfig = koffi.struct('tg_layer_config', {
   input_dim: 'int64_t', output_dim: 'int64_t', embeddings_initializer: Initializer,
 });
 
+// tg_fit_options and tg_evaluate_options, as the header lays them out (fill them with their
+// init functions: struct_size and Keras's defaults).
+const FitOptions = koffi.struct('tg_fit_options', {
+  struct_size: 'size_t', batch_size: 'size_t', epochs: 'int64_t', initial_epoch: 'int64_t',
+  shuffle: 'int', seed: 'uint64_t', sample_weight: 'void *', validation_split: 'double',
+  validation_x: 'void *', validation_y: 'void *', validation_sample_weight: 'void *',
+  validation_batch_size: 'size_t', validation_freq: 'size_t', callbacks: 'void **',
+  num_callbacks: 'size_t', verbose: 'int', verbose_stream: 'void *',
+});
+const EvaluateOptions = koffi.struct('tg_evaluate_options', {
+  struct_size: 'size_t', batch_size: 'size_t', sample_weight: 'void *', callbacks: 'void **',
+  num_callbacks: 'size_t', verbose: 'int', verbose_stream: 'void *',
+});
+// tg_callback_fn: called by fit at every event (see tapegrad.h, "Callbacks").
+const CallbackFn = koffi.proto(
+  'int tg_callback_fn(void *training, int event, int64_t index, void *logs, void *user_data)');
+
 // Handles are opaque: `void *` in JS. Out-parameters are one-element arrays.
 const H = 'void *';
 const decls = {
@@ -74,6 +91,28 @@ const decls = {
   tg_optimizer_set: `int tg_optimizer_set(${H} opt, const char *name, double value)`,
   tg_optimizer_apply: `int tg_optimizer_apply(${H} opt, ${H} *vars, ${H} *grads, size_t count, _Out_ int64_t *iterations)`,
   tg_optimizer_free: `int tg_optimizer_free(${H} opt)`,
+  tg_tensor_dtype: `int tg_tensor_dtype(${H} t, _Out_ int *out)`,
+  tg_slice: `int tg_slice(${H} x, const int64_t *begin, const int64_t *size, int rank, _Out_ ${H} *out)`,
+  tg_model_build: `int tg_model_build(${H} m, const int64_t *shape, int rank)`,
+  tg_loss_sparse_categorical_crossentropy: `int tg_loss_sparse_categorical_crossentropy(int from_logits, int use_ignore_class, int64_t ignore_class, int reduction, _Out_ ${H} *out)`,
+  tg_metric_auto_accuracy: `int tg_metric_auto_accuracy(_Out_ ${H} *out)`,
+  tg_metric_free: `int tg_metric_free(${H} m)`,
+  tg_fit_options_init: 'int tg_fit_options_init(_Out_ tg_fit_options *options)',
+  tg_evaluate_options_init: 'int tg_evaluate_options_init(_Out_ tg_evaluate_options *options)',
+  tg_model_fit: `int tg_model_fit(${H} m, ${H} loss, ${H} opt, ${H} *metrics, size_t n, ${H} x, ${H} y, const tg_fit_options *options, _Out_ ${H} *history)`,
+  tg_model_evaluate: `int tg_model_evaluate(${H} m, ${H} loss, ${H} *metrics, size_t n, ${H} x, ${H} y, const tg_evaluate_options *options, _Out_ double *results, size_t num_results)`,
+  tg_model_predict: `int tg_model_predict(${H} m, ${H} x, const void *options, _Out_ ${H} *out)`,
+  tg_callback_create: `int tg_callback_create(tg_callback_fn *fn, void *user_data, _Out_ ${H} *out)`,
+  tg_callback_free: `int tg_callback_free(${H} callback)`,
+  tg_training_stop: `int tg_training_stop(${H} training)`,
+  tg_logs_size: `int tg_logs_size(${H} logs, _Out_ size_t *out)`,
+  tg_logs_name: `int tg_logs_name(${H} logs, size_t index, _Out_ const char **out)`,
+  tg_logs_value: `int tg_logs_value(${H} logs, size_t index, _Out_ double *out)`,
+  tg_history_epochs: `int tg_history_epochs(${H} h, _Out_ int64_t *epochs, size_t capacity, _Out_ size_t *count)`,
+  tg_history_num_keys: `int tg_history_num_keys(${H} h, _Out_ size_t *out)`,
+  tg_history_key: `int tg_history_key(${H} h, size_t index, _Out_ const char **out)`,
+  tg_history_values: `int tg_history_values(${H} h, const char *key, _Out_ double *values, size_t capacity, _Out_ size_t *count)`,
+  tg_history_free: `int tg_history_free(${H} h)`,
 };
 
 const c = {};
@@ -85,6 +124,9 @@ const TG = {
   ACTIVATION_LINEAR: 0, ACTIVATION_RELU: 1,
   LAYER_DENSE: 0,
   REDUCTION_AUTO: 0,
+  // tg_callback_event values
+  ON_TRAIN_BEGIN: 0, ON_TRAIN_END: 1, ON_EPOCH_BEGIN: 2, ON_EPOCH_END: 3,
+  ON_TRAIN_BATCH_BEGIN: 4, ON_TRAIN_BATCH_END: 5,
   MAX_RANK: 8,
 };
 
@@ -188,8 +230,97 @@ function trainableVariables(model) {
   return vars;
 }
 
+// Keras's logs dict of one callback event, as a JS object.
+function logsOf(logs) {
+  const n = [0];
+  check(c.tg_logs_size(logs, n));
+  const out = {};
+  for (let i = 0; i < Number(n[0]); ++i) {
+    const name = [null];
+    const value = [0];
+    check(c.tg_logs_name(logs, i, name));
+    check(c.tg_logs_value(logs, i, value));
+    out[name[0]] = value[0];
+  }
+  return out;
+}
+
+// Keras's History as { epoch: [...], history: { loss: [...], ... } }; frees the C history.
+function historyOf(h) {
+  const count = [0];
+  check(c.tg_history_epochs(h, null, 0, count));
+  const epochs = new Array(Number(count[0])).fill(0);
+  check(c.tg_history_epochs(h, epochs, epochs.length, count));
+  const keys = [0];
+  check(c.tg_history_num_keys(h, keys));
+  const history = {};
+  for (let i = 0; i < Number(keys[0]); ++i) {
+    const key = [null];
+    check(c.tg_history_key(h, i, key));
+    const values = new Array(epochs.length).fill(0);
+    check(c.tg_history_values(h, key[0], values, values.length, count));
+    history[key[0]] = values.slice(0, Number(count[0]));
+  }
+  c.tg_history_free(h);
+  return { epoch: epochs.map(Number), history };
+}
+
+// model.fit(x, y, ...) through tg_model_fit: options are tg_fit_options fields in camelCase
+// ({ epochs, batchSize, validationSplit, shuffle, seed, ... }) and onEpochEnd(epoch, logs),
+// if given, is called after every epoch; returning true from it stops training (Keras's
+// model.stop_training = True). An exception it throws stops fit and is rethrown.
+function fit(model, loss, optimizer, metrics, x, y, options = {}, onEpochEnd = null) {
+  const fitOptions = {};
+  check(c.tg_fit_options_init(fitOptions));
+  for (const [key, value] of Object.entries(options)) {
+    const field = key.replace(/[A-Z]/g, (ch) => `_${ch.toLowerCase()}`);
+    if (!(field in fitOptions)) throw new TypeError(`fit: unknown option ${key}`);
+    fitOptions[field] = value;
+  }
+  let thrown = null;
+  let registered = null;
+  let callback = null;
+  if (onEpochEnd) {
+    registered = koffi.register((training, event, index, logs) => {
+      if (event !== TG.ON_EPOCH_END) return 0;
+      try {
+        if (onEpochEnd(Number(index), logsOf(logs)) === true) check(c.tg_training_stop(training));
+        return 0;
+      } catch (e) {
+        thrown = e;
+        return 1; // any status but TG_OK stops the run
+      }
+    }, koffi.pointer(CallbackFn));
+    callback = make(c.tg_callback_create, registered, null);
+    fitOptions.callbacks = [callback];
+    fitOptions.num_callbacks = 1;
+  }
+  try {
+    const history = [null];
+    const status = c.tg_model_fit(model, loss, optimizer, metrics, metrics.length, x, y,
+                                  fitOptions, history);
+    if (thrown) throw thrown;
+    check(status);
+    return historyOf(history[0]);
+  } finally {
+    if (callback) c.tg_callback_free(callback);
+    if (registered) koffi.unregister(registered);
+  }
+}
+
+// model.evaluate(x, y): [loss, metric results...].
+function evaluate(model, loss, metrics, x, y, batchSize = 32) {
+  const options = {};
+  check(c.tg_evaluate_options_init(options));
+  options.batch_size = batchSize;
+  const results = new Array(metrics.length + 1).fill(0);
+  check(c.tg_model_evaluate(model, loss, metrics, metrics.length, x, y, options, results,
+                            results.length));
+  return results;
+}
+
 module.exports = {
   c, TG, TapegradError, check, make, tensor, scalar, item, shapeOf, float32Data,
   variableName, variableShape, withTape, gradient, addDense, trainableVariables,
-  libraryPath, version: () => c.tg_version(),
+  fit, evaluate, logsOf, libraryPath, version: () => c.tg_version(),
 };

@@ -5,6 +5,7 @@
 const assert = require('assert');
 const tg = require('./tapegrad');
 const { firstCell, trainSeedModel } = require('./seed_train');
+const { trainWithFit } = require('./fit');
 const { c, TG } = tg;
 
 let passed = 0;
@@ -53,6 +54,41 @@ test('a shape error is an exception carrying the library message, not a crash', 
   c.tg_tensor_free(b);
   c.tg_tensor_free(a);
   assert.throws(() => tg.item(a), /TG_INVALID_HANDLE: \[tg_tensor_item\]/);
+});
+
+test('fit: Keras history, validation equal to evaluate on the held-out rows, predict', () => {
+  const run = trainWithFit(4);
+  assert.deepStrictEqual(run.history.epoch, [0, 1, 2, 3]);
+  assert.deepStrictEqual(Object.keys(run.history.history),
+                         ['loss', 'accuracy', 'val_loss', 'val_accuracy']);
+  const loss = run.history.history.loss;
+  assert.ok(loss[3] < loss[0], `loss ${loss}`);
+  // validation_split = 0.2 validates on the last 200 rows with the final weights: the same
+  // numbers as evaluate on those rows
+  assert.strictEqual(run.evaluation[0], run.history.history.val_loss[3]);
+  assert.strictEqual(run.evaluation[1], run.history.history.val_accuracy[3]);
+  assert.deepStrictEqual(run.predictShape, [200, 10]);
+});
+
+test('fit: a JS callback sees the logs and can stop training', () => {
+  const seen = [];
+  const run = trainWithFit(10, (epoch, logs) => {
+    seen.push([epoch, Object.keys(logs)]);
+    return epoch === 1; // model.stop_training = True after the second epoch
+  });
+  assert.deepStrictEqual(run.history.epoch, [0, 1]);
+  assert.deepStrictEqual(seen[0], [0, ['loss', 'accuracy', 'val_loss', 'val_accuracy']]);
+});
+
+test('fit: an exception in the callback stops fit and is rethrown; bad options throw', () => {
+  assert.throws(() => trainWithFit(3, () => { throw new RangeError('from the callback'); }),
+                (e) => e instanceof RangeError && e.message === 'from the callback');
+  const model = tg.make(c.tg_model_create, null);
+  assert.throws(() => tg.fit(model, null, null, [], null, null, { epoch: 2 }),
+                /unknown option epoch/);
+  assert.throws(() => tg.fit(model, null, null, [], null, null, {}),
+                /TG_INVALID_HANDLE: \[tg_model_fit\]/);
+  c.tg_model_free(model);
 });
 
 console.log(`${passed} passed, 0 failed`);

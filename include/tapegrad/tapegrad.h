@@ -107,8 +107,12 @@ TG_API const char* tg_status_string(tg_status status);
  * Owned by the library, valid until the next tapegrad call on the same thread. */
 TG_API const char* tg_last_error_message(void);
 
-/* Threads used by large matrix products (OpenBLAS). n == 0 means all cores. Small
- * products always run on one thread, which is faster for them.
+/* Threads used by large matrix products (OpenBLAS) and by the library's own parallel
+ * kernels (convolutions, pooling, normalization); the two never run at the same time.
+ * n == 0 restores the default: OPENBLAS_NUM_THREADS or OMP_NUM_THREADS if the environment
+ * sets one, otherwise all cores. Small products always run on one thread, which is faster
+ * for them. The convolution, pooling and normalization kernels give the same result, bit
+ * for bit, for every thread count.
  * Returns TG_OK, or TG_INVALID_ARGUMENT if n exceeds INT_MAX. Thread-safe; affects the whole
  * process. */
 TG_API tg_status tg_set_num_threads(size_t n);
@@ -600,6 +604,149 @@ TG_API tg_status tg_sparse_softmax_cross_entropy_with_logits(const tg_tensor* la
                                                              const tg_tensor* logits,
                                                              tg_tensor** out);
 
+/* --- Ops: convolution, pooling, normalization ------------------------------------------ */
+
+/* Images are channels-last (NHWC): (batch, height, width, channels), as Keras's default
+ * channels_last; filters are HWIO: (height, width, in_channels / groups, out_channels), the
+ * shape of a Keras Conv2D kernel. Float32 or float64 only. Every result is a new tensor owned
+ * by the caller (tg_tensor_free), recorded on the active tapes like any op, and every
+ * gradient here is itself differentiable (second derivatives work). Errors are
+ * TG_INVALID_ARGUMENT with a message naming the op and the shapes, TG_INVALID_HANDLE for a
+ * bad handle, TG_OUT_OF_MEMORY; nothing is written to the out-parameters on error.
+ * Thread-safe as every op: large convolutions and poolings use up to tg_get_num_threads()
+ * threads, and the result does not depend on the thread count. */
+
+/* How a sliding window treats the borders, per spatial axis of `size` cells, for a window of
+ * k cells with dilation d (effective size k_eff = (k − 1)·d + 1) and stride s:
+ *   TG_PADDING_VALID   no padding: out = floor((size − k_eff) / s) + 1, and the window must
+ *                      fit in the input;
+ *   TG_PADDING_SAME    out = ceil(size / s), padding P = max(0, (out − 1)·s + k_eff − size)
+ *                      split as TensorFlow does: floor(P/2) before, the rest after (the odd
+ *                      cell goes to the bottom / right). Example: size 4, k 3, s 2 → out 2,
+ *                      padding (0, 1);
+ *   TG_PADDING_CAUSAL  tg_conv1d only: d·(k − 1) zeros before, none after (out = size / s,
+ *                      rounded up), so output t sees inputs up to t (Keras Conv1D). */
+typedef enum tg_padding {
+  TG_PADDING_VALID = 0,
+  TG_PADDING_SAME = 1,
+  TG_PADDING_CAUSAL = 2
+} tg_padding;
+
+/* tf.nn.conv2d with Keras's layout, plus an optional bias: input (N, H, W, C), filters
+ * (KH, KW, C/G, O), bias (O) or NULL → out (N, OH, OW, O), OH and OW as tg_padding says.
+ * Cross-correlation (the filter is not flipped):
+ *   out[n, i, j, o] = bias[o] + sum over kh, kw, c of
+ *                     input[n, i·stride_h − top + kh·dilation_h,
+ *                              j·stride_w − left + kw·dilation_w, g·C/G + c] · filters[kh, kw, c, o]
+ * where g = o / (O/G) and cells outside the input are zeros. The number of groups G is
+ * C / filters' third dim: each group of C/G input channels feeds its own O/G outputs (G = C
+ * is a depthwise convolution; TensorFlow's CPU kernel rejects groups, Keras runs them, and
+ * so does this). strides and dilations >= 1; as Keras, strides > 1 together with dilations
+ * > 1 is rejected. The bias is Keras Conv2D's use_bias, added inside the op at no extra cost
+ * (tf.nn.conv2d followed by tf.nn.bias_add). Gradients: input, filters and bias.
+ * TG_INVALID_ARGUMENT: ranks other than 4, different or non-floating dtypes, a stride,
+ * dilation or filter size < 1, both strides > 1 and dilations > 1, C not a multiple of the
+ * filters' in-channels, O not a multiple of G, a (dilated) filter larger than the padded
+ * input, a bias other than (O), TG_PADDING_CAUSAL, sizes that overflow. */
+TG_API tg_status tg_conv2d(const tg_tensor* input, const tg_tensor* filters,
+                           const tg_tensor* bias, int64_t stride_h, int64_t stride_w,
+                           tg_padding padding, int64_t dilation_h, int64_t dilation_w,
+                           tg_tensor** out);
+
+/* The gradients of tg_conv2d, as ops of their own (tf.nn.conv2d_backprop_input /
+ * tf.compat.v1.nn.conv2d_backprop_filter), with the convolution's own arguments:
+ *   backprop_input: the gradient with respect to an input of shape input_shape (`rank` == 4
+ *     dims) for the output gradient out_backprop (N, OH, OW, O); linear in out_backprop, it is
+ *     also the transposed convolution ("deconvolution") of out_backprop;
+ *   backprop_filter: the gradient with respect to filters of shape filter_shape (`rank` == 4
+ *     dims), for input and out_backprop.
+ * out_backprop must have exactly the shape tg_conv2d would produce. Both are differentiable
+ * in their tensor arguments. Errors as tg_conv2d, plus a wrong out_backprop shape. */
+TG_API tg_status tg_conv2d_backprop_input(const int64_t* input_shape, int rank,
+                                          const tg_tensor* filters, const tg_tensor* out_backprop,
+                                          int64_t stride_h, int64_t stride_w, tg_padding padding,
+                                          int64_t dilation_h, int64_t dilation_w,
+                                          tg_tensor** out);
+TG_API tg_status tg_conv2d_backprop_filter(const tg_tensor* input, const int64_t* filter_shape,
+                                           int rank, const tg_tensor* out_backprop,
+                                           int64_t stride_h, int64_t stride_w,
+                                           tg_padding padding, int64_t dilation_h,
+                                           int64_t dilation_w, tg_tensor** out);
+
+/* Keras Conv1D's convolution: input (N, W, C), filters (K, C/G, O), bias (O) or NULL → out
+ * (N, OW, O), with TG_PADDING_VALID, TG_PADDING_SAME or TG_PADDING_CAUSAL. Runs as tg_conv2d
+ * on images of height 1 (same rules, same kernels). */
+TG_API tg_status tg_conv1d(const tg_tensor* input, const tg_tensor* filters,
+                           const tg_tensor* bias, int64_t stride, tg_padding padding,
+                           int64_t dilation, tg_tensor** out);
+
+/* tf.nn.max_pool2d / tf.nn.avg_pool2d: input (N, H, W, C) → (N, OH, OW, C) over windows of
+ * pool_h × pool_w cells moved by stride_h, stride_w (all >= 1; Keras's default strides are
+ * the pool size), padding TG_PADDING_VALID or TG_PADDING_SAME, as TensorFlow's CPU kernels:
+ *   max: padded cells never win. The gradient goes whole to the first maximal element of
+ *        each window in row-major scan order (top-most, then left-most); tied elements after
+ *        it get nothing; overlapping windows add their gradients.
+ *   avg: the mean over the window's cells that lie inside the input — 'same' padding is not
+ *        counted (a 3×3 corner window over 4 real cells divides by 4); the gradient spreads
+ *        the same way.
+ * TG_INVALID_ARGUMENT: rank other than 4, a non-floating dtype, a window or stride < 1, a
+ * window larger than the input with 'valid', TG_PADDING_CAUSAL. */
+TG_API tg_status tg_max_pool2d(const tg_tensor* input, int64_t pool_h, int64_t pool_w,
+                               int64_t stride_h, int64_t stride_w, tg_padding padding,
+                               tg_tensor** out);
+TG_API tg_status tg_avg_pool2d(const tg_tensor* input, int64_t pool_h, int64_t pool_w,
+                               int64_t stride_h, int64_t stride_w, tg_padding padding,
+                               tg_tensor** out);
+
+/* Keras GlobalAveragePooling2D / GlobalMaxPooling2D: the mean / maximum over H and W of
+ * input (N, H, W, C) → (N, C), or (N, 1, 1, C) if keepdims != 0. Plain tg_reduce_mean /
+ * tg_reduce_max over axes 1 and 2 (so the max gradient is split among tied maxima).
+ * TG_INVALID_ARGUMENT for a rank other than 4. */
+TG_API tg_status tg_global_average_pool2d(const tg_tensor* input, int keepdims, tg_tensor** out);
+TG_API tg_status tg_global_max_pool2d(const tg_tensor* input, int keepdims, tg_tensor** out);
+
+/* Batch normalization in training mode, one fused op (TensorFlow's FusedBatchNorm with
+ * is_training, channels last): per channel c (the last axis), over the n = x.size / C values
+ * of all other axes, μ = mean, σ² = biased variance (divided by n), and
+ *   y = (x − μ) · scale · 1/sqrt(σ² + epsilon) + offset.
+ * x: (…, C), rank >= 1, float32 or float64; scale and offset: (C) of x's dtype, or NULL for
+ * ones / zeros (Keras's scale=False / center=False); epsilon >= 0 (Keras: 1e-3).
+ * Writes *out_y (x's shape) and, unless NULL, *out_batch_mean (μ, shape (C)) and
+ * *out_batch_variance (shape (C)) = σ²·n/(n − 1) with n − 1 taken as at least 1: Bessel's
+ * correction, as TensorFlow returns it. Keras's fused path (4-D inputs) updates
+ *   moving_mean     ← momentum·moving_mean     + (1 − momentum)·batch_mean
+ *   moving_variance ← momentum·moving_variance + (1 − momentum)·batch_variance
+ * with these values, while y uses the biased σ²; Keras's non-fused path (other ranks) and
+ * Keras 3 use the biased σ² = batch_variance·(n − 1)/n instead. Empty x gives NaN statistics.
+ * Gradients flow to x, scale and offset (all differentiable again), not through the returned
+ * statistics. */
+TG_API tg_status tg_fused_batch_norm(const tg_tensor* x, const tg_tensor* scale,
+                                     const tg_tensor* offset, double epsilon, tg_tensor** out_y,
+                                     tg_tensor** out_batch_mean,
+                                     tg_tensor** out_batch_variance);
+
+/* tf.nn.batch_normalization (batch norm in inference mode, with moving statistics):
+ *   inv = scale / sqrt(variance + epsilon);  out = x·inv + (offset − mean·inv)
+ * mean, variance, offset and scale broadcast to x's shape (usually (C)) and have x's dtype;
+ * offset and scale may be NULL (0 and 1). Differentiable in all of them.
+ * TG_INVALID_ARGUMENT: mean or variance NULL, dtypes that differ, shapes that do not
+ * broadcast to x's, epsilon < 0. */
+TG_API tg_status tg_batch_normalization(const tg_tensor* x, const tg_tensor* mean,
+                                        const tg_tensor* variance, const tg_tensor* offset,
+                                        const tg_tensor* scale, double epsilon, tg_tensor** out);
+
+/* Keras LayerNormalization: per example, over the num_axes (>= 1) axes listed in `axes`
+ * (each in [-rank, rank), no repeats; Keras's default is the last axis, -1), μ = mean,
+ * σ² = biased variance, out = gamma·(x − μ)/sqrt(σ² + epsilon) + beta. gamma and beta have
+ * the normalized dims' shape in increasing axis order (for axes {1, 2} of (N, H, W, C):
+ * (H, W)), or are NULL (scale=False / center=False). Keras's epsilon default is 1e-3.
+ * Same in training and inference. Differentiable in x, gamma and beta.
+ * TG_INVALID_ARGUMENT: bad or repeated axes, gamma/beta of another shape or dtype, a
+ * non-floating x, epsilon < 0. */
+TG_API tg_status tg_layer_normalization(const tg_tensor* x, const tg_tensor* gamma,
+                                        const tg_tensor* beta, const int64_t* axes,
+                                        size_t num_axes, double epsilon, tg_tensor** out);
+
 /* --- Creation -------------------------------------------------------------------------- */
 
 /* New tensors without inputs (never recorded on a tape). Each writes *out, owned by the
@@ -1054,6 +1201,15 @@ TG_API tg_status tg_model_create(const char* name, tg_model** out);
  * names. ..."); TG_INVALID_STATE (the model is already built); TG_OUT_OF_MEMORY. On error
  * nothing is added. */
 TG_API tg_status tg_model_add(tg_model* model, const tg_layer_config* config, tg_layer** layer);
+
+/* Keras model.add(layer) with an existing layer (from tg_layer_create, tg_model_layer, …): the
+ * model shares it, so its variables are the same objects in every model that holds it (Keras's
+ * shared layers). A layer built before keeps its variables and their names; an unbuilt one is
+ * built by the model, its variables named after the model ("my_model/dense/kernel:0").
+ * Returns TG_OK; TG_INVALID_HANDLE (model or layer); TG_INVALID_ARGUMENT (another layer of the
+ * model has its name, as tg_model_add); TG_INVALID_STATE (the model is already built);
+ * TG_OUT_OF_MEMORY. On error nothing is added. */
+TG_API tg_status tg_model_add_layer(tg_model* model, tg_layer* layer);
 
 /* Keras model.build(input_shape): builds every layer in turn, each for the previous one's
  * output shape, creating all variables without a call. input_shape: `rank` (>= 1) dimensions,

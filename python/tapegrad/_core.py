@@ -421,7 +421,9 @@ def from_numpy(array):
 
 def convert_to_tensor(value, dtype=None, dtype_hint=None, name=None):
     """tf.convert_to_tensor: Tensors pass through (a dtype must match), Variables are read,
-    other values become constants. dtype_hint is used for Python values only."""
+    other values become constants. dtype_hint: the dtype numpy arrays and Python values take
+    when they convert to it (see _converts_to), as the other operand's dtype in TensorFlow's
+    binary ops."""
     if isinstance(value, Tensor):
         if dtype is not None and _dt.as_dtype(dtype) is not value.dtype:
             raise ValueError("Tensor conversion requested dtype %s for Tensor with dtype %s"
@@ -433,13 +435,27 @@ def convert_to_tensor(value, dtype=None, dtype_hint=None, name=None):
             raise ValueError("Tensor conversion requested dtype %s for Variable with dtype %s"
                              % (_dt.as_dtype(dtype).name, t.dtype.name))
         return t
-    if dtype is None and dtype_hint is not None and not isinstance(value, (np.ndarray, np.generic)):
+    if dtype is None and dtype_hint is not None:
         hint = _dt.as_dtype(dtype_hint)
         array = np.asarray(value)
-        if array.dtype.kind in "fiub" and not (hint.is_bool and array.dtype.kind != "b") and \
-                not (hint.is_integer and array.dtype.kind == "f"):
+        if _converts_to(array, hint):
             return constant(array, hint)
     return constant(value, dtype)
+
+
+def _converts_to(array, dtype):
+    """Whether TensorFlow converts these values (a numpy array or Python values) to `dtype` when
+    they meet a tensor of that dtype (float32_tensor + np.ones(3) is float32): numbers to a
+    floating dtype; integers, and floats holding whole numbers, to an integer dtype; bools to
+    bool."""
+    kind = array.dtype.kind
+    if dtype.is_bool:
+        return kind == "b"
+    if kind not in "fiu":
+        return False
+    if dtype.is_floating or kind in "iu":
+        return True
+    return bool(np.all(np.isfinite(array)) and np.all(array == np.trunc(array)))
 
 
 def cast(x, dtype):
@@ -501,15 +517,17 @@ class Variable:
     value = read_value
 
     def assign(self, value, read_value=True):
+        """Assigns `value` (converted to the variable's dtype); returns the variable, or None
+        with read_value=False, as TensorFlow's eager assign does."""
         t = convert_to_tensor(value, dtype_hint=self.dtype)
         call(lib.tg_variable_assign, self._h, t.handle)
-        return self
+        return self if read_value else None
 
     def assign_add(self, delta, read_value=True):
-        return self.assign(self.read_value() + delta)
+        return self.assign(self.read_value() + delta, read_value)
 
     def assign_sub(self, delta, read_value=True):
-        return self.assign(self.read_value() - delta)
+        return self.assign(self.read_value() - delta, read_value)
 
     def numpy(self):
         return self.read_value().numpy()

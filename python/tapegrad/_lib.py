@@ -46,6 +46,34 @@ class LayerConfig(ctypes.Structure):
                 ("input_dim", c_int64), ("output_dim", c_int64),
                 ("embeddings_initializer", Initializer)]
 
+
+class FitOptions(ctypes.Structure):
+    """tg_fit_options (fill it with tg_fit_options_init)."""
+    _fields_ = [("struct_size", c_size_t), ("batch_size", c_size_t), ("epochs", c_int64),
+                ("initial_epoch", c_int64), ("shuffle", c_int), ("seed", ctypes.c_uint64),
+                ("sample_weight", c_void_p), ("validation_split", c_double),
+                ("validation_x", c_void_p), ("validation_y", c_void_p),
+                ("validation_sample_weight", c_void_p), ("validation_batch_size", c_size_t),
+                ("validation_freq", c_size_t), ("callbacks", P), ("num_callbacks", c_size_t),
+                ("verbose", c_int), ("verbose_stream", c_void_p)]
+
+
+class EvaluateOptions(ctypes.Structure):
+    """tg_evaluate_options (fill it with tg_evaluate_options_init)."""
+    _fields_ = [("struct_size", c_size_t), ("batch_size", c_size_t), ("sample_weight", c_void_p),
+                ("callbacks", P), ("num_callbacks", c_size_t), ("verbose", c_int),
+                ("verbose_stream", c_void_p)]
+
+
+class PredictOptions(ctypes.Structure):
+    """tg_predict_options (fill it with tg_predict_options_init)."""
+    _fields_ = [("struct_size", c_size_t), ("batch_size", c_size_t), ("callbacks", P),
+                ("num_callbacks", c_size_t), ("verbose", c_int), ("verbose_stream", c_void_p)]
+
+
+# tg_callback_fn(training, event, index, logs, user_data) -> tg_status
+CALLBACK_FN = ctypes.CFUNCTYPE(c_int, c_void_p, c_int, c_int64, c_void_p, c_void_p)
+
 # Short type codes for the signature table below.
 _T = {
     "h": c_void_p,                    # any handle or const void*
@@ -65,6 +93,10 @@ _T = {
     "szp": ctypes.POINTER(c_size_t),
     "sp": ctypes.POINTER(ctypes.c_char_p),
     "lcp": ctypes.POINTER(LayerConfig),
+    "fop": ctypes.POINTER(FitOptions),
+    "eop": ctypes.POINTER(EvaluateOptions),
+    "pop": ctypes.POINTER(PredictOptions),
+    "cbf": CALLBACK_FN,
 }
 
 # name: argument codes (every function returns tg_status unless listed in _RESTYPES).
@@ -171,6 +203,7 @@ _SIGNATURES = {
     "tg_layer_free": "h",
     "tg_model_create": "s hp",
     "tg_model_add": "h lcp hp",
+    "tg_model_add_layer": "h h",
     "tg_model_build": "h i64p i",
     "tg_model_summary": "h h",
     "tg_model_call": "h h hp",
@@ -199,6 +232,8 @@ _SIGNATURES = {
     "tg_metric_binary_accuracy": "d hp",
     "tg_metric_categorical_accuracy": "hp",
     "tg_metric_sparse_categorical_accuracy": "hp",
+    "tg_metric_auto_accuracy": "hp",
+    "tg_metric_name": "h sp",
     "tg_metric_update": "h h h h",
     "tg_metric_result": "h dp",
     "tg_metric_reset": "h",
@@ -221,6 +256,20 @@ _SIGNATURES = {
     "tg_checkpoint_load": "s hp sz h",
     "tg_safetensors_write": "s sp hp sz",
     "tg_safetensors_read": "s s hp",
+    # training
+    "tg_fit_options_init": "fop",
+    "tg_evaluate_options_init": "eop",
+    "tg_predict_options_init": "pop",
+    "tg_model_fit": "h h h hp sz h h fop hp",
+    "tg_model_evaluate": "h h hp sz h h eop dp sz",
+    "tg_model_predict": "h h pop hp",
+    "tg_model_train_step": "h h h hp sz h h h dp",
+    "tg_callback_create": "cbf h hp",
+    "tg_callback_free": "h",
+    "tg_training_stop": "h",
+    "tg_logs_size": "h szp",
+    "tg_logs_name": "h sz sp",
+    "tg_logs_value": "h sz dp",
 }
 # Elementwise unary ops: (x, out); binary ops: (x, y, out); reductions: (x, axes, n, keepdims, out).
 UNARY_OPS = (

@@ -198,6 +198,7 @@ def _shape_arg(shape):
 
 
 def transpose(a, perm=None, conjugate=False, name=None):
+    """tf.transpose (conjugate changes nothing: tapegrad's dtypes are real)."""
     if perm is None:
         return _run(lib.tg_transpose, _t(a), None, 0)
     dims, rank = int64_array(perm)
@@ -240,6 +241,9 @@ def split(value, num_or_size_splits, axis=0, num=None, name=None):
         sizes_list = [int(s) for s in num_or_size_splits]
         n = len(sizes_list)
         sizes = int64_array(sizes_list)[0]
+    if num is not None and int(num) != n:
+        raise ValueError("split: num=%s does not match the %d outputs of num_or_size_splits"
+                         % (num, n))
     outs = (ctypes.c_void_p * builtins.max(n, 1))()
     call(lib.tg_split, x.handle, sizes, n, int(axis), outs)
     return [Tensor(outs[i]) for i in _range(n)]

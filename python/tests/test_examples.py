@@ -29,12 +29,31 @@ def test_seed_notebook_replay():
     assert 0 < first < 100 and 0 < last < 100
 
 
+def c_example():
+    """examples/fashion_mnist of the build whose library the tests use, or None."""
+    library = os.environ.get("TAPEGRAD_LIBRARY", "")
+    program = os.path.join(os.path.dirname(os.path.dirname(library)), "examples", "fashion_mnist")
+    return program if library and os.access(program, os.X_OK) else None
+
+
 @pytest.mark.skipif(not os.path.exists(FASHION),
                     reason="Debian package dataset-fashion-mnist is not installed")
-def test_fashion_mnist_smoke(tmp_path):
+def test_fashion_mnist_python_fit_equals_the_c_example(tmp_path):
+    """The same model, seed and data through Python's fit and through tg_model_fit from C give
+    the same numbers, printed the same way."""
     checkpoint = tmp_path / "fashion.safetensors"
-    out = run("fashion_mnist.py", "--epochs", "1", "--limit", "3000", "--checkpoint",
-              str(checkpoint))
-    accuracy = float(re.search(r"epoch 1/1 .*test accuracy ([0-9.]+)", out).group(1))
-    assert accuracy > 0.6, out
+    args = ["--epochs", "2", "--limit", "3000"]
+    out = run("fashion_mnist.py", *args, "--verbose", "2", "--checkpoint", str(checkpoint))
+    result = re.search(r"test loss ([0-9.]+), test accuracy ([0-9.]+)", out)
+    assert result and float(result.group(2)) > 0.7, out
     assert checkpoint.exists()
+    epochs = re.findall(r"(loss: .*val_accuracy: [0-9.]+)", out)
+    assert len(epochs) == 2, out
+    program = c_example()
+    if program is None:
+        pytest.skip("the C example is not built next to TAPEGRAD_LIBRARY")
+    c = subprocess.run([program, *args, "--save", ""], capture_output=True, text=True,
+                       timeout=600)
+    assert c.returncode == 0, c.stderr
+    assert re.findall(r"(loss: .*val_accuracy: [0-9.]+)", c.stdout) == epochs
+    assert result.group(0) in c.stdout

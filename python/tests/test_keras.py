@@ -8,16 +8,7 @@ import pytest
 
 import tapegrad as tg
 from tapegrad._lib import LayerConfig, lib
-
-
-class MyModel(tg.keras.Model):
-    def __init__(self, num_classes=10):
-        super().__init__(name="my_model")
-        self.dense_1 = tg.keras.layers.Dense(32, activation="relu")
-        self.dense_2 = tg.keras.layers.Dense(num_classes)
-
-    def call(self, inputs):
-        return self.dense_2(self.dense_1(inputs))
+from seed_model import MyModel
 
 
 def test_seed_model_names_shapes_and_one_step():
@@ -157,13 +148,13 @@ def test_checkpoint_round_trip(tmp_path):
     opt.apply_gradients(zip(tape.gradient(loss, model.trainable_variables),
                             model.trainable_variables))
     path = tmp_path / "model.safetensors"
-    model.save_weights(path, opt)
+    model.save_weights(path, optimizer=opt)
     tg.keras.backend.clear_session()
     again = tg.keras.Sequential([tg.layers.Dense(3)])
     again(x)
     opt2 = tg.optimizers.Adam()
     opt2.build(again.trainable_variables)
-    again.load_weights(path, opt2)
+    again.load_weights(path, optimizer=opt2)
     np.testing.assert_array_equal(again(x).numpy(), model(x).numpy())
     assert opt2.iterations == 1
     with pytest.raises(tg.errors.TapegradIOError, match="No such file"):

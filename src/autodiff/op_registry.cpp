@@ -19,7 +19,8 @@ std::span<const OpDef* const> op_registry() {
   static const std::vector<const OpDef*> all = [] {
     std::vector<const OpDef*> v;
     for (auto family : {ops::elementwise_ops, ops::unary_ops, ops::binary_ops, ops::matmul_ops,
-                        ops::reduce_ops, ops::nn_ops, ops::movement_ops, ops::shape_ops})
+                        ops::reduce_ops, ops::nn_ops, ops::movement_ops, ops::shape_ops,
+                        ops::conv_ops, ops::pool_ops, ops::norm_ops})
       for (const OpDef* d : family()) v.push_back(d);
     return v;
   }();

@@ -3,55 +3,22 @@
 // Legend: M, N = rows and columns of C; K = the shared (inner) dimension.
 #include <cblas.h>
 
-#include <atomic>
 #include <type_traits>
-#include <mutex>
-#include <thread>
 
+#include "tensor/blas.h"
 #include "tensor/elementwise.h"
 #include "tensor/kernels.h"
+#include "tensor/parallel.h"
 #include "tensor/reduce_kernels.h"
 
 namespace tg {
 namespace {
 
-// Below this many multiply-adds one thread is faster than two on these machines.
-constexpr int64_t kMinWorkPerExtraThread = int64_t{4} << 20;
-
-std::atomic<int> g_num_threads{0};  // 0: not set yet, use all cores
-
-int configured_threads() {
-  const int n = g_num_threads.load(std::memory_order_relaxed);
-  if (n > 0) return n;
-  const unsigned hw = std::thread::hardware_concurrency();
-  return hw ? static_cast<int>(hw) : 1;
-}
-
-// openblas_set_num_threads is process-wide; only call it when the count changes.
-void use_blas_threads(int n) {
-  static std::mutex m;
-  static int current = -1;
-  std::lock_guard lock(m);
-  if (current != n) {
-    openblas_set_num_threads(n);
-    current = n;
-  }
-}
-
 // One row-major GEMM, C (M,N) = op(A) · op(B), with the given leading dimensions.
 template <class T>
 void gemm(bool ta, bool tb, int64_t M, int64_t N, int64_t K, const T* a, int64_t lda, const T* b,
           int64_t ldb, T* c) {
-  const auto fa = ta ? CblasTrans : CblasNoTrans;
-  const auto fb = tb ? CblasTrans : CblasNoTrans;
-  if constexpr (std::is_same_v<T, float>)
-    cblas_sgemm(CblasRowMajor, fa, fb, static_cast<blasint>(M), static_cast<blasint>(N),
-                static_cast<blasint>(K), 1.0f, a, static_cast<blasint>(lda), b,
-                static_cast<blasint>(ldb), 0.0f, c, static_cast<blasint>(N));
-  else
-    cblas_dgemm(CblasRowMajor, fa, fb, static_cast<blasint>(M), static_cast<blasint>(N),
-                static_cast<blasint>(K), 1.0, a, static_cast<blasint>(lda), b,
-                static_cast<blasint>(ldb), 0.0, c, static_cast<blasint>(N));
+  blas_gemm<T>(ta, tb, M, N, K, T(1), a, lda, b, ldb, T(0), c, N);
 }
 
 // The batch dims of x: all but the last two.
@@ -63,8 +30,27 @@ Shape batch_of(const Shape& x) {
 
 }  // namespace
 
-void set_num_threads(int n) { g_num_threads.store(n > 0 ? n : 0, std::memory_order_relaxed); }
-int num_threads() { return configured_threads(); }
+int blas_threads_for(int64_t multiply_adds) {
+  // Below this many multiply-adds one thread is faster than two on these machines.
+  constexpr int64_t kMinWorkPerExtraThread = int64_t{4} << 20;
+  return multiply_adds < kMinWorkPerExtraThread ? 1 : num_threads();
+}
+
+template <class T>
+void blas_gemm(bool ta, bool tb, int64_t M, int64_t N, int64_t K, T alpha, const T* a,
+               int64_t lda, const T* b, int64_t ldb, T beta, T* c, int64_t ldc) {
+  const auto fa = ta ? CblasTrans : CblasNoTrans;
+  const auto fb = tb ? CblasTrans : CblasNoTrans;
+  const auto i = [](int64_t v) { return static_cast<blasint>(v); };
+  if constexpr (std::is_same_v<T, float>)
+    cblas_sgemm(CblasRowMajor, fa, fb, i(M), i(N), i(K), alpha, a, i(lda), b, i(ldb), beta, c, i(ldc));
+  else
+    cblas_dgemm(CblasRowMajor, fa, fb, i(M), i(N), i(K), alpha, a, i(lda), b, i(ldb), beta, c, i(ldc));
+}
+template void blas_gemm<float>(bool, bool, int64_t, int64_t, int64_t, float, const float*, int64_t,
+                               const float*, int64_t, float, float*, int64_t);
+template void blas_gemm<double>(bool, bool, int64_t, int64_t, int64_t, double, const double*,
+                                int64_t, const double*, int64_t, double, double*, int64_t);
 
 Tensor gemm_kernel(const Tensor& a, const Tensor& b, bool transpose_a, bool transpose_b) {
   const int64_t M = transpose_a ? a.shape()[1] : a.shape()[0];
@@ -73,8 +59,7 @@ Tensor gemm_kernel(const Tensor& a, const Tensor& b, bool transpose_a, bool tran
   Tensor c = Tensor::empty(Shape{M, N}, a.dtype());
   if (M == 0 || N == 0) return c;
   if (K == 0) return Tensor::zeros(Shape{M, N}, a.dtype());
-  const int threads = M * N * K < kMinWorkPerExtraThread ? 1 : configured_threads();
-  use_blas_threads(threads);
+  set_blas_threads(blas_threads_for(M * N * K));
   const auto ta = transpose_a ? CblasTrans : CblasNoTrans;
   const auto tb = transpose_b ? CblasTrans : CblasNoTrans;
   const auto lda = static_cast<blasint>(a.shape()[1]);
@@ -110,11 +95,11 @@ Tensor batched_gemm_kernel(const Tensor& a, const Tensor& b, bool transpose_a, b
     if (b_unbatched && !transpose_a) {
       // why: A's matrices lie back to back, so (batch·M, K) · op(B) is one larger GEMM.
       const int64_t rows = batch * M;
-      use_blas_threads(rows * N * K < kMinWorkPerExtraThread ? 1 : configured_threads());
+      set_blas_threads(blas_threads_for(rows * N * K));
       gemm<T>(false, transpose_b, rows, N, K, pa, lda, pb, ldb, pc);
       return;
     }
-    use_blas_threads(M * N * K < kMinWorkPerExtraThread ? 1 : configured_threads());
+    set_blas_threads(blas_threads_for(M * N * K));
     // Odometer over the output batch; a broadcast operand's batch stride is 0.
     const Shape ob = batch_of(out_shape);
     const auto sa = detail::broadcast_strides(batch_of(a.shape()), ob);

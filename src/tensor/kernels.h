@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <span>
 
+#include "tensor/parallel.h"  // set_num_threads, num_threads
 #include "tensor/tensor.h"
 
 namespace tg {
@@ -29,9 +30,5 @@ Tensor cast_kernel(const Tensor& x, DType to);
 // C = op(A) · op(B) for rank-2 float32/float64 tensors through cblas; op(X) is X or Xᵀ,
 // passed to BLAS as a flag (nothing is transposed in memory).
 Tensor gemm_kernel(const Tensor& a, const Tensor& b, bool transpose_a, bool transpose_b);
-
-// Sets the thread count used by OpenBLAS for large products (n <= 0: all cores).
-void set_num_threads(int n);
-int num_threads();
 
 }  // namespace tg

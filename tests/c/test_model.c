@@ -291,9 +291,56 @@ static void test_structural_checkpoints(void) {
   tg_tensor_free(y);
 }
 
+/* tg_model_add_layer shares a layer: built by the first model (variables named after it), the
+ * same variables in the second; a second layer of the same name, a built model and bad handles
+ * are refused without changing the model. */
+static void test_add_existing_layer(void) {
+  const int64_t shape[2] = {-1, 3};
+  tg_model *first = NULL, *second = NULL;
+  tg_layer *dense = NULL, *other = NULL;
+  tg_layer_config c;
+  tg_variable *a = NULL, *b = NULL;
+  uint64_t id_a = 0, id_b = 1;
+  const char* name = NULL;
+  size_t layers = 9;
+  CHECK_OK(tg_clear_session());
+  CHECK_OK(tg_layer_config_init(TG_LAYER_DENSE, &c));
+  c.units = 2;
+  CHECK_OK(tg_layer_create(&c, &dense));
+  CHECK_OK(tg_layer_create(&c, &other)); /* "dense_1" */
+  CHECK_OK(tg_model_create("first", &first));
+  CHECK_OK(tg_model_create("second", &second));
+  CHECK_OK(tg_model_add_layer(first, dense));
+  CHECK_OK(tg_model_build(first, shape, 2));
+  CHECK_OK(tg_layer_variable(dense, "kernel", &a));
+  CHECK_OK(tg_variable_name(a, &name));
+  CHECK(name && strcmp(name, "first/dense/kernel:0") == 0);
+  CHECK_OK(tg_model_add_layer(second, dense));
+  CHECK_ERR(tg_model_add_layer(second, dense), TG_INVALID_ARGUMENT, "[tg_model_add_layer]",
+            "should have unique names");
+  CHECK_OK(tg_model_build(second, shape, 2));
+  CHECK_OK(tg_model_num_layers(second, &layers));
+  CHECK(layers == 1);
+  CHECK_ERR(tg_model_add_layer(second, other), TG_INVALID_STATE, "[tg_model_add_layer]");
+  CHECK_OK(tg_model_trainable_variables(second, &b, 1, &layers));
+  CHECK_OK(tg_variable_id(a, &id_a));
+  CHECK_OK(tg_variable_id(b, &id_b));
+  CHECK(layers == 2 && id_a == id_b);
+  CHECK_ERR(tg_model_add_layer(second, NULL), TG_INVALID_HANDLE, "[tg_model_add_layer]");
+  CHECK_ERR(tg_model_add_layer(NULL, other), TG_INVALID_HANDLE, "[tg_model_add_layer]");
+  CHECK_ERR(tg_model_add_layer(first, (tg_layer*)first), TG_INVALID_HANDLE, "[tg_model_add_layer]");
+  tg_variable_free(a);
+  tg_variable_free(b);
+  tg_layer_free(dense);
+  tg_layer_free(other);
+  tg_model_free(first);
+  tg_model_free(second);
+}
+
 int main(void) {
   test_build_and_summary();
   test_get_and_set_weights();
   test_structural_checkpoints();
+  test_add_existing_layer();
   return check_summary();
 }

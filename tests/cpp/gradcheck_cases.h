@@ -64,6 +64,18 @@ inline std::string axes_label(const std::vector<int64_t>& axes) {
   return out;
 }
 
+// A case for an op that is linear (or piecewise linear) in its differentiable inputs: the
+// tape's second derivative must be exactly zero.
+inline GradCase linear_case(std::string label, std::string op, std::vector<Shape> shapes, OpFn fn) {
+  GradCase c;
+  c.label = std::move(label);
+  c.op = std::move(op);
+  c.shapes = std::move(shapes);
+  c.fn = std::move(fn);
+  c.zero_second_derivative = true;
+  return c;
+}
+
 // gtest prints a failing parameter with this instead of its bytes.
 inline void PrintTo(const GradCase& c, std::ostream* os) { *os << c.label; }
 
@@ -72,5 +84,8 @@ std::vector<GradCase> core_grad_cases();         // issue-2 ops: arithmetic, mat
 std::vector<GradCase> elementwise_grad_cases();  // unary math, binary math, comparisons, where, clip
 std::vector<GradCase> reduction_grad_cases();    // max/min/prod/logsumexp/variance, batched matmul, nn ops
 std::vector<GradCase> shape_grad_cases();        // concat, stack, split, slice, gather, pad, tile, …
+std::vector<GradCase> conv_grad_cases();         // conv2d, its gradient ops, conv1d
+std::vector<GradCase> pool_grad_cases();         // max/avg pooling and their gradient ops, global pools
+std::vector<GradCase> norm_grad_cases();         // batch / layer normalization and their gradient ops
 
 }  // namespace tg

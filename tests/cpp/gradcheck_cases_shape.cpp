@@ -7,20 +7,6 @@
 
 namespace tg {
 
-namespace {
-
-GradCase linear_case(std::string label, std::string op, std::vector<Shape> shapes, OpFn fn) {
-  GradCase c;
-  c.label = std::move(label);
-  c.op = std::move(op);
-  c.shapes = std::move(shapes);
-  c.fn = std::move(fn);
-  c.zero_second_derivative = true;
-  return c;
-}
-
-}  // namespace
-
 std::vector<GradCase> shape_grad_cases() {
   std::vector<GradCase> cases;
 

@@ -36,7 +36,9 @@ using testing::values;
 const std::vector<GradCase>& all_cases() {
   static const std::vector<GradCase> cases = [] {
     std::vector<GradCase> all;
-    for (auto family : {core_grad_cases, elementwise_grad_cases, reduction_grad_cases, shape_grad_cases})
+    for (auto family : {core_grad_cases, elementwise_grad_cases, reduction_grad_cases, shape_grad_cases,
+                         conv_grad_cases, pool_grad_cases,
+                         norm_grad_cases})
       for (GradCase& c : family()) all.push_back(std::move(c));
     return all;
   }();

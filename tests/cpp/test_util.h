@@ -8,6 +8,7 @@
 #include <cmath>
 #include <cstdint>
 #include <functional>
+#include <initializer_list>
 #include <memory>
 #include <string>
 #include <vector>
@@ -84,5 +85,14 @@ inline std::string error_of(const std::function<void()>& f, Status* code = nullp
 }
 
 inline bool contains(const std::string& s, const std::string& part) { return s.find(part) != std::string::npos; }
+
+// Expects f to throw a tg::Error with `code` whose message contains every piece.
+template <class F>
+void expect_error(F f, Status code, std::initializer_list<const char*> pieces) {
+  Status got = Status::ok;
+  const std::string message = error_of(f, &got);
+  EXPECT_EQ(got, code) << message;
+  for (const char* p : pieces) EXPECT_TRUE(contains(message, p)) << "lacks \"" << p << "\": " << message;
+}
 
 }  // namespace tg::testing

@@ -7,10 +7,10 @@
 # Usage (ctest runs it as the test install_consumer):
 #   cmake -DBUILD_DIR=<tapegrad build> -DSOURCE_DIR=<tests/install> -DWORK_DIR=<scratch dir>
 #         -DLIBDIR=<CMAKE_INSTALL_LIBDIR> -DHEADER=<include/tapegrad/tapegrad.h>
-#         -DC_COMPILER=<cc> [-DSANITIZE=address,undefined] -P check_install.cmake
+#         -DC_COMPILER=<cc> -DCXX_COMPILER=<c++> [-DSANITIZE=address,undefined] -P check_install.cmake
 cmake_minimum_required(VERSION 3.25)
 
-foreach(var BUILD_DIR SOURCE_DIR WORK_DIR LIBDIR HEADER C_COMPILER)
+foreach(var BUILD_DIR SOURCE_DIR WORK_DIR LIBDIR HEADER C_COMPILER CXX_COMPILER)
   if(NOT DEFINED ${var} OR "${${var}}" STREQUAL "")
     message(FATAL_ERROR "check_install: pass -D${var}=...")
   endif()
@@ -47,6 +47,8 @@ file(MAKE_DIRECTORY "${WORK_DIR}")
 run(_ "${CMAKE_COMMAND}" --install "${BUILD_DIR}" --prefix "${prefix}")
 set(libdir "${prefix}/${LIBDIR}")
 require_file("${prefix}/include/tapegrad/tapegrad.h")
+require_file("${prefix}/include/tapegrad/tapegrad.hpp")
+require_file("${prefix}/include/tapegrad/tapegrad_model.hpp")
 require_file("${libdir}/libtapegrad.so.${version}")
 foreach(link "libtapegrad.so" "libtapegrad.so.${MAJOR}")
   if(NOT IS_SYMLINK "${libdir}/${link}")
@@ -82,20 +84,24 @@ endif()
 # ---- find_package ----------------------------------------------------------------------------
 set(cmake_build "${WORK_DIR}/find_package")
 run(_ "${CMAKE_COMMAND}" -S "${SOURCE_DIR}" -B "${cmake_build}" "-DCMAKE_PREFIX_PATH=${prefix}"
-    "-DCMAKE_C_COMPILER=${C_COMPILER}" "-DCMAKE_C_FLAGS=${c_flags}" "-DTAPEGRAD_REQUIRED_VERSION=${MAJOR}.${MINOR}")
+    "-DCMAKE_C_COMPILER=${C_COMPILER}" "-DCMAKE_C_FLAGS=${c_flags}"
+    "-DCMAKE_CXX_COMPILER=${CXX_COMPILER}" "-DCMAKE_CXX_FLAGS=${c_flags}"
+    "-DTAPEGRAD_REQUIRED_VERSION=${MAJOR}.${MINOR}")
 run(_ "${CMAKE_COMMAND}" --build "${cmake_build}")
-run(out "${cmake_build}/consumer")
-message(STATUS "find_package consumer: ${out}")
-if(NOT out MATCHES "tapegrad ${version}, dy/dx = 6")
-  message(FATAL_ERROR "check_install: unexpected output of the find_package consumer: ${out}")
-endif()
+foreach(program consumer consumer_hpp)
+  run(out "${cmake_build}/${program}")
+  message(STATUS "find_package ${program}: ${out}")
+  if(NOT out MATCHES "tapegrad ${version}, dy/dx = 6")
+    message(FATAL_ERROR "check_install: unexpected output of the find_package ${program}: ${out}")
+  endif()
+endforeach()
 
 # The version file refuses a newer major version than the one installed.
 math(EXPR next_major "${MAJOR} + 1")
 execute_process(
   COMMAND "${CMAKE_COMMAND}" -S "${SOURCE_DIR}" -B "${WORK_DIR}/find_package_too_new"
           "-DCMAKE_PREFIX_PATH=${prefix}" "-DCMAKE_C_COMPILER=${C_COMPILER}"
-          "-DTAPEGRAD_REQUIRED_VERSION=${next_major}.0"
+          "-DCMAKE_CXX_COMPILER=${CXX_COMPILER}" "-DTAPEGRAD_REQUIRED_VERSION=${next_major}.0"
   RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err)
 if(rc EQUAL 0 OR NOT err MATCHES "tapegrad")
   message(FATAL_ERROR "check_install: find_package(tapegrad ${next_major}.0) should have failed "
@@ -122,12 +128,18 @@ run(pc_libs ${pc_env} "${PKG_CONFIG}" --libs tapegrad)
 string(STRIP "${pc_cflags} ${pc_libs}" pc_flags)
 separate_arguments(pc_flags UNIX_COMMAND "${pc_flags}")
 separate_arguments(extra UNIX_COMMAND "${c_flags}")
-set(program "${WORK_DIR}/consumer_pkg_config")
-run(_ "${C_COMPILER}" -std=c99 -pedantic -Wall -Wextra -Werror ${extra}
-    "${SOURCE_DIR}/consumer.c" -o "${program}" ${pc_flags} "-Wl,-rpath,${libdir}")
-run(out "${program}")
-message(STATUS "pkg-config consumer (${pc_flags}): ${out}")
-if(NOT out MATCHES "tapegrad ${version}, dy/dx = 6")
-  message(FATAL_ERROR "check_install: unexpected output of the pkg-config consumer: ${out}")
-endif()
+# The C consumer as C99, the C++ one (tapegrad.hpp) as C++17.
+foreach(consumer "consumer.c;${C_COMPILER};-std=c99" "consumer_hpp.cpp;${CXX_COMPILER};-std=c++17")
+  list(GET consumer 0 source)
+  list(GET consumer 1 compiler)
+  list(GET consumer 2 standard)
+  set(program "${WORK_DIR}/${source}_pkg_config")
+  run(_ "${compiler}" ${standard} -pedantic -Wall -Wextra -Werror ${extra}
+      "${SOURCE_DIR}/${source}" -o "${program}" ${pc_flags} "-Wl,-rpath,${libdir}")
+  run(out "${program}")
+  message(STATUS "pkg-config ${source} (${pc_flags}): ${out}")
+  if(NOT out MATCHES "tapegrad ${version}, dy/dx = 6")
+    message(FATAL_ERROR "check_install: unexpected output of the pkg-config ${source}: ${out}")
+  endif()
+endforeach()
 message(STATUS "check_install: installed tree in ${prefix} works with find_package and pkg-config")

@@ -169,3 +169,34 @@ def get(identifier):
     if callable(identifier):
         return identifier
     raise ValueError("Could not interpret initializer identifier: %r" % (identifier,))
+
+
+# The C library's tg_initializer_kind for each VarianceScaling (scale, mode, distribution).
+_C_VARIANCE_SCALING = {
+    (1.0, "fan_avg", "uniform"): 0, (1.0, "fan_avg", "truncated_normal"): 1,
+    (2.0, "fan_in", "truncated_normal"): 2, (2.0, "fan_in", "uniform"): 3,
+    (1.0, "fan_in", "truncated_normal"): 4, (1.0, "fan_in", "uniform"): 5,
+}
+
+
+def c_initializer(init):
+    """The C library's (kind, a, b, seed) for an initializer it implements with the same
+    formula, or None (the initializer then runs in Python after the C layer is built). An
+    unseeded initializer gets a seed from tg.random's generator now."""
+    if isinstance(init, VarianceScaling):
+        distribution = "truncated_normal" if init.distribution == "normal" else init.distribution
+        kind = _C_VARIANCE_SCALING.get((float(init.scale), init.mode, distribution))
+        return None if kind is None else (kind, 0.0, 0.0, op_seed(init.seed))
+    if type(init) is Zeros:
+        return (6, 0.0, 0.0, 0)
+    if type(init) is Ones:
+        return (7, 0.0, 0.0, 0)
+    if type(init) is Constant and isinstance(init.value, (int, float)):
+        return (8, float(init.value), 0.0, 0)
+    if type(init) is RandomNormal:
+        return (9, float(init.mean), float(init.stddev), op_seed(init.seed))
+    if type(init) is RandomUniform:
+        return (10, float(init.minval), float(init.maxval), op_seed(init.seed))
+    if type(init) is TruncatedNormal:
+        return (11, float(init.mean), float(init.stddev), op_seed(init.seed))
+    return None

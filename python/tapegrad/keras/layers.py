@@ -1,295 +1,278 @@
-"""Keras layers (tf.keras.layers) written with tapegrad's ops, as Keras writes them with TF's.
+"""Keras layers (tf.keras.layers).
 
-Names follow Keras: a layer gets "dense", "dense_1", ... when it is made (per process, reset by
-tg.keras.backend.clear_session()); its weights are made on its first call, inside the name
-scopes of the models calling it: "my_model/dense/kernel:0". Floating inputs are cast to the
-layer's dtype (float32), as Keras's autocast does with float64 numpy data.
+Dense, Dropout, Flatten and Embedding are layers of the C library (tg_layer): a Sequential made
+of them is a C model that fit, evaluate and predict run without Python in the loop, and whose
+structural checkpoints C programs read. A Dense whose activation or initializers the C library
+lacks (a Python function, VarianceScaling with other parameters, ...) is still a C layer: the
+activation runs in Python after it, the initializers once it is built. Activation, ReLU and
+Softmax, and layers subclassed from Layer, run in Python.
 """
-import re
-import threading
+import ctypes
 
 from .. import _ops
 from .. import dtypes as _dt
-from .._core import Tensor, Variable, convert_to_tensor, names, op_seed, constant
+from .._core import Tensor, Variable, op_seed
+from .._lib import LayerConfig, call, lib, out_handle
 from . import activations, initializers
+from ._c_model import build_layer
+from .base_layer import Input, InputLayer, Layer, scopes, unsupported  # noqa: F401 (re-exported)
 
-_context = threading.local()
+TG_LAYER_DENSE, TG_LAYER_DROPOUT, TG_LAYER_FLATTEN, TG_LAYER_EMBEDDING = 0, 1, 2, 3
 
-
-def _scopes():
-    if not hasattr(_context, "scopes"):
-        _context.scopes = []
-    return _context.scopes
-
-
-def _training_stack():
-    if not hasattr(_context, "training"):
-        _context.training = []
-    return _context.training
+# tg_activation of the activations the C library has.
+_C_ACTIVATIONS = {
+    activations.linear: 0, activations.relu: 1, activations.sigmoid: 2, activations.tanh: 3,
+    activations.softmax: 4, activations.gelu: 5, activations.silu: 6, activations.elu: 7,
+    activations.selu: 8, activations.softplus: 9, activations.relu6: 10,
+    activations.exponential: 11,
+}
 
 
-def to_snake_case(name):
-    s = re.sub(r"(.)([A-Z][a-z0-9]+)", r"\1_\2", name)
-    s = re.sub(r"([a-z])([A-Z])", r"\1_\2", s).lower()
-    return s if s[0] != "_" else "private" + s
+class CLayer(Layer):
+    """A layer of the C library: owns one tg_layer, made from a tg_layer_config.
 
+    `plain` is True when the C layer computes the whole layer (no Python activation after it):
+    only such layers make a Sequential a C model."""
 
-class Layer:
-    """Base class of layers and models: tracks weights and sub-layers, builds on first call."""
+    _type = None
 
     def __init__(self, trainable=True, name=None, dtype=None, **kwargs):
-        object.__setattr__(self, "_layers", [])
-        object.__setattr__(self, "_weights", [])
-        self._name = name if name else names.unique(to_snake_case(type(self).__name__))
-        self._trainable = trainable
-        self._dtype = _dt.as_dtype(dtype) if dtype is not None else _dt.float32
-        self.built = False
+        super().__init__(trainable=trainable, name=name, dtype=dtype, **kwargs)
+        self._python_initializers = {}  # weight name -> initializer run after the C build
+        self.plain = True
 
-    def __setattr__(self, key, value):
-        if "_layers" not in self.__dict__:
-            raise RuntimeError("It looks like you are subclassing `Layer`/`Model` and forgot to "
-                               "call `super().__init__()`. Always start with this line.")
-        items = value if isinstance(value, (list, tuple)) else [value]
-        for item in items:
-            if isinstance(item, Layer) and item is not self and \
-                    not any(item is known for known in self._layers):
-                self._layers.append(item)
-        object.__setattr__(self, key, value)
+    def _config(self):
+        config = LayerConfig()
+        call(lib.tg_layer_config_init, self._type, ctypes.byref(config))
+        config.name = self._name.encode()
+        config.dtype = self._dtype.enum
+        config.trainable = int(self._trainable)
+        return config
+
+    def _create(self, config):
+        out = out_handle()
+        call(lib.tg_layer_create, ctypes.byref(config), ctypes.byref(out))
+        self._h = out.value
+
+    def _initializer(self, weight, identifier):
+        """Fills a tg_initializer for `identifier`, or leaves it to Python after the build."""
+        init = initializers.get(identifier)
+        c = initializers.c_initializer(init)
+        if c is None:
+            self._python_initializers[weight] = init
+            return (6, 0.0, 0.0, 0)  # zeros until the Python initializer runs
+        return c
+
+    def __del__(self, _free=lib.tg_layer_free):
+        h = self.__dict__.get("_h")
+        if h:
+            self.__dict__["_h"] = None
+            _free(h)
 
     @property
-    def name(self):
-        return self._name
+    def handle(self):
+        return self._h
 
-    @property
-    def dtype(self):
-        return self._dtype.name
-
-    @property
-    def trainable(self):
-        return self._trainable
-
-    @trainable.setter
+    @Layer.trainable.setter
     def trainable(self, value):
+        call(lib.tg_layer_set_trainable, self._h, int(bool(value)))
         self._trainable = bool(value)
 
-    @property
-    def layers(self):
-        return list(self._layers)
-
-    def add_weight(self, name, shape=(), dtype=None, initializer="glorot_uniform",
-                   trainable=True):
-        """A new Variable "<scopes>/<layer>/<name>:0" holding initializer(shape, dtype)."""
-        dtype = _dt.as_dtype(dtype) if dtype is not None else self._dtype
-        init = initializers.get(initializer)
-        value = init(tuple(shape), dtype)
-        scope = "".join(s + "/" for s in _scopes())
-        v = Variable(value, trainable=trainable, name=scope + name)
-        self._weights.append(v)
-        return v
-
-    # -- weights, in Keras's order: own weights, then each tracked layer's --
-    @property
-    def trainable_weights(self):
-        if not self._trainable:
-            return []
-        out = [w for w in self._weights if w.trainable]
-        for layer in self._layers:
-            out += layer.trainable_weights
-        return out
-
-    @property
-    def non_trainable_weights(self):
-        if not self._trainable:
-            return self.weights
-        out = [w for w in self._weights if not w.trainable]
-        for layer in self._layers:
-            out += layer.non_trainable_weights
-        return out
-
-    @property
-    def weights(self):
-        out = list(self._weights)
-        for layer in self._layers:
-            out += layer.weights
-        return out
-
-    trainable_variables = trainable_weights
-    non_trainable_variables = non_trainable_weights
-    variables = weights
-
-    def get_weights(self):
-        return [w.numpy().copy() for w in self.weights]
-
-    def set_weights(self, values):
-        ws = self.weights
-        if len(values) != len(ws):
-            raise ValueError("set_weights: expected %d arrays, got %d" % (len(ws), len(values)))
-        for w, v in zip(ws, values):
-            w.assign(constant(v, w.dtype))
-
     def build(self, input_shape):
-        pass
+        """Creates the weights for inputs of input_shape (None for unknown dimensions), named
+        after the models that are calling this layer."""
+        if self.built:
+            return
+        if input_shape is None:
+            raise ValueError("%s: build() needs an input shape" % self.name)
+        build_layer(self._h, tuple(input_shape), list(scopes()))
+        self._adopt_weights()
+        self._set_built()
 
-    def call(self, inputs, *args, **kwargs):
-        return inputs
+    def _adopt_weights(self):
+        """Wraps the C layer's variables once, so the same Variable objects are returned every
+        time (tape sources, optimizer variables and `kernel` compare by identity)."""
+        count = ctypes.c_size_t()
+        call(lib.tg_layer_variables, self._h, None, 0, ctypes.byref(count))
+        handles = (ctypes.c_void_p * max(count.value, 1))()
+        call(lib.tg_layer_variables, self._h, handles, count.value, ctypes.byref(count))
+        self._weights[:] = [Variable._from_handle(handles[i]) for i in range(count.value)]
+        for weight, init in self._python_initializers.items():
+            v = self._weight(weight)
+            v.assign(init(tuple(v.shape), v.dtype))
 
-    def _cast_input(self, x):
-        if isinstance(x, (list, tuple)):
-            return type(x)(self._cast_input(v) for v in x)
-        if isinstance(x, dict):
-            return {k: self._cast_input(v) for k, v in x.items()}
-        t = convert_to_tensor(x) if not isinstance(x, Tensor) else x
-        if t.dtype.is_floating and t.dtype is not self._dtype:
-            t = _ops.cast(t, self._dtype)
-        return t
+    def _weight(self, name):
+        """The variable with Keras name `name` ("kernel"), in creation order."""
+        if not self._weights:
+            raise AttributeError("%s '%s' has no attribute '%s' before it is built (call it or "
+                                 "build() it first)" % (type(self).__name__, self.name, name))
+        names = [w.name.rsplit("/", 1)[-1].split(":")[0] for w in self._weights]
+        return self._weights[names.index(name)] if name in names else None
 
-    def __call__(self, inputs, *args, training=None, **kwargs):
-        inputs = self._cast_input(inputs)
-        scopes = _scopes()
-        scopes.append(self._name)
-        stack = _training_stack()
-        if training is None:
-            training = stack[-1] if stack else False
-        stack.append(bool(training))
-        try:
-            if not self.built:
-                shape = tuple(inputs.shape) if isinstance(inputs, Tensor) else None
-                self.build(shape)
-                self.built = True
-            if _accepts_training(self.call):
-                kwargs["training"] = training
-            return self.call(inputs, *args, **kwargs)
-        finally:
-            stack.pop()
-            scopes.pop()
+    def _build_on_call(self, inputs):
+        self.build(tuple(inputs.shape))
 
+    def _convert_input(self, x):
+        if isinstance(x, Tensor):
+            return x  # the C layer casts (autocast) itself
+        return super()._convert_input(x)
 
-def _accepts_training(fn):
-    code = getattr(fn, "__code__", None)
-    if code is None:
-        return False
-    return "training" in code.co_varnames[:code.co_argcount + code.co_kwonlyargcount] or \
-        bool(code.co_flags & 0x08)  # **kwargs
+    def call(self, inputs, training=None):
+        out = out_handle()
+        call(lib.tg_layer_call, self._h, inputs.handle, int(bool(training)), ctypes.byref(out))
+        return Tensor(out.value)
 
 
-class Dense(Layer):
+class Dense(CLayer):
     """Dense(units, activation=None, use_bias=True, kernel_initializer='glorot_uniform',
     bias_initializer='zeros'): activation(inputs · kernel + bias), contracting the last axis of
-    inputs of any rank >= 2."""
+    inputs of any rank >= 2. Regularizers and constraints are not implemented (NotImplementedError
+    if given)."""
+
+    _type = TG_LAYER_DENSE
 
     def __init__(self, units, activation=None, use_bias=True, kernel_initializer="glorot_uniform",
-                 bias_initializer="zeros", name=None, dtype=None, trainable=True, **kwargs):
-        super().__init__(trainable=trainable, name=name, dtype=dtype)
-        self.units = int(units)
-        if self.units <= 0:
+                 bias_initializer="zeros", kernel_regularizer=None, bias_regularizer=None,
+                 activity_regularizer=None, kernel_constraint=None, bias_constraint=None,
+                 **kwargs):
+        unsupported("Dense", kernel_regularizer=kernel_regularizer,
+                    bias_regularizer=bias_regularizer, activity_regularizer=activity_regularizer,
+                    kernel_constraint=kernel_constraint, bias_constraint=bias_constraint)
+        super().__init__(**kwargs)
+        if isinstance(units, float) and units != int(units) or int(units) <= 0:
             raise ValueError("Received an invalid value for `units`, expected a positive "
                              "integer. Received: units=%s" % units)
+        self.units = int(units)
         self.activation = activations.get(activation)
-        self.use_bias = use_bias
-        self.kernel_initializer = initializers.get(kernel_initializer)
-        self.bias_initializer = initializers.get(bias_initializer)
-        self.kernel = None
-        self.bias = None
+        self.use_bias = bool(use_bias)
+        config = self._config()
+        config.units = self.units
+        c_activation = _C_ACTIVATIONS.get(self.activation)
+        config.activation = 0 if c_activation is None else c_activation
+        self.plain = c_activation is not None
+        config.use_bias = int(self.use_bias)
+        for field, identifier in (("kernel", kernel_initializer), ("bias", bias_initializer)):
+            kind, a, b, seed = self._initializer(field, identifier)
+            init = getattr(config, field + "_initializer")
+            init.kind, init.a, init.b, init.seed = kind, a, b, seed
+        self._create(config)
 
-    def build(self, input_shape):
-        if not input_shape or input_shape[-1] == 0:
-            raise ValueError("The last dimension of the inputs to a Dense layer should be "
-                             "defined. Found shape %s" % (input_shape,))
-        self.kernel = self.add_weight("kernel", (input_shape[-1], self.units),
-                                      initializer=self.kernel_initializer)
-        if self.use_bias:
-            self.bias = self.add_weight("bias", (self.units,), initializer=self.bias_initializer)
+    @property
+    def kernel(self):
+        return self._weight("kernel")
 
-    def call(self, inputs):
-        if inputs.ndim == 2:
-            y = _ops.matmul(inputs, self.kernel)
-        else:  # tensordot over the last axis
-            shape = tuple(inputs.shape)
-            y = _ops.matmul(_ops.reshape(inputs, (-1, shape[-1])), self.kernel)
-            y = _ops.reshape(y, shape[:-1] + (self.units,))
-        if self.bias is not None:
-            y = y + self.bias
-        return self.activation(y)
+    @property
+    def bias(self):
+        return self._weight("bias")
+
+    def call(self, inputs, training=None):
+        y = super().call(inputs, training)
+        return y if self.plain else self.activation(y)
+
+
+class Dropout(CLayer):
+    """Dropout(rate, seed=None): in training, keeps each element with probability 1 − rate and
+    scales it by 1/(1 − rate); otherwise the identity. A new mask every call, drawn from the seed
+    (from tg.random's generator if None) and the call count."""
+
+    _type = TG_LAYER_DROPOUT
+
+    def __init__(self, rate, noise_shape=None, seed=None, **kwargs):
+        unsupported("Dropout", noise_shape=noise_shape)
+        super().__init__(**kwargs)
+        if not 0 <= rate < 1:
+            raise ValueError("Invalid value received for argument `rate`. Expected a float value "
+                             "between 0 and 1. Received: rate=%s" % rate)
+        self.rate = float(rate)
+        self.seed = seed
+        config = self._config()
+        config.rate = self.rate
+        config.seed = op_seed(seed)
+        self._create(config)
+
+
+class Flatten(CLayer):
+    """(N, d1, d2, ...) -> (N, d1·d2·...)."""
+
+    _type = TG_LAYER_FLATTEN
+
+    def __init__(self, data_format=None, **kwargs):
+        if data_format not in (None, "channels_last"):
+            raise NotImplementedError("Flatten: tapegrad implements data_format='channels_last' "
+                                      "only, got %r" % (data_format,))
+        super().__init__(**kwargs)
+        self._create(self._config())
+
+
+class Embedding(CLayer):
+    """Embedding(input_dim, output_dim, embeddings_initializer='uniform', input_length=None):
+    integer indices S -> rows of a (input_dim, output_dim) table, shape S + (output_dim,)."""
+
+    _type = TG_LAYER_EMBEDDING
+
+    def __init__(self, input_dim, output_dim, embeddings_initializer="uniform",
+                 embeddings_regularizer=None, activity_regularizer=None,
+                 embeddings_constraint=None, mask_zero=False, input_length=None, sparse=False,
+                 **kwargs):
+        unsupported("Embedding", embeddings_regularizer=embeddings_regularizer,
+                    activity_regularizer=activity_regularizer,
+                    embeddings_constraint=embeddings_constraint, mask_zero=mask_zero,
+                    sparse=sparse)
+        if input_length is not None and "input_shape" not in kwargs:
+            kwargs["input_shape"] = (input_length,)
+        super().__init__(**kwargs)
+        self.input_dim, self.output_dim = int(input_dim), int(output_dim)
+        config = self._config()
+        config.input_dim, config.output_dim = self.input_dim, self.output_dim
+        init = config.embeddings_initializer
+        init.kind, init.a, init.b, init.seed = self._initializer("embeddings",
+                                                                 embeddings_initializer)
+        self._create(config)
+
+    @property
+    def embeddings(self):
+        return self._weight("embeddings")
+
+    def _convert_input(self, x):
+        t = x if isinstance(x, Tensor) else Layer._convert_input(self, x)
+        return t if t.dtype.is_integer else _ops.cast(t, _dt.int32)
 
 
 class Activation(Layer):
-    def __init__(self, activation, name=None, **kwargs):
-        super().__init__(name=name, **kwargs)
+    def __init__(self, activation, **kwargs):
+        super().__init__(**kwargs)
         self.activation = activations.get(activation)
 
     def call(self, inputs):
         return self.activation(inputs)
 
 
-class ReLU(Activation):
-    def __init__(self, name=None, **kwargs):
-        super().__init__("relu", name=name, **kwargs)
+class ReLU(Layer):
+    """ReLU(max_value=None, negative_slope=0, threshold=0): Keras's ReLU layer."""
+
+    def __init__(self, max_value=None, negative_slope=0.0, threshold=0.0, **kwargs):
+        super().__init__(**kwargs)
+        if max_value is not None and max_value < 0:
+            raise ValueError("max_value of a ReLU layer cannot be a negative value. Received: %s"
+                             % max_value)
+        if negative_slope is None or negative_slope < 0:
+            raise ValueError("negative_slope of a ReLU layer cannot be a negative value. "
+                             "Received: %s" % negative_slope)
+        self.max_value, self.negative_slope, self.threshold = max_value, negative_slope, threshold
+
+    def call(self, inputs):
+        x = inputs
+        if self.negative_slope == 0 and self.threshold == 0:
+            y = _ops.relu(x)
+        else:
+            y = _ops.where(x >= self.threshold, x, (x - self.threshold) * self.negative_slope)
+        return y if self.max_value is None else _ops.minimum(y, self.max_value)
 
 
 class Softmax(Layer):
-    def __init__(self, axis=-1, name=None, **kwargs):
-        super().__init__(name=name, **kwargs)
+    def __init__(self, axis=-1, **kwargs):
+        super().__init__(**kwargs)
         self.axis = axis
 
     def call(self, inputs):
         return _ops.softmax(inputs, self.axis)
-
-
-class Dropout(Layer):
-    """Dropout(rate, seed=None): in training, keeps each element with probability 1 − rate and
-    scales it by 1/(1 − rate); otherwise the identity. A new mask every call."""
-
-    def __init__(self, rate, noise_shape=None, seed=None, name=None, **kwargs):
-        super().__init__(name=name, **kwargs)
-        if not 0 <= rate < 1:
-            raise ValueError("Invalid value received for argument `rate`. Expected a float value "
-                             "between 0 and 1. Received: rate=%s" % rate)
-        if noise_shape is not None:
-            raise ValueError("Dropout: noise_shape is not supported")
-        self.rate = float(rate)
-        self.seed = seed
-
-    def call(self, inputs, training=None):
-        if not training or self.rate == 0:
-            return inputs
-        keep = _ops.random_uniform(inputs.shape, 0.0, 1.0, inputs.dtype, op_seed(None)
-                                   if self.seed is None else self._next_seed())
-        mask = _ops.cast(_ops.greater_equal(keep, self.rate), inputs.dtype)
-        return inputs * mask * (1.0 / (1.0 - self.rate))
-
-    def _next_seed(self):
-        self._calls = getattr(self, "_calls", 0) + 1
-        return (int(self.seed) + 0x9E3779B97F4A7C15 * self._calls) & 0xFFFFFFFFFFFFFFFF
-
-
-class Flatten(Layer):
-    """(N, d1, d2, ...) -> (N, d1·d2·...)."""
-
-    def call(self, inputs):
-        shape = tuple(inputs.shape)
-        if len(shape) == 0:
-            raise ValueError("Flatten: the input is a scalar")
-        return _ops.reshape(inputs, (shape[0], -1) if len(shape) != 1 else (shape[0], 1))
-
-
-class Embedding(Layer):
-    """Embedding(input_dim, output_dim): integer indices S -> rows of a (input_dim, output_dim)
-    table, shape S + (output_dim,)."""
-
-    def __init__(self, input_dim, output_dim, embeddings_initializer="uniform", name=None,
-                 **kwargs):
-        super().__init__(name=name, **kwargs)
-        self.input_dim, self.output_dim = int(input_dim), int(output_dim)
-        self.embeddings_initializer = initializers.get(embeddings_initializer)
-        self.embeddings = None
-
-    def _cast_input(self, x):
-        t = convert_to_tensor(x)
-        return t if t.dtype.is_integer else _ops.cast(t, _dt.int32)
-
-    def build(self, input_shape):
-        self.embeddings = self.add_weight("embeddings", (self.input_dim, self.output_dim),
-                                          initializer=self.embeddings_initializer)
-
-    def call(self, inputs):
-        return _ops.gather(self.embeddings, inputs, axis=0)

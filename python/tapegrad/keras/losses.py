@@ -32,6 +32,10 @@ class Loss:
         self.reduction = reduction
         self.name = name
 
+    @property
+    def handle(self):
+        return self._h
+
     def __del__(self, _free=lib.tg_loss_free):
         h = getattr(self, "_h", None)
         if h:
@@ -107,6 +111,8 @@ def categorical_crossentropy(y_true, y_pred, from_logits=False, label_smoothing=
 
 def sparse_categorical_crossentropy(y_true, y_pred, from_logits=False, axis=-1,
                                     ignore_class=None):
+    if axis != -1:
+        raise NotImplementedError("sparse_categorical_crossentropy: only axis=-1 is implemented")
     return SparseCategoricalCrossentropy(from_logits, ignore_class, "none")(y_true, y_pred)
 
 
@@ -128,3 +134,41 @@ def huber(y_true, y_pred, delta=1.0):
 
 mse = MSE = mean_squared_error
 mae = MAE = mean_absolute_error
+
+
+_BY_NAME = {
+    "categorical_crossentropy": CategoricalCrossentropy,
+    "sparse_categorical_crossentropy": SparseCategoricalCrossentropy,
+    "binary_crossentropy": BinaryCrossentropy,
+    "mean_squared_error": MeanSquaredError, "mse": MeanSquaredError,
+    "mean_absolute_error": MeanAbsoluteError, "mae": MeanAbsoluteError,
+    "huber": Huber, "huber_loss": Huber,
+}
+_FUNCTIONS = {
+    categorical_crossentropy: CategoricalCrossentropy,
+    sparse_categorical_crossentropy: SparseCategoricalCrossentropy,
+    binary_crossentropy: BinaryCrossentropy, mean_squared_error: MeanSquaredError,
+    mean_absolute_error: MeanAbsoluteError, huber: Huber,
+}
+
+
+def get(identifier):
+    """A loss from compile(loss=...): a Loss object, a Loss class, a Keras name
+    ("sparse_categorical_crossentropy", "mse", ...), one of the functions above (each made a Loss
+    object with its defaults), or any other callable loss(y_true, y_pred) returning a tensor,
+    which fit then calls from Python at each step."""
+    if isinstance(identifier, Loss):
+        return identifier
+    if isinstance(identifier, type) and issubclass(identifier, Loss):
+        return identifier()
+    if isinstance(identifier, str):
+        cls = _BY_NAME.get(identifier.lower())
+        if cls is None:
+            raise NotImplementedError("loss %r is not implemented by tapegrad; the losses are: %s"
+                                      % (identifier, ", ".join(sorted(_BY_NAME))))
+        return cls()
+    if identifier in _FUNCTIONS:
+        return _FUNCTIONS[identifier]()
+    if callable(identifier):
+        return identifier
+    raise ValueError("Could not interpret loss identifier: %r" % (identifier,))

@@ -8,9 +8,23 @@ from .._lib import call, lib, out_handle
 
 
 class Metric:
-    def __init__(self, handle, name):
+    """A C metric (tg_metric). `name` is its key in training logs; `_c_name` the C library's."""
+
+    def __init__(self, handle, name, dtype=None):
         self._h = handle
+        if dtype is not None and _dt.as_dtype(dtype) is not _dt.float32:
+            lib.tg_metric_free(handle)
+            self._h = None
+            raise NotImplementedError("%s: metrics accumulate in float32 (as Keras's do); dtype=%r "
+                                      "is not implemented" % (type(self).__name__, dtype))
         self.name = name
+        out = ctypes.c_char_p()
+        call(lib.tg_metric_name, handle, ctypes.byref(out))
+        self._c_name = out.value.decode()
+
+    @property
+    def handle(self):
+        return self._h
 
     def __del__(self, _free=lib.tg_metric_free):
         h = getattr(self, "_h", None)
@@ -48,19 +62,52 @@ def _make(fn, *args):
 
 class Accuracy(Metric):
     def __init__(self, name="accuracy", dtype=None):
-        super().__init__(_make(lib.tg_metric_accuracy), name)
+        super().__init__(_make(lib.tg_metric_accuracy), name, dtype)
 
 
 class BinaryAccuracy(Metric):
     def __init__(self, name="binary_accuracy", dtype=None, threshold=0.5):
-        super().__init__(_make(lib.tg_metric_binary_accuracy, float(threshold)), name)
+        super().__init__(_make(lib.tg_metric_binary_accuracy, float(threshold)), name, dtype)
 
 
 class CategoricalAccuracy(Metric):
     def __init__(self, name="categorical_accuracy", dtype=None):
-        super().__init__(_make(lib.tg_metric_categorical_accuracy), name)
+        super().__init__(_make(lib.tg_metric_categorical_accuracy), name, dtype)
 
 
 class SparseCategoricalAccuracy(Metric):
     def __init__(self, name="sparse_categorical_accuracy", dtype=None):
-        super().__init__(_make(lib.tg_metric_sparse_categorical_accuracy), name)
+        super().__init__(_make(lib.tg_metric_sparse_categorical_accuracy), name, dtype)
+
+
+class KerasAccuracy(Metric):
+    """compile(metrics=["accuracy"]) (or "acc"): binary, sparse categorical or categorical
+    accuracy, chosen from the shapes at the first update (tg_metric_auto_accuracy)."""
+
+    def __init__(self, name="accuracy", dtype=None):
+        super().__init__(_make(lib.tg_metric_auto_accuracy), name, dtype)
+
+
+_BY_NAME = {
+    "accuracy": KerasAccuracy, "acc": KerasAccuracy,
+    "binary_accuracy": BinaryAccuracy, "categorical_accuracy": CategoricalAccuracy,
+    "sparse_categorical_accuracy": SparseCategoricalAccuracy,
+}
+
+
+def get(identifier):
+    """A metric from compile(metrics=[...]): a Metric, or one of the names above (a new metric
+    named as given). Other Keras names raise NotImplementedError naming them."""
+    if isinstance(identifier, Metric):
+        return identifier
+    if isinstance(identifier, type) and issubclass(identifier, Metric):
+        return identifier()
+    if isinstance(identifier, str):
+        cls = _BY_NAME.get(identifier)
+        if cls is None:
+            raise NotImplementedError(
+                "metric %r is not implemented by tapegrad; the metrics are: %s, or a "
+                "tg.metrics object" % (identifier, ", ".join(sorted(_BY_NAME))))
+        return cls(name=identifier) if cls is KerasAccuracy else cls()
+    raise NotImplementedError("metric %r: tapegrad's fit takes tg.metrics objects or their names, "
+                              "not Python functions" % (identifier,))

@@ -91,8 +91,14 @@ class Optimizer:
     """Base of the optimizers: owns a tg_optimizer."""
 
     def __init__(self, handle, name, learning_rate, clipnorm=None, clipvalue=None,
-                 global_clipnorm=None, weight_decay=None):
+                 global_clipnorm=None, weight_decay=None, use_ema=False, ema_momentum=0.99,
+                 ema_overwrite_frequency=None, jit_compile=True):
+        """jit_compile is accepted for Keras code and changes nothing (tapegrad has no XLA);
+        use_ema=True raises NotImplementedError."""
         self._h = handle
+        if use_ema:
+            raise NotImplementedError("%s: tapegrad does not implement `use_ema` (nor "
+                                      "ema_momentum, ema_overwrite_frequency)" % name)
         self.name = name
         if isinstance(learning_rate, schedules.LearningRateSchedule):
             self.learning_rate = learning_rate
@@ -185,6 +191,17 @@ def _make(fn, *args):
     return out.value
 
 
+_COMMON_KEYWORDS = ("clipnorm", "clipvalue", "global_clipnorm", "weight_decay", "use_ema",
+                    "ema_momentum", "ema_overwrite_frequency", "jit_compile")
+
+
+def _check_keywords(name, kwargs):
+    """Before the C optimizer is made, so a typo leaks nothing."""
+    for key in kwargs:
+        if key not in _COMMON_KEYWORDS:
+            raise TypeError("%s got an unexpected keyword argument '%s'" % (name, key))
+
+
 def _create(kind, learning_rate, **hyperparameters):
     """A new tg_optimizer of Keras name `kind` with the hyperparameters set (a learning-rate
     schedule is applied afterwards by Optimizer.__init__)."""
@@ -202,6 +219,7 @@ def _create(kind, learning_rate, **hyperparameters):
 
 class SGD(Optimizer):
     def __init__(self, learning_rate=0.01, momentum=0.0, nesterov=False, name="SGD", **kwargs):
+        _check_keywords(name, kwargs)
         super().__init__(_create("sgd", learning_rate, momentum=momentum, nesterov=bool(nesterov)),
                          name, learning_rate, **kwargs)
 
@@ -209,6 +227,7 @@ class SGD(Optimizer):
 class Adam(Optimizer):
     def __init__(self, learning_rate=0.001, beta_1=0.9, beta_2=0.999, epsilon=1e-7,
                  amsgrad=False, name="Adam", **kwargs):
+        _check_keywords(name, kwargs)
         super().__init__(_create("adam", learning_rate, beta_1=beta_1, beta_2=beta_2,
                                  epsilon=epsilon, amsgrad=bool(amsgrad)),
                          name, learning_rate, **kwargs)
@@ -217,6 +236,7 @@ class Adam(Optimizer):
 class AdamW(Optimizer):
     def __init__(self, learning_rate=0.001, weight_decay=0.004, beta_1=0.9, beta_2=0.999,
                  epsilon=1e-7, amsgrad=False, name="AdamW", **kwargs):
+        _check_keywords(name, kwargs)
         super().__init__(_create("adamw", learning_rate, weight_decay=weight_decay, beta_1=beta_1,
                                  beta_2=beta_2, epsilon=epsilon, amsgrad=bool(amsgrad)),
                          name, learning_rate, **kwargs)
@@ -225,6 +245,7 @@ class AdamW(Optimizer):
 class RMSprop(Optimizer):
     def __init__(self, learning_rate=0.001, rho=0.9, momentum=0.0, epsilon=1e-7, centered=False,
                  name="RMSprop", **kwargs):
+        _check_keywords(name, kwargs)
         super().__init__(_create("rmsprop", learning_rate, rho=rho, momentum=momentum,
                                  epsilon=epsilon, centered=bool(centered)),
                          name, learning_rate, **kwargs)
@@ -233,7 +254,25 @@ class RMSprop(Optimizer):
 class Adagrad(Optimizer):
     def __init__(self, learning_rate=0.001, initial_accumulator_value=0.1, epsilon=1e-7,
                  name="Adagrad", **kwargs):
+        _check_keywords(name, kwargs)
         super().__init__(_create("adagrad", learning_rate,
                                  initial_accumulator_value=initial_accumulator_value,
                                  epsilon=epsilon),
                          name, learning_rate, **kwargs)
+
+
+_BY_NAME = {"sgd": SGD, "adam": Adam, "adamw": AdamW, "rmsprop": RMSprop, "adagrad": Adagrad}
+
+
+def get(identifier):
+    """An optimizer from compile(optimizer=...): an Optimizer, or a Keras name (case-insensitive)
+    made with Keras's defaults."""
+    if isinstance(identifier, Optimizer):
+        return identifier
+    if isinstance(identifier, str):
+        cls = _BY_NAME.get(identifier.lower())
+        if cls is None:
+            raise ValueError("Could not interpret optimizer identifier: %r (tapegrad has %s)"
+                             % (identifier, ", ".join(sorted(_BY_NAME))))
+        return cls()
+    raise ValueError("Could not interpret optimizer identifier: %r" % (identifier,))

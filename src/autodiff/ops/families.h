@@ -15,5 +15,8 @@ std::span<const OpDef* const> unary_ops();
 std::span<const OpDef* const> binary_ops();
 std::span<const OpDef* const> shape_ops();
 std::span<const OpDef* const> nn_ops();
+std::span<const OpDef* const> conv_ops();
+std::span<const OpDef* const> pool_ops();
+std::span<const OpDef* const> norm_ops();
 
 }  // namespace tg::ops

@@ -1,0 +1,62 @@
+"""C models (tg_model) made of the C layers of Python layer objects: the plain stacks that fit,
+evaluate and predict drive in C, the scoped builds that give variables Keras's names, structural
+checkpoints and the summary text."""
+import ctypes
+
+from .._lib import call, check, int64_array, lib, out_handle
+
+_libc = ctypes.CDLL(None)
+_libc.open_memstream.restype = ctypes.c_void_p
+_libc.open_memstream.argtypes = [ctypes.POINTER(ctypes.c_void_p), ctypes.POINTER(ctypes.c_size_t)]
+_libc.fclose.argtypes = [ctypes.c_void_p]
+_libc.free.argtypes = [ctypes.c_void_p]
+
+
+class CModel:
+    """Owns a tg_model whose layers are the given C layer handles (shared, not copied)."""
+
+    def __init__(self, name, layer_handles):
+        out = out_handle()
+        call(lib.tg_model_create, name.encode(), ctypes.byref(out))
+        self.handle = out.value
+        for h in layer_handles:
+            call(lib.tg_model_add_layer, self.handle, h)
+
+    def __del__(self, _free=lib.tg_model_free):
+        h = getattr(self, "handle", None)
+        if h:
+            self.handle = None
+            _free(h)
+
+    def build(self, batch_shape):
+        """tg_model_build with None (unknown) dimensions as -1."""
+        dims, rank = int64_array(-1 if d is None else d for d in batch_shape)
+        call(lib.tg_model_build, self.handle, dims, rank)
+
+    def summary_text(self):
+        """What tg_model_summary prints, through a memory stream."""
+        buffer, size = ctypes.c_void_p(), ctypes.c_size_t()
+        stream = _libc.open_memstream(ctypes.byref(buffer), ctypes.byref(size))
+        if not stream:
+            raise MemoryError("open_memstream failed")
+        try:
+            status = lib.tg_model_summary(self.handle, stream)
+        finally:
+            _libc.fclose(stream)  # why first: it writes the final buffer and size
+        try:
+            text = ctypes.string_at(buffer.value, size.value).decode() if buffer.value else ""
+        finally:
+            _libc.free(buffer)
+        check(status)
+        return text
+
+
+def build_layer(layer_handle, batch_shape, scope):
+    """Builds a C layer for inputs of batch_shape as it would be built inside the models named in
+    `scope` (outermost first), so that its variables are named "<scope>/<layer>/<name>:0".
+    why a model: a C layer prefixes its variables with the name of the model that builds it."""
+    if scope:
+        CModel("/".join(scope), [layer_handle]).build(batch_shape)
+    else:
+        dims, rank = int64_array(-1 if d is None else d for d in batch_shape)
+        call(lib.tg_layer_build, layer_handle, dims, rank)
