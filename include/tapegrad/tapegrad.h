@@ -689,8 +689,10 @@ TG_API tg_status tg_conv1d(const tg_tensor* input, const tg_tensor* filters,
  *   avg: the mean over the window's cells that lie inside the input — 'same' padding is not
  *        counted (a 3×3 corner window over 4 real cells divides by 4); the gradient spreads
  *        the same way.
+ * With 'same' padding a window may be larger than the input (it is clipped to it).
  * TG_INVALID_ARGUMENT: rank other than 4, a non-floating dtype, a window or stride < 1, a
- * window larger than the input with 'valid', TG_PADDING_CAUSAL. */
+ * window larger than the input with 'valid', TG_PADDING_CAUSAL, a padding whose size
+ * overflows int64 (the message names the op, the axis and the input shape). */
 TG_API tg_status tg_max_pool2d(const tg_tensor* input, int64_t pool_h, int64_t pool_w,
                                int64_t stride_h, int64_t stride_w, tg_padding padding,
                                tg_tensor** out);

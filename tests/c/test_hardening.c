@@ -7,7 +7,9 @@
  *      the same limit for every order of the dimensions;
  *   3. the optimizer's iteration counter at INT64_MAX;
  *   4. weight-decay exclusion patterns that recursed per character (stack overflow) or took
- *      exponential time in std::regex.
+ *      exponential time in std::regex;
+ *   5. convolution and pooling sizes (dilated windows, 'same' padding, im2col rows) that
+ *      overflow int64.
  * (The fifth input of the issue, a checkpoint whose counter is INT64_MAX, is in
  * tests/cpp/checkpoint_test.cpp with the other malformed checkpoints.)
  */
@@ -17,6 +19,7 @@
 #include <time.h>
 
 #include "check.h"
+#include "helpers.h"
 
 /* 1. A handle freed long ago must not be taken for a new handle that got its memory. The
  * library once recognised a freed handle only while it was among the last 65,536 freed: here
@@ -363,6 +366,83 @@ static void test_bool_bytes(void) {
   CHECK(t == NULL);
 }
 
+/* 5. Window sizes that overflow int64 are refused with the op, the axis and the shapes; a huge
+ * window that fits is clipped to the input, as TensorFlow does with 'same' padding. */
+static void test_window_overflow(void) {
+  const int64_t xs[4] = {1, 4, 4, 1}, ws[4] = {3, 3, 1, 1}, xs1[3] = {1, 4, 1}, ws1[3] = {3, 1, 1};
+  const double xv[16] = {3, 1, 4, 1, 5, 9, 2, 6, 5, 3, 5, 8, 9, 7, 9, 3};
+  const double wv[9] = {1, 1, 1, 1, 1, 1, 1, 1, 1};
+  tg_tensor* x = make_tensor(TG_FLOAT32, xs, 4, xv);
+  tg_tensor* w = make_tensor(TG_FLOAT32, ws, 4, wv);
+  tg_tensor* x1 = make_tensor(TG_FLOAT32, xs1, 3, xv);
+  tg_tensor* w1 = make_tensor(TG_FLOAT32, ws1, 3, wv);
+  tg_tensor* out = NULL;
+
+  /* (3 − 1)·INT64_MAX + 1 cells: the dilated window's size overflows. */
+  CHECK_ERR(tg_conv2d(x, w, NULL, 1, 1, TG_PADDING_VALID, INT64_MAX, 1, &out), TG_INVALID_ARGUMENT,
+            "[tg_conv2d]", "conv2d", "dilated window along height", "input (1,4,4,1), filters (3,3,1,1)",
+            "overflows int64");
+  CHECK_ERR(tg_conv2d(x, w, NULL, 1, 1, TG_PADDING_SAME, 1, INT64_MAX, &out), TG_INVALID_ARGUMENT,
+            "[tg_conv2d]", "dilated window along width", "input (1,4,4,1), filters (3,3,1,1)", "overflows int64");
+  CHECK_ERR(tg_conv1d(x1, w1, NULL, 1, TG_PADDING_CAUSAL, INT64_MAX, &out), TG_INVALID_ARGUMENT, "[tg_conv1d]",
+            "conv1d", "input (1,4,1), filters (3,1,1)", "overflows int64");
+  {
+    const int64_t input_shape[4] = {1, 4, 4, 1};
+    CHECK_ERR(tg_conv2d_backprop_input(input_shape, 4, w, x, 1, 1, TG_PADDING_VALID, INT64_MAX, 1, &out),
+              TG_INVALID_ARGUMENT, "conv2d_backprop_input", "input (1,4,4,1), filters (3,3,1,1)",
+              "overflows int64");
+  }
+  /* An empty batch with a filter of 2^20 × 2^20 × 2^16 taps over a row of 2^20 pixels: the
+   * im2col row would hold 2^76 elements. */
+  {
+    const int64_t ex[4] = {0, 1, (int64_t)1 << 20, (int64_t)1 << 16};
+    const int64_t ew[4] = {(int64_t)1 << 20, (int64_t)1 << 20, (int64_t)1 << 16, 0};
+    tg_tensor *empty_x, *empty_w;
+    CHECK_OK(tg_tensor_fill(TG_FLOAT32, ex, 4, 0, &empty_x));
+    CHECK_OK(tg_tensor_fill(TG_FLOAT32, ew, 4, 0, &empty_w));
+    CHECK_ERR(tg_conv2d(empty_x, empty_w, NULL, 1, 1, TG_PADDING_SAME, 1, 1, &out), TG_INVALID_ARGUMENT,
+              "[tg_conv2d]", "im2col row", "input (0,1,1048576,65536), filters (1048576,1048576,65536,0)",
+              "overflows int64");
+    tg_tensor_free(empty_x);
+    tg_tensor_free(empty_w);
+  }
+  /* An input without channels would make 0 groups: once a division by zero (SIGFPE, found by
+   * the C ABI fuzzer). */
+  {
+    const int64_t no_depth[4] = {1, 4, 4, 0};
+    tg_tensor* empty_x;
+    CHECK_OK(tg_tensor_fill(TG_FLOAT32, no_depth, 4, 0, &empty_x));
+    CHECK_ERR(tg_conv2d(empty_x, w, NULL, 1, 1, TG_PADDING_VALID, 1, 1, &out), TG_INVALID_ARGUMENT, "[tg_conv2d]",
+              "input has depth 0", "input (1,4,4,0), filters (3,3,1,1)");
+    tg_tensor_free(empty_x);
+  }
+  /* A pooling window of INT64_MAX cells moved by 1: 'same' padding needs 3 + INT64_MAX cells. */
+  CHECK_ERR(tg_max_pool2d(x, INT64_MAX, 2, 1, 1, TG_PADDING_SAME, &out), TG_INVALID_ARGUMENT, "[tg_max_pool2d]",
+            "max_pool2d", "'same' padding along height", "input (1,4,4,1)", "overflows int64");
+  CHECK_ERR(tg_avg_pool2d(x, 2, INT64_MAX, 1, 1, TG_PADDING_SAME, &out), TG_INVALID_ARGUMENT, "[tg_avg_pool2d]",
+            "avg_pool2d", "'same' padding along width", "input (1,4,4,1)", "overflows int64");
+  /* ... and with 'valid' it is larger than the input. */
+  CHECK_ERR(tg_max_pool2d(x, INT64_MAX, INT64_MAX, 1, 1, TG_PADDING_VALID, &out), TG_INVALID_ARGUMENT,
+            "[tg_max_pool2d]", "larger than the input", "input (1,4,4,1)");
+  CHECK(out == NULL);
+  /* A window and stride of INT64_MAX with 'same': one window, padded by about 2^62 cells on
+   * each side, clipped to the whole image: the maximum 9 and the mean 80/16 = 5 of the cells. */
+  {
+    const int64_t one[4] = {1, 1, 1, 1};
+    const double want_max[1] = {9}, want_mean[1] = {5};
+    CHECK_OK(tg_max_pool2d(x, INT64_MAX, INT64_MAX, INT64_MAX, INT64_MAX, TG_PADDING_SAME, &out));
+    CHECK_TENSOR(out, TG_FLOAT32, one, 4, want_max, 0);
+    tg_tensor_free(out);
+    CHECK_OK(tg_avg_pool2d(x, INT64_MAX, INT64_MAX, INT64_MAX, INT64_MAX, TG_PADDING_SAME, &out));
+    CHECK_TENSOR(out, TG_FLOAT32, one, 4, want_mean, 1e-6);
+    tg_tensor_free(out);
+  }
+  tg_tensor_free(x);
+  tg_tensor_free(w);
+  tg_tensor_free(x1);
+  tg_tensor_free(w1);
+}
+
 int main(void) {
   test_stale_handle_after_many_frees();
   test_stale_handles_interleaved();
@@ -373,5 +453,6 @@ int main(void) {
   test_iteration_counter_limit();
   test_weight_decay_patterns();
   test_bool_bytes();
+  test_window_overflow();
   return check_summary();
 }

@@ -1,7 +1,7 @@
 /*
  * capi_fuzz.c — reads the input as a program of C ABI calls and runs it: tensors of random
  * shapes and dtypes, ops, tapes (begin, watch, end, gradients, jacobians), variables,
- * optimizers, models and layers, losses, scopes, frees in any order, and misuse (freed, NULL
+ * convolutions and pooling, optimizers, models and layers, losses, scopes, frees in any order, and misuse (freed, NULL
  * and wrong-type handles, bad enums, absurd sizes). Each call must return a tg_status other
  * than TG_INTERNAL, write a handle on TG_OK, and a freed handle must stay TG_INVALID_HANDLE.
  *
@@ -238,6 +238,59 @@ static void op_reduce(program* p) {
     case 8: keep_tensor(p, tg_argmin(x, axes[0], &out), &out); break;
     case 9: keep_tensor(p, tg_softmax(x, axes[0], &out), &out); break;
     default: keep_tensor(p, tg_log_softmax(x, axes[0], &out), &out); break;
+  }
+}
+
+/* A window parameter (kernel size, stride, dilation): 1..3 mostly, sometimes 0, negative or
+ * huge (a size that overflows once dilated or padded). */
+static int64_t pick_window(program* p) {
+  static const int64_t absurd[] = {0, -1, (int64_t)1 << 31, (int64_t)1 << 62, INT64_MAX - 1, INT64_MAX};
+  const uint8_t b = fuzz_u8(&p->in);
+  if (b >= 232) return absurd[b % 6];
+  return 1 + b % 3;
+}
+
+static tg_padding pick_padding(program* p) {
+  const uint8_t b = fuzz_u8(&p->in);
+  const int code = b >= 250 ? (b == 255 ? -1 : 7) : b % 3; /* sometimes not a tg_padding */
+  tg_padding padding;
+  memcpy(&padding, &code, sizeof padding);
+  return padding;
+}
+
+/* Convolutions, pooling and normalization with picked tensors (of any rank and dtype) and
+ * window parameters. */
+static void op_window(program* p) {
+  tg_tensor *out = NULL, *mean = NULL, *variance = NULL;
+  const tg_tensor* x = pick(p, TENSOR);
+  const tg_tensor* w = pick(p, TENSOR);
+  const tg_tensor* b = fuzz_u8(&p->in) < 128 ? NULL : pick(p, TENSOR);
+  if (!small(x) || !small(w)) return;
+  const int64_t kh = pick_window(p), kw = pick_window(p), sh = pick_window(p), sw = pick_window(p);
+  const int64_t dh = pick_window(p), dw = pick_window(p);
+  const tg_padding padding = pick_padding(p);
+  int64_t shape[10];
+  pick_sizes(p, shape, 10);
+  const int rank = pick_rank(p);
+  switch (fuzz_below(&p->in, 9)) {
+    case 0: keep_tensor(p, tg_conv2d(x, w, b, sh, sw, padding, dh, dw, &out), &out); break;
+    case 1: keep_tensor(p, tg_conv1d(x, w, b, sw, padding, dw, &out), &out); break;
+    case 2: keep_tensor(p, tg_conv2d_backprop_input(shape, rank, w, x, sh, sw, padding, dh, dw, &out), &out); break;
+    case 3: keep_tensor(p, tg_conv2d_backprop_filter(x, shape, rank, w, sh, sw, padding, dh, dw, &out), &out); break;
+    case 4: keep_tensor(p, tg_max_pool2d(x, kh, kw, sh, sw, padding, &out), &out); break;
+    case 5: keep_tensor(p, tg_avg_pool2d(x, kh, kw, sh, sw, padding, &out), &out); break;
+    case 6: keep_tensor(p, tg_global_max_pool2d(x, fuzz_u8(&p->in) & 1, &out), &out); break;
+    case 7: keep_tensor(p, tg_global_average_pool2d(x, fuzz_u8(&p->in) & 1, &out), &out); break;
+    default: {
+      const tg_status s = tg_fused_batch_norm(x, w, b, 1e-3, &out, &mean, &variance);
+      fuzz_check_status(s);
+      if (s == TG_OK) {
+        add(p, TENSOR, out);
+        add(p, TENSOR, mean);
+        add(p, TENSOR, variance);
+      }
+      break;
+    }
   }
 }
 
@@ -564,8 +617,8 @@ int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       case 3:
       case 4: op_elementwise(p); break;
       case 5: op_reduce(p); break;
-      case 6:
-      case 7: op_shape(p); break;
+      case 6: op_shape(p); break;
+      case 7: op_window(p); break;
       case 8:
       case 9: op_tape(p); break;
       case 10: op_variable(p); break;
