@@ -13,7 +13,10 @@
  *       "[tg_matmul] matmul: inner dimensions differ: (2,3) x (4,5)".
  *     The message is per thread; the next tapegrad call on that thread replaces it.
  *   - Handles (tg_tensor, tg_variable, …) are opaque and carry a type tag: passing NULL, a
- *     freed handle or a handle of another type gives TG_INVALID_HANDLE, never a crash.
+ *     freed handle or a handle of another type gives TG_INVALID_HANDLE, never a crash. A
+ *     handle is an id, not an address (never dereference it): a freed handle stays invalid
+ *     however many handles were created and freed since, and no two handles ever share an
+ *     id. At most 2^28 handles may be alive at once (TG_OUT_OF_MEMORY beyond).
  *   - Ownership: every handle a function returns is owned by the caller and released with
  *     the matching tg_*_free, or by the scope it was created in (tg_scope_begin).
  *     tg_*_free(NULL) is a no-op that returns TG_OK.
@@ -184,10 +187,17 @@ typedef struct tg_tensor tg_tensor;
 
 /* Largest supported rank. */
 #define TG_MAX_RANK 8
+/* Size limit of every shape, the same for every order of its dimensions: the product of its
+ * non-zero dimensions is at most TG_MAX_ELEMENTS (2^56), so (0, 2^56) is accepted and
+ * (0, 2^62) is refused as (2^62, 0) is. Any function that would make a larger shape (an
+ * argument, or an op's result such as tg_concat's, tg_tile's or a jacobian's) returns
+ * TG_INVALID_ARGUMENT naming the op and the shape, as it does for a size whose arithmetic
+ * would overflow int64_t. */
+#define TG_MAX_ELEMENTS ((int64_t)1 << 56)
 
 /* Creates a tensor by copying shape-product elements of `dtype` from `data` (row-major).
  * shape: `rank` dimensions, each >= 0 (may be NULL when rank is 0). data may be NULL only
- * if the tensor has no elements.
+ * if the tensor has no elements. For TG_BOOL every nonzero byte is stored as 1.
  * *out: new tensor, owned by the caller (tg_tensor_free).
  * Returns TG_OK, TG_INVALID_ARGUMENT (bad dtype, rank, dimension, NULL data),
  * TG_OUT_OF_MEMORY. */
@@ -202,7 +212,8 @@ typedef void (*tg_deleter)(void* data, void* context);
  * hold shape-product elements, row-major, be aligned to the element size (4 bytes for
  * float32; TG_INVALID_ARGUMENT otherwise), and stay valid and unchanged until `deleter` is
  * called; deleter may be NULL if the caller keeps the memory alive longer than every
- * tensor derived from it (results of ops never alias it, but tg_reshape may).
+ * tensor derived from it (results of ops never alias it, but tg_reshape may). TG_BOOL memory
+ * must hold only the bytes 0 and 1 (TG_INVALID_ARGUMENT otherwise: it cannot be rewritten).
  * On error the deleter is not called and the caller still owns the memory.
  * *out: new tensor, owned by the caller.
  * Returns TG_OK, TG_INVALID_ARGUMENT, TG_OUT_OF_MEMORY. */
@@ -678,8 +689,10 @@ TG_API tg_status tg_conv1d(const tg_tensor* input, const tg_tensor* filters,
  *   avg: the mean over the window's cells that lie inside the input — 'same' padding is not
  *        counted (a 3×3 corner window over 4 real cells divides by 4); the gradient spreads
  *        the same way.
+ * With 'same' padding a window may be larger than the input (it is clipped to it).
  * TG_INVALID_ARGUMENT: rank other than 4, a non-floating dtype, a window or stride < 1, a
- * window larger than the input with 'valid', TG_PADDING_CAUSAL. */
+ * window larger than the input with 'valid', TG_PADDING_CAUSAL, a padding whose size
+ * overflows int64 (the message names the op, the axis and the input shape). */
 TG_API tg_status tg_max_pool2d(const tg_tensor* input, int64_t pool_h, int64_t pool_w,
                                int64_t stride_h, int64_t stride_w, tg_padding padding,
                                tg_tensor** out);
@@ -1628,13 +1641,19 @@ TG_API tg_status tg_optimizer_get(const tg_optimizer* optimizer, const char* nam
 
 /* Keras exclude_from_weight_decay(var_list, var_names): replaces the exclusions with
  * variables[0..num_variables) and the regular expressions name_patterns[0..num_patterns)
- * (ECMAScript syntax; a variable is excluded if a pattern matches anywhere in its name, as
- * Python's re.search, e.g. "bias" excludes every ".../bias:0"). Either array may be NULL
- * when its count is 0. Must be called before the optimizer is built (by
- * tg_optimizer_build or the first tg_optimizer_apply).
- * Returns TG_OK, TG_INVALID_HANDLE, TG_INVALID_ARGUMENT (NULL array or pattern, invalid
- * regular expression), TG_INVALID_STATE ("`exclude_from_weight_decay()` can only be
- * configued before the optimizer is built.", Keras's text). */
+ * (RE2 syntax, which is Python's re without backreferences and lookaround; a variable is
+ * excluded if a pattern is found anywhere in its name, as Python's re.search, e.g. "bias"
+ * excludes every ".../bias:0"). Matching takes time linear in the name's length, whatever
+ * the pattern. A pattern is at most TG_MAX_PATTERN_BYTES long; while patterns are set,
+ * building the optimizer (tg_optimizer_build, or the first tg_optimizer_apply) fails with
+ * TG_INVALID_ARGUMENT for a variable whose name is longer than TG_MAX_PATTERN_NAME_BYTES.
+ * Either array may be NULL when its count is 0. Must be called before the optimizer is built.
+ * Returns TG_OK, TG_INVALID_HANDLE, TG_INVALID_ARGUMENT (NULL array or pattern, a pattern too
+ * long, invalid, or too complex for RE2's memory budget), TG_INVALID_STATE
+ * ("`exclude_from_weight_decay()` can only be configued before the optimizer is built.",
+ * Keras's text). */
+#define TG_MAX_PATTERN_BYTES 1024
+#define TG_MAX_PATTERN_NAME_BYTES 65536
 TG_API tg_status tg_optimizer_exclude_from_weight_decay(tg_optimizer* optimizer,
                                                         tg_variable* const* variables,
                                                         size_t num_variables,
@@ -1694,9 +1713,10 @@ TG_API tg_status tg_optimizer_build(tg_optimizer* optimizer, tg_variable* const*
  * step, as Keras's apply_gradients returns it).
  * Each gradient must have its variable's shape and a floating dtype equal to the
  * variable's; every variable with a gradient must be one the optimizer was built for.
- * Everything is checked before anything changes: on error no variable, slot or counter is
- * modified.
- * Returns TG_OK, TG_INVALID_HANDLE, TG_INVALID_ARGUMENT, TG_OUT_OF_MEMORY. */
+ * Everything is checked before anything changes: on error (out of memory included) no
+ * variable, slot or counter is modified.
+ * The counter never passes TG_MAX_ITERATIONS (2^53): a step from there is TG_INVALID_STATE.
+ * Returns TG_OK, TG_INVALID_HANDLE, TG_INVALID_ARGUMENT, TG_INVALID_STATE, TG_OUT_OF_MEMORY. */
 TG_API tg_status tg_optimizer_apply(tg_optimizer* optimizer, tg_variable* const* variables,
                                     tg_tensor* const* gradients, size_t count,
                                     int64_t* iterations);
@@ -1705,9 +1725,14 @@ TG_API tg_status tg_optimizer_apply(tg_optimizer* optimizer, tg_variable* const*
  * TG_INVALID_HANDLE, TG_INVALID_ARGUMENT (out NULL). */
 TG_API tg_status tg_optimizer_iterations(const tg_optimizer* optimizer, int64_t* out);
 
+/* The largest iteration count, 2^53: the step number t that bias corrections and schedules
+ * compute with in double precision is exact up to there, and no training reaches it (2^53
+ * steps of a microsecond take 285 years). Checkpoints with a larger counter are rejected. */
+#define TG_MAX_ITERATIONS ((int64_t)1 << 53)
+
 /* Sets the iteration counter (Keras optimizer.iterations.assign(n)), at any time; the next
  * step uses t = n + 1 and returns n + 1; schedules see n. Returns TG_OK, TG_INVALID_HANDLE,
- * TG_INVALID_ARGUMENT (n < 0). */
+ * TG_INVALID_ARGUMENT (n < 0 or n > TG_MAX_ITERATIONS). */
 TG_API tg_status tg_optimizer_set_iterations(tg_optimizer* optimizer, int64_t iterations);
 
 /* Frees the optimizer and its slots; variables are not affected. NULL: no-op.
@@ -2280,7 +2305,7 @@ TG_API tg_status tg_tensor_to_dlpack(const tg_tensor* tensor, struct DLManagedTe
  *   listed above with lanes == 1; strides NULL or compact row-major (the stride of a size-1
  *   dim, and every stride of an empty tensor, is ignored, as numpy and PyTorch give those any
  *   value); data + byte_offset aligned to the element size, and non-NULL unless the tensor
- *   has no elements.
+ *   has no elements; a boolean tensor's bytes all 0 or 1.
  * *out: new tensor owned by the caller (tg_tensor_free).
  * Returns TG_OK, TG_INVALID_ARGUMENT (as above, managed NULL or out NULL), TG_OUT_OF_MEMORY. */
 TG_API tg_status tg_tensor_from_dlpack(struct DLManagedTensor* managed, tg_tensor** out);

@@ -454,7 +454,7 @@ static void test_iterations(void) {
   CHECK_OK(tg_optimizer_apply(opt, NULL, NULL, 0, &iterations));
   CHECK(iterations == 5);
   CHECK_ERR(tg_optimizer_set_iterations(opt, -1), TG_INVALID_ARGUMENT,
-            "[tg_optimizer_set_iterations]", "iterations must be >= 0", "-1");
+            "[tg_optimizer_set_iterations]", "iterations must be in [0, 2^53", "got -1");
   CHECK_ERR(tg_optimizer_set_iterations(NULL, 1), TG_INVALID_HANDLE, "optimizer is NULL");
   CHECK_ERR(tg_optimizer_iterations(opt, NULL), TG_INVALID_ARGUMENT, "out");
   tg_optimizer_free(opt);
