@@ -6,7 +6,7 @@
  * optimizers, with OpenBLAS doing the matrix products. This header is the whole interface.
  *
  * CONVENTIONS
- *   - Every function (but the four string/version queries) returns a tg_status. Results are
+ *   - Every function (but the four version and message queries) returns a tg_status. Results are
  *     written through out-parameters, and only on TG_OK: on error nothing is written.
  *   - On error, tg_last_error_message() tells what went wrong, naming the function, the op
  *     and the shapes/dtypes involved, e.g.
@@ -72,15 +72,24 @@ extern "C" {
 /* Version                                                                                */
 /* ------------------------------------------------------------------------------------- */
 
-/* The version of this header. The library's SONAME is libtapegrad.so.TG_VERSION_MAJOR. */
+/* The version of this header, in semantic versioning (docs/versioning.md). While the major
+ * version is 0 each minor release may change the ABI, so the library's SONAME is
+ * libtapegrad.so.0.MINOR; from 1.0 on it is libtapegrad.so.MAJOR. */
 #define TG_VERSION_MAJOR 0
-#define TG_VERSION_MINOR 1
+#define TG_VERSION_MINOR 2
 #define TG_VERSION_PATCH 0
-#define TG_VERSION_STRING "0.1.0"
+#define TG_VERSION_STRING "0.2.0"
+/* MAJOR·1000000 + MINOR·1000 + PATCH: 2000 for 0.2.0, as tg_version_number() returns it. */
+#define TG_VERSION_NUMBER (TG_VERSION_MAJOR * 1000000 + TG_VERSION_MINOR * 1000 + TG_VERSION_PATCH)
 
 /* The version of the loaded library, "MAJOR.MINOR.PATCH" (static string, never NULL).
  * Compare with TG_VERSION_STRING to detect a header/library mismatch. */
 TG_API const char* tg_version(void);
+
+/* The version of the loaded library as one number, MAJOR·1000000 + MINOR·1000 + PATCH (as
+ * sqlite3_libversion_number): compare it with TG_VERSION_NUMBER, e.g.
+ *   if (tg_version_number() / 1000 != TG_VERSION_NUMBER / 1000) — another minor release. */
+TG_API int tg_version_number(void);
 
 /* ------------------------------------------------------------------------------------- */
 /* Status codes and errors                                                                */
