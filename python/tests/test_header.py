@@ -142,3 +142,15 @@ def test_mirrored_structure_matches_the_header(struct_name):
     for (field, actual), (_, expected) in zip(package_fields, header_fields):
         assert _same(expected, actual), "%s.%s: the header's type is %r" % (
             struct_name, field, expected)
+
+
+def test_package_version_is_the_headers():
+    """The package, its pyproject.toml and the header it speaks name one version."""
+    major, minor, patch = (re.search(r"#define TG_VERSION_%s (\d+)" % part, TEXT).group(1)
+                           for part in ("MAJOR", "MINOR", "PATCH"))
+    version = "%s.%s.%s" % (major, minor, patch)
+    import tapegrad
+    assert tapegrad.__version__ == version
+    pyproject = os.path.join(os.path.dirname(HEADER), "..", "..", "python", "pyproject.toml")
+    with open(pyproject, encoding="utf-8") as f:
+        assert re.search(r'^version = "%s"' % re.escape(version), f.read(), re.M)
