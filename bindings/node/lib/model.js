@@ -14,7 +14,7 @@ const enumValue = (prefix, name) => {
   return value;
 };
 const ACTIVATION = { enum: 'tg_activation', prefix: 'TG_ACTIVATION_', what: 'activation' };
-const INITIALIZER = { enum: 'tg_initializer_kind', prefix: 'TG_INITIALIZER_', what: 'initializer' };
+const INITIALIZER = { enum: 'tg_initializer_kind', prefix: 'TG_INIT_', what: 'initializer' };
 const REDUCTION = { enum: 'tg_reduction', prefix: 'TG_REDUCTION_', what: 'reduction' };
 
 // Fills a C options structure (a tg_*_config or tg_*_options object from its init function)

@@ -88,3 +88,22 @@ test('fit learns a learnable rule, reports Keras\'s logs, and a callback can sto
   /from the callback/);
   assert.throws(() => model.fit(data, labels, { epochz: 2 }), /no option 'epochz'/);
 });
+
+test('layer options by name: activations, initializers, dtypes; losses and metrics by name', () => {
+  const model = new tg.Sequential([
+    tg.layers.dense({ units: 3, kernelInitializer: 'ones', biasInitializer: { kind: 'constant', a: 0.5 },
+                      dtype: 'float64', activation: 'relu' })]);
+  model.build([-1, 2]);
+  const [kernel, bias] = model.getWeights();
+  assert.deepStrictEqual(Array.from(kernel.toArray()), [1, 1, 1, 1, 1, 1]);
+  assert.deepStrictEqual(Array.from(bias.toArray()), [0.5, 0.5, 0.5]);
+  // relu([1, -3]·ones + 0.5) = relu(-1.5) = 0 in each unit
+  const y = model.call(tg.tensor([[1, -3]], { dtype: 'float64' }));
+  assert.deepStrictEqual(Array.from(y.toArray()), [0, 0, 0]);
+  assert.throws(() => tg.layers.dense({ units: 3, activation: 'nope' }), /unknown activation 'nope'/);
+  model.compile({ optimizer: 'sgd', loss: 'mse', metrics: [] });
+  // mse of [0, 0, 0] against [1, 2, 3] = 14 / 3
+  const result = model.evaluate(tg.tensor([[1, -3]], { dtype: 'float64' }),
+                                tg.tensor([[1, 2, 3]], { dtype: 'float64' }));
+  assert.ok(Math.abs(result.loss - 14 / 3) < 1e-6, String(result.loss));
+});
