@@ -6,7 +6,7 @@
  * optimizers, with OpenBLAS doing the matrix products. This header is the whole interface.
  *
  * CONVENTIONS
- *   - Every function (but the four string/version queries) returns a tg_status. Results are
+ *   - Every function (but the four version and message queries) returns a tg_status. Results are
  *     written through out-parameters, and only on TG_OK: on error nothing is written.
  *   - On error, tg_last_error_message() tells what went wrong, naming the function, the op
  *     and the shapes/dtypes involved, e.g.
@@ -75,20 +75,30 @@ extern "C" {
 /* Version                                                                                */
 /* ------------------------------------------------------------------------------------- */
 
-/* The version of this header. The library's SONAME is libtapegrad.so.TG_VERSION_MAJOR. */
+/* The version of this header, in semantic versioning (docs/versioning.md). While the major
+ * version is 0 each minor release may change the ABI, so the library's SONAME is
+ * libtapegrad.so.0.MINOR; from 1.0 on it is libtapegrad.so.MAJOR. */
 #define TG_VERSION_MAJOR 0
-#define TG_VERSION_MINOR 1
+#define TG_VERSION_MINOR 2
 #define TG_VERSION_PATCH 0
-#define TG_VERSION_STRING "0.1.0"
+#define TG_VERSION_STRING "0.2.0"
+/* MAJOR·1000000 + MINOR·1000 + PATCH: 2000 for 0.2.0, as tg_version_number() returns it. */
+#define TG_VERSION_NUMBER (TG_VERSION_MAJOR * 1000000 + TG_VERSION_MINOR * 1000 + TG_VERSION_PATCH)
 
 /* The version of the loaded library, "MAJOR.MINOR.PATCH" (static string, never NULL).
  * Compare with TG_VERSION_STRING to detect a header/library mismatch. */
 TG_API const char* tg_version(void);
 
+/* The version of the loaded library as one number, MAJOR·1000000 + MINOR·1000 + PATCH (as
+ * sqlite3_libversion_number): compare it with TG_VERSION_NUMBER, e.g.
+ *   if (tg_version_number() / 1000 != TG_VERSION_NUMBER / 1000) — another minor release. */
+TG_API int tg_version_number(void);
+
 /* ------------------------------------------------------------------------------------- */
 /* Status codes and errors                                                                */
 /* ------------------------------------------------------------------------------------- */
 
+/* What every function (but the version and message queries) returns. */
 typedef enum tg_status {
   TG_OK = 0,
   TG_INVALID_ARGUMENT = 1, /* a shape, dtype or value the function cannot accept */
@@ -175,6 +185,7 @@ TG_API tg_status tg_scope_keep(const void* handle);
 /* Tensors: immutable n-dimensional arrays                                                */
 /* ------------------------------------------------------------------------------------- */
 
+/* The element type of a tensor or variable. */
 typedef enum tg_dtype {
   TG_FLOAT32 = 0, /* the default, as in Keras */
   TG_FLOAT64 = 1,
@@ -183,6 +194,7 @@ typedef enum tg_dtype {
   TG_BOOL = 4     /* one byte per element, 0 or 1 */
 } tg_dtype;
 
+/* An immutable n-dimensional array (handle). */
 typedef struct tg_tensor tg_tensor;
 
 /* Largest supported rank. */
@@ -788,6 +800,7 @@ TG_API tg_status tg_random_truncated_normal(tg_dtype dtype, const int64_t* shape
 /* Variables: named, mutable, optionally trainable                                       */
 /* ------------------------------------------------------------------------------------- */
 
+/* A named, mutable tensor: model weights and optimizer state (handle). */
 typedef struct tg_variable tg_variable;
 
 /* Creates a variable holding a copy of `initial`. name: any string (copied); NULL → "".
@@ -836,6 +849,7 @@ TG_API tg_status tg_variable_free(tg_variable* variable);
 /* Gradient tape (tf.GradientTape)                                                         */
 /* ------------------------------------------------------------------------------------- */
 
+/* A gradient tape, tf.GradientTape (handle). */
 typedef struct tg_tape tg_tape;
 
 /*
@@ -1086,10 +1100,13 @@ TG_API tg_status tg_tape_free(tg_tape* tape);
  * Threads: a model, its layers and their handles may be used by one thread at a time.
  */
 
+/* A model (Keras Sequential) and a layer (handles); tg_optimizer is described under
+ * Optimizers. */
 typedef struct tg_model tg_model;
 typedef struct tg_layer tg_layer;
-typedef struct tg_optimizer tg_optimizer; /* see Optimizers */
+typedef struct tg_optimizer tg_optimizer;
 
+/* The activation a layer applies to its output (Keras's activation="..."). */
 typedef enum tg_activation {
   TG_ACTIVATION_LINEAR = 0, /* identity, Keras activation=None */
   TG_ACTIVATION_RELU = 1,
@@ -1132,6 +1149,7 @@ typedef struct tg_initializer {
   uint64_t seed;
 } tg_initializer;
 
+/* The kind of layer a tg_layer_config describes. */
 typedef enum tg_layer_type {
   TG_LAYER_DENSE = 0,    /* out = activation(x · kernel + bias) */
   TG_LAYER_DROPOUT = 1,  /* random zeroing in training */
@@ -1418,6 +1436,7 @@ TG_API tg_status tg_layer_free(tg_layer* layer);
  */
 typedef struct tg_loss tg_loss;
 
+/* How a loss reduces its per-sample values (Keras's Reduction). */
 typedef enum tg_reduction {
   TG_REDUCTION_AUTO = 0,               /* Keras's default: SUM_OVER_BATCH_SIZE */
   TG_REDUCTION_NONE = 1,               /* the weighted per-sample losses */
@@ -1884,6 +1903,8 @@ TG_API tg_status tg_safetensors_read(const char* path, const char* name, tg_tens
  * a tape recording on the calling thread would record the whole run.
  */
 
+/* Handles of the training loop: a data source fed batch by batch, a callback, the history a
+ * fit returns, the logs passed to callbacks, and the running fit a callback receives. */
 typedef struct tg_dataset tg_dataset;
 typedef struct tg_callback tg_callback;
 typedef struct tg_history tg_history;
@@ -1898,7 +1919,6 @@ typedef struct tg_training tg_training;
  * struct from a program built against this header, using defaults for the rest, so such
  * programs keep working. A struct_size that is not the size of a version of the struct the
  * library knows is TG_INVALID_ARGUMENT. A NULL options pointer means all defaults. */
-
 typedef struct tg_fit_options {
   size_t struct_size;
   size_t batch_size;     /* 32; ignored for a tg_dataset */
@@ -1925,6 +1945,7 @@ typedef struct tg_fit_options {
   FILE* verbose_stream; /* where verbose output goes; NULL: stdout */
 } tg_fit_options;
 
+/* Options of tg_model_evaluate (see above); defaults from tg_evaluate_options_init. */
 typedef struct tg_evaluate_options {
   size_t struct_size;
   size_t batch_size;              /* 32; ignored for a tg_dataset */
@@ -1935,6 +1956,7 @@ typedef struct tg_evaluate_options {
   FILE* verbose_stream;           /* NULL: stdout */
 } tg_evaluate_options;
 
+/* Options of tg_model_predict (see above); defaults from tg_predict_options_init. */
 typedef struct tg_predict_options {
   size_t struct_size;
   size_t batch_size;              /* 32; ignored for a tg_dataset */
@@ -2132,6 +2154,8 @@ typedef enum tg_monitor_mode {
   TG_MONITOR_MAX = 2
 } tg_monitor_mode;
 
+/* Options of tg_callback_early_stopping, Keras's EarlyStopping arguments (defaults from
+ * tg_early_stopping_options_init, as each field says). */
 typedef struct tg_early_stopping_options {
   size_t struct_size;
   const char* monitor;        /* "val_loss" (copied) */
@@ -2147,6 +2171,8 @@ typedef struct tg_early_stopping_options {
   FILE* verbose_stream;       /* NULL: silent; else Keras's verbose messages go there */
 } tg_early_stopping_options;
 
+/* Fills *options with the defaults above. Returns TG_OK, or TG_INVALID_ARGUMENT if options is
+ * NULL. */
 TG_API tg_status tg_early_stopping_options_init(tg_early_stopping_options* options);
 
 /* Keras's EarlyStopping (Keras 2.15 logic). At each epoch end, from start_from_epoch on:
@@ -2177,6 +2203,8 @@ TG_API tg_status tg_callback_early_stopping_state(const tg_callback* callback,
                                                   int64_t* stopped_epoch, int64_t* best_epoch,
                                                   double* best, size_t* wait);
 
+/* Options of tg_callback_model_checkpoint, Keras's ModelCheckpoint arguments (defaults from
+ * tg_model_checkpoint_options_init, as each field says). */
 typedef struct tg_model_checkpoint_options {
   size_t struct_size;
   /* Required: the file to write, a format string filled from the 1-based "epoch", the
@@ -2196,6 +2224,8 @@ typedef struct tg_model_checkpoint_options {
   FILE* verbose_stream;          /* NULL: silent; else Keras's verbose messages go there */
 } tg_model_checkpoint_options;
 
+/* Fills *options with the defaults above (filepath NULL: it must be set). Returns TG_OK, or
+ * TG_INVALID_ARGUMENT if options is NULL. */
 TG_API tg_status tg_model_checkpoint_options_init(tg_model_checkpoint_options* options);
 
 /* Keras's ModelCheckpoint: saves the model's weights (and, without save_weights_only, the

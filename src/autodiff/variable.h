@@ -1,4 +1,4 @@
-// Variables: the only mutable state (DESIGN.md §3). A read is a snapshot that shares the
+// Variables: the only mutable state (docs/design.md). A read is a snapshot that shares the
 // buffer; a later update copies the buffer first if a snapshot still holds it.
 #pragma once
 

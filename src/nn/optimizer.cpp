@@ -1,5 +1,5 @@
-// The optimizer base class: Keras's apply_gradients pipeline (K/keras/optimizers/optimizer.py
-// and utils.py), TF_SEMANTICS.md §4.5–4.7. The update rules live in src/nn/optimizers/.
+// The optimizer base class: Keras's apply_gradients pipeline (keras/optimizers/optimizer.py
+// and utils.py; docs/tensorflow.md). The update rules live in src/nn/optimizers/.
 #include "nn/optimizer.h"
 
 #include <fmt/ranges.h>

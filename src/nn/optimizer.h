@@ -1,5 +1,5 @@
-// Optimizers: the new Keras optimizers (TF ≥ 2.11, Keras 2.15 keras/optimizers/*.py;
-// TF_SEMANTICS.md §4). apply() is apply_gradients: build on first use, skip NULL
+// Optimizers: the new Keras optimizers (TF ≥ 2.11, keras/optimizers/*.py;
+// docs/tensorflow.md). apply() is apply_gradients: build on first use, skip NULL
 // gradients (with Keras's warning), clip, decay weights, one fused update per variable,
 // return the incremented iteration counter.
 //
