@@ -30,15 +30,15 @@ static inline tg_status mul3(const tg_tensor* a, const tg_tensor* b, const tg_te
   return s;
 }
 
-static tg_status cube_forward(tg_custom_call* call, tg_tensor* const* inputs, size_t num_inputs,
-                              tg_tensor** outputs, size_t num_outputs, void* user_data) {
+static inline tg_status cube_forward(tg_custom_call* call, tg_tensor* const* inputs, size_t num_inputs,
+                                     tg_tensor** outputs, size_t num_outputs, void* user_data) {
   (void)call, (void)num_inputs, (void)num_outputs, (void)user_data;
   return mul3(inputs[0], inputs[0], inputs[0], &outputs[0]);
 }
 
-static tg_status cube_backward(tg_custom_call* call, tg_tensor* const* inputs, size_t num_inputs,
-                               tg_tensor* const* outputs, size_t num_outputs, tg_tensor* const* output_grads,
-                               tg_tensor** grads, size_t num_grads, void* user_data) {
+static inline tg_status cube_backward(tg_custom_call* call, tg_tensor* const* inputs, size_t num_inputs,
+                                      tg_tensor* const* outputs, size_t num_outputs, tg_tensor* const* output_grads,
+                                      tg_tensor** grads, size_t num_grads, void* user_data) {
   tg_tensor *three = NULL, *x2 = NULL;
   tg_status s;
   (void)call, (void)num_inputs, (void)outputs, (void)num_outputs, (void)num_grads, (void)user_data;
@@ -50,30 +50,30 @@ static tg_status cube_backward(tg_custom_call* call, tg_tensor* const* inputs, s
   return s;
 }
 
-static tg_status ste_round_forward(tg_custom_call* call, tg_tensor* const* inputs, size_t num_inputs,
-                                   tg_tensor** outputs, size_t num_outputs, void* user_data) {
+static inline tg_status ste_round_forward(tg_custom_call* call, tg_tensor* const* inputs, size_t num_inputs,
+                                          tg_tensor** outputs, size_t num_outputs, void* user_data) {
   (void)call, (void)num_inputs, (void)num_outputs, (void)user_data;
   return tg_round(inputs[0], &outputs[0]);
 }
 
 /* The incoming gradient as it is (used by ste_round). */
-static tg_status pass_through_backward(tg_custom_call* call, tg_tensor* const* inputs, size_t num_inputs,
-                                       tg_tensor* const* outputs, size_t num_outputs,
-                                       tg_tensor* const* output_grads, tg_tensor** grads, size_t num_grads,
-                                       void* user_data) {
+static inline tg_status pass_through_backward(tg_custom_call* call, tg_tensor* const* inputs, size_t num_inputs,
+                                              tg_tensor* const* outputs, size_t num_outputs,
+                                              tg_tensor* const* output_grads, tg_tensor** grads, size_t num_grads,
+                                              void* user_data) {
   (void)call, (void)inputs, (void)num_inputs, (void)outputs, (void)num_outputs, (void)num_grads, (void)user_data;
   return tg_identity(output_grads[0], &grads[0]);
 }
 
-static tg_status identity_forward(tg_custom_call* call, tg_tensor* const* inputs, size_t num_inputs,
-                                  tg_tensor** outputs, size_t num_outputs, void* user_data) {
+static inline tg_status identity_forward(tg_custom_call* call, tg_tensor* const* inputs, size_t num_inputs,
+                                         tg_tensor** outputs, size_t num_outputs, void* user_data) {
   (void)call, (void)num_inputs, (void)num_outputs, (void)user_data;
   return tg_identity(inputs[0], &outputs[0]);
 }
 
-static tg_status clip_grad_backward(tg_custom_call* call, tg_tensor* const* inputs, size_t num_inputs,
-                                    tg_tensor* const* outputs, size_t num_outputs, tg_tensor* const* output_grads,
-                                    tg_tensor** grads, size_t num_grads, void* user_data) {
+static inline tg_status clip_grad_backward(tg_custom_call* call, tg_tensor* const* inputs, size_t num_inputs,
+                                           tg_tensor* const* outputs, size_t num_outputs, tg_tensor* const* output_grads,
+                                           tg_tensor** grads, size_t num_grads, void* user_data) {
   tg_tensor *lo = NULL, *hi = NULL;
   tg_status s;
   (void)call, (void)inputs, (void)num_inputs, (void)outputs, (void)num_outputs, (void)num_grads, (void)user_data;
@@ -85,17 +85,17 @@ static tg_status clip_grad_backward(tg_custom_call* call, tg_tensor* const* inpu
   return s;
 }
 
-static tg_status sincos_forward(tg_custom_call* call, tg_tensor* const* inputs, size_t num_inputs,
-                                tg_tensor** outputs, size_t num_outputs, void* user_data) {
+static inline tg_status sincos_forward(tg_custom_call* call, tg_tensor* const* inputs, size_t num_inputs,
+                                       tg_tensor** outputs, size_t num_outputs, void* user_data) {
   tg_status s;
   (void)call, (void)num_inputs, (void)num_outputs, (void)user_data;
   s = tg_sin(inputs[0], &outputs[0]);
   return s != TG_OK ? s : tg_cos(inputs[0], &outputs[1]);
 }
 
-static tg_status sincos_backward(tg_custom_call* call, tg_tensor* const* inputs, size_t num_inputs,
-                                 tg_tensor* const* outputs, size_t num_outputs, tg_tensor* const* output_grads,
-                                 tg_tensor** grads, size_t num_grads, void* user_data) {
+static inline tg_status sincos_backward(tg_custom_call* call, tg_tensor* const* inputs, size_t num_inputs,
+                                        tg_tensor* const* outputs, size_t num_outputs, tg_tensor* const* output_grads,
+                                        tg_tensor** grads, size_t num_grads, void* user_data) {
   tg_tensor *a = NULL, *b = NULL;
   tg_status s;
   (void)call, (void)inputs, (void)num_inputs, (void)num_outputs, (void)num_grads, (void)user_data;
@@ -108,16 +108,16 @@ static tg_status sincos_backward(tg_custom_call* call, tg_tensor* const* inputs,
   return s;
 }
 
-static tg_status mul2_forward(tg_custom_call* call, tg_tensor* const* inputs, size_t num_inputs,
-                              tg_tensor** outputs, size_t num_outputs, void* user_data) {
+static inline tg_status mul2_forward(tg_custom_call* call, tg_tensor* const* inputs, size_t num_inputs,
+                                     tg_tensor** outputs, size_t num_outputs, void* user_data) {
   (void)call, (void)num_inputs, (void)num_outputs, (void)user_data;
   return tg_mul(inputs[0], inputs[1], &outputs[0]);
 }
 
 /* Counts its calls in *(int*)user_data, then answers as mul2's gradient. */
-static tg_status mul2_backward(tg_custom_call* call, tg_tensor* const* inputs, size_t num_inputs,
-                               tg_tensor* const* outputs, size_t num_outputs, tg_tensor* const* output_grads,
-                               tg_tensor** grads, size_t num_grads, void* user_data) {
+static inline tg_status mul2_backward(tg_custom_call* call, tg_tensor* const* inputs, size_t num_inputs,
+                                      tg_tensor* const* outputs, size_t num_outputs, tg_tensor* const* output_grads,
+                                      tg_tensor** grads, size_t num_grads, void* user_data) {
   tg_status s;
   (void)call, (void)num_inputs, (void)outputs, (void)num_outputs, (void)num_grads;
   if (user_data) ++*(int*)user_data;
@@ -126,7 +126,7 @@ static tg_status mul2_backward(tg_custom_call* call, tg_tensor* const* inputs, s
 }
 
 /* A destroy function that counts its calls in *(int*)data. */
-static void count_destroy(void* data) { ++*(int*)data; }
+static inline void count_destroy(void* data) { ++*(int*)data; }
 
 static inline tg_custom_op* make_op_at(const char* file, int line, const char* name, size_t num_inputs,
                                        size_t num_outputs, tg_custom_forward_fn forward,
