@@ -256,13 +256,9 @@ tg_status tg_custom_call_state(const tg_custom_call* call, void** out) {
 tg_status tg_custom_call_variables(const tg_custom_call* call, tg_variable** variables, size_t capacity,
                                    size_t* count) {
   return tg::capi::guard("tg_custom_call_variables", [&] {
-    const CallView& view = call_arg(call);
-    if (view.forward)
-      tg::fail(Status::invalid_state,
-               "custom op '{}': the variables a call read are known only once its forward has returned (ask from "
-               "the backward callback)",
-               view.call->op->name());
-    tg::capi::write_handles(view.call->variables, variables, capacity, count, "variables");
+    const CustomCall& c = *call_arg(call).call;
+    // In the forward, the variables read so far.
+    tg::capi::write_handles(c.watcher ? c.watcher->variables() : c.variables, variables, capacity, count, "variables");
   });
 }
 

@@ -1195,12 +1195,14 @@ TG_API tg_status tg_custom_call_set_state(tg_custom_call* call, void* state, tg_
  * TG_OK, TG_INVALID_HANDLE, TG_INVALID_ARGUMENT (out NULL). */
 TG_API tg_status tg_custom_call_state(const tg_custom_call* call, void** out);
 
-/* From the backward callback of a TG_CUSTOM_OP_VARIABLES op: the trainable variables the
- * forward read, in first-read order (grads[num_inputs + i] is variable i's gradient).
+/* The trainable variables the forward read, in first-read order: from the backward, all of
+ * them (grads[num_inputs + i] is variable i's gradient, with TG_CUSTOM_OP_VARIABLES); from the
+ * forward, those read so far (a forward may refuse some, as TensorFlow refuses a grad_fn
+ * without a `variables` argument).
  * variables: array of `capacity` slots, or NULL to only count; receives min(capacity, total)
  * new handles owned by the callback (tg_variable_free), and *count = total.
  * Returns TG_OK, TG_INVALID_HANDLE, TG_INVALID_ARGUMENT (count NULL, variables NULL with
- * capacity > 0), TG_INVALID_STATE (from a forward callback), TG_OUT_OF_MEMORY. */
+ * capacity > 0), TG_OUT_OF_MEMORY. */
 TG_API tg_status tg_custom_call_variables(const tg_custom_call* call, tg_variable** variables,
                                           size_t capacity, size_t* count);
 

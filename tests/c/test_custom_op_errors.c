@@ -301,7 +301,8 @@ static tg_status probe_backward(tg_custom_call* call, tg_tensor* const* inputs, 
   return pass_through_backward(call, inputs, num_inputs, outputs, num_outputs, output_grads, grads, num_grads, NULL);
 }
 
-/* Handles lent to a callback are dead after it; what would drop the record being walked is
+/* Handles lent to a callback are dead after it; a forward may list the variables read so far
+ * (none here); what would drop the record being walked is
  * refused from inside a backward (a non-persistent tape's second gradient too), the rest of
  * the calls work, and the gradient completes: d/dx = 1. */
 static void test_lent_handles_and_busy_tape(void) {
@@ -313,7 +314,7 @@ static void test_lent_handles_and_busy_tape(void) {
   CHECK_OK(tg_tape_begin(TG_TAPE_DEFAULT, &log.tape));
   CHECK_OK(tg_tape_watch(log.tape, x));
   y = call1(op, x);
-  CHECK(log.variables_in_forward == TG_INVALID_STATE);
+  CHECK(log.variables_in_forward == TG_OK);
   CHECK_ERR(tg_tensor_item(log.kept_input, &v), TG_INVALID_HANDLE, "not a live tapegrad handle");
   CHECK_ERR(tg_custom_call_state(log.kept_call, NULL), TG_INVALID_HANDLE, "not a live tapegrad handle");
   g = grad1(log.tape, y, x);
