@@ -68,8 +68,11 @@ const decls = {
   tg_random_uniform: `int tg_random_uniform(int dtype, const int64_t *shape, int rank, double minval, double maxval, uint64_t seed, _Out_ ${H} *out)`,
   tg_one_hot: `int tg_one_hot(${H} indices, int64_t depth, double on, double off, int64_t axis, int dtype, _Out_ ${H} *out)`,
   tg_mul: `int tg_mul(${H} a, ${H} b, _Out_ ${H} *out)`,
+  tg_identity: `int tg_identity(${H} x, _Out_ ${H} *out)`,
+  tg_clip_by_value: `int tg_clip_by_value(${H} t, ${H} lo, ${H} hi, _Out_ ${H} *out)`,
   tg_matmul: `int tg_matmul(${H} a, ${H} b, int ta, int tb, _Out_ ${H} *out)`,
   tg_tape_begin: `int tg_tape_begin(uint32_t flags, _Out_ ${H} *out)`,
+  tg_tape_enter: `int tg_tape_enter(${H} tape)`,
   tg_tape_end: `int tg_tape_end(${H} tape)`,
   tg_tape_watch: `int tg_tape_watch(${H} tape, ${H} x)`,
   tg_tape_gradient: `int tg_tape_gradient(${H} tape, ${H} *targets, size_t nt, ${H} *sources, size_t ns, _Out_ ${H} *grads)`,
@@ -113,6 +116,7 @@ const decls = {
   tg_history_key: `int tg_history_key(${H} h, size_t index, _Out_ const char **out)`,
   tg_history_values: `int tg_history_values(${H} h, const char *key, _Out_ double *values, size_t capacity, _Out_ size_t *count)`,
   tg_history_free: `int tg_history_free(${H} h)`,
+  tg_set_error_message: 'int tg_set_error_message(const char *message)',
 };
 
 const c = {};
@@ -137,8 +141,29 @@ class TapegradError extends Error {
   }
 }
 
+// The exception a JS callback called from C threw (a custom op's forward or backward, see
+// custom_op.js), and the message it gave the library, until the call that ran it fails.
+let pendingCallbackError = null;
+
+// For a JS callback that threw `error`: tells the library why, and returns the status for the
+// callback to return. The library call that ran the callback then throws `error` itself.
+function callbackFailed(error) {
+  const text = `${error && error.name}: ${error && error.message}`;
+  pendingCallbackError = { error, text };
+  c.tg_set_error_message(text);
+  return error instanceof TapegradError ? error.status : 1; // TG_INVALID_ARGUMENT
+}
+
 function check(status) {
-  if (status !== 0) throw new TapegradError(status);
+  if (status === 0) return;
+  const failure = new TapegradError(status);
+  const pending = pendingCallbackError;
+  pendingCallbackError = null;
+  if (pending && failure.message.includes(pending.text)) {
+    if (pending.error instanceof Error && pending.error.cause === undefined) pending.error.cause = failure;
+    throw pending.error;
+  }
+  throw failure;
 }
 
 // Calls fn(...args, out) and returns out[0] (a new handle).
@@ -320,7 +345,7 @@ function evaluate(model, loss, metrics, x, y, batchSize = 32) {
 }
 
 module.exports = {
-  c, TG, TapegradError, check, make, tensor, scalar, item, shapeOf, float32Data,
+  lib, c, TG, TapegradError, check, callbackFailed, make, tensor, scalar, item, shapeOf, float32Data,
   variableName, variableShape, withTape, gradient, addDense, trainableVariables,
   fit, evaluate, logsOf, libraryPath, version: () => c.tg_version(),
 };

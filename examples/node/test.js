@@ -91,4 +91,100 @@ test('fit: an exception in the callback stops fit and is rethrown; bad options t
   c.tg_model_free(model);
 });
 
+// Custom ops with JS callbacks (custom_op.js).
+const { CustomOp } = require('./custom_op');
+
+// x³ with the backward 3·x²·dy written with tapegrad ops (so differentiable again).
+function cubeOp(onDestroy = null) {
+  const mul = (a, b) => tg.make(c.tg_mul, a, b);
+  return new CustomOp('js_cube', 1, 1, ([x]) => {
+    const x2 = mul(x, x);
+    const y = mul(x2, x);
+    c.tg_tensor_free(x2);
+    return [y];
+  }, ([x], outputs, [dy]) => {
+    const three = tg.scalar(3, TG.FLOAT64);
+    const x2 = mul(x, x);
+    const t = mul(three, x2);
+    const g = mul(t, dy);
+    [three, x2, t].forEach((h) => c.tg_tensor_free(h));
+    return [g];
+  }, onDestroy);
+}
+
+test('custom op: a JS forward and backward, first and second order (x³ at 2: 8, 12, 12)', () => {
+  const op = cubeOp();
+  const x = tg.scalar(2, TG.FLOAT64);
+  const outer = tg.make(c.tg_tape_begin, TG.TAPE_DEFAULT);
+  tg.check(c.tg_tape_watch(outer, x));
+  const [inner, y] = tg.withTape(TG.TAPE_DEFAULT, (tape) => {
+    tg.check(c.tg_tape_watch(tape, x));
+    return op.call([x])[0];
+  });
+  const [g1] = tg.gradient(inner, y, [x]); // recorded on the outer tape
+  tg.check(c.tg_tape_end(outer));
+  const [g2] = tg.gradient(outer, g1, [x]);
+  assert.deepStrictEqual([tg.item(y), tg.item(g1), tg.item(g2)], [8, 12, 12]);
+  [y, g1, g2, x].forEach((h) => c.tg_tensor_free(h));
+  [inner, outer].forEach((t) => c.tg_tape_free(t));
+  op.free();
+});
+
+test('custom op: a clipped gradient; the user-data destructor runs once, after the last record', () => {
+  let destroyed = 0;
+  const clip = new CustomOp('js_clip_gradient', 1, 1, ([x]) => [tg.make(c.tg_identity, x)], (inputs, outputs, [dy]) => {
+    const lo = tg.scalar(-1);
+    const hi = tg.scalar(1);
+    const g = tg.make(c.tg_clip_by_value, dy, lo, hi);
+    c.tg_tensor_free(lo);
+    c.tg_tensor_free(hi);
+    return [g];
+  }, () => { destroyed += 1; });
+  const x = tg.tensor(TG.FLOAT32, [2], [1, -1]);
+  const k = tg.tensor(TG.FLOAT32, [2], [5, -0.5]);
+  const [tape, z] = tg.withTape(TG.TAPE_PERSISTENT, (t) => {
+    tg.check(c.tg_tape_watch(t, x));
+    const [y] = clip.call([x]);
+    const product = tg.make(c.tg_mul, y, k);
+    c.tg_tensor_free(y);
+    return product;
+  });
+  clip.free();
+  assert.strictEqual(destroyed, 0); // the persistent tape's record keeps the op
+  const [g] = tg.gradient(tape, z, [x]);
+  assert.deepStrictEqual(Array.from(tg.float32Data(z)), [5, 0.5]);
+  assert.deepStrictEqual(Array.from(tg.float32Data(g)), [1, -0.5]); // [5, -0.5] clipped
+  [g, z, k, x].forEach((h) => c.tg_tensor_free(h));
+  c.tg_tape_free(tape);
+  assert.strictEqual(destroyed, 1);
+});
+
+test('custom op: an exception in a JS callback is rethrown by the call that ran it', () => {
+  const op = new CustomOp('js_fails', 1, 1, ([x]) => {
+    if (tg.item(x) < 0) throw new RangeError('negative input');
+    return [tg.make(c.tg_identity, x)];
+  }, () => { throw new TypeError('no gradient today'); });
+  const negative = tg.scalar(-1);
+  assert.throws(() => op.call([negative]),
+                (e) => e instanceof RangeError && e.message === 'negative input' &&
+                       /custom op 'js_fails': the forward callback returned TG_INVALID_ARGUMENT/.test(e.cause.message));
+  const x = tg.scalar(2);
+  const [tape, y] = tg.withTape(TG.TAPE_PERSISTENT, (t) => {
+    tg.check(c.tg_tape_watch(t, x));
+    return op.call([x])[0];
+  });
+  assert.throws(() => tg.gradient(tape, y, [x]),
+                (e) => e instanceof TypeError && e.message === 'no gradient today' &&
+                       /\[tg_tape_gradient\] custom op 'js_fails': the backward callback/.test(e.cause.message));
+  // the tape is still usable: d(x·x)/dx through a fresh record
+  tg.check(c.tg_tape_enter(tape));
+  const sq = tg.make(c.tg_mul, x, x);
+  tg.check(c.tg_tape_end(tape));
+  const [g] = tg.gradient(tape, sq, [x]);
+  assert.strictEqual(tg.item(g), 4);
+  [g, sq, y, x, negative].forEach((h) => c.tg_tensor_free(h));
+  c.tg_tape_free(tape);
+  op.free();
+});
+
 console.log(`${passed} passed, 0 failed`);
