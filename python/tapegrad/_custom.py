@@ -229,7 +229,7 @@ def custom_gradient(f=None):
 
     Differences from TensorFlow: the positional arguments are converted to tensors (Variables
     are read, which records the read) and are the op's inputs; keyword arguments are passed to
-    f as they are and get no gradient (TensorFlow records them but gives them none either).
+    f as they are and are not inputs of the op (as in TensorFlow's eager mode).
     y may be a tensor or a (nested) list or tuple of at most 64 tensors."""
     if f is None:
         return custom_gradient
