@@ -1,9 +1,10 @@
 /*
  * C tests of custom ops (tg_custom_op_*): forward values, first and second order gradients,
  * jacobians and batch jacobians through them, several outputs and inputs, variables, the
- * per-call state, and the lifetime of user data. Errors and re-entry: test_custom_op_errors.c.
+ * per-call state, the lifetime of user data, and one op used by two threads. Errors and re-entry: test_custom_op_errors.c.
  * Every expected number is worked out by hand in the comment next to it.
  */
+#include <pthread.h>
 #include <stdint.h>
 #include <stdlib.h>
 
@@ -574,6 +575,60 @@ static void test_user_data_lifetime(void) {
   CHECK_OK(tg_custom_op_free(NULL));
 }
 
+/* One op used by two threads at once, each with its own tapes: x³ at x = thread's value. */
+typedef struct {
+  tg_custom_op* op;
+  double x;
+  int wrong; /* results that were not (x³, 3x²), or failed calls */
+} cube_worker;
+
+static void* cube_many_times(void* arg) {
+  cube_worker* w = (cube_worker*)arg;
+  int i;
+  for (i = 0; i < 200; ++i) {
+    tg_tensor *x = NULL, *y = NULL, *g = NULL;
+    tg_tape* tape = NULL;
+    const void *target, *source;
+    double vy = 0, vg = 0;
+    if (tg_tensor_scalar(TG_FLOAT64, w->x, &x) != TG_OK || tg_tape_begin(TG_TAPE_DEFAULT, &tape) != TG_OK ||
+        tg_tape_watch(tape, x) != TG_OK || tg_custom_op_call(w->op, &x, 1, &y, 1, NULL) != TG_OK) {
+      ++w->wrong;
+    } else {
+      target = y;
+      source = x;
+      if (tg_tape_gradient(tape, &target, 1, &source, 1, &g) != TG_OK || tg_tensor_item(y, &vy) != TG_OK ||
+          tg_tensor_item(g, &vg) != TG_OK || vy != w->x * w->x * w->x || vg != 3 * w->x * w->x)
+        ++w->wrong;
+    }
+    tg_tensor_free(g);
+    tg_tensor_free(y);
+    tg_tensor_free(x);
+    tg_tape_free(tape);
+  }
+  return NULL;
+}
+
+static void test_two_threads(void) {
+  int destroyed = 0;
+  tg_custom_op* op = NULL;
+  cube_worker a, b;
+  pthread_t ta, tb;
+  CHECK_OK(tg_custom_op_create("cube", 1, 1, TG_CUSTOM_OP_DEFAULT, cube_forward, cube_backward, &destroyed,
+                               count_destroy, &op));
+  a.op = b.op = op;
+  a.x = 2.0;
+  b.x = -3.0;
+  a.wrong = b.wrong = 0;
+  CHECK(pthread_create(&ta, NULL, cube_many_times, &a) == 0);
+  CHECK(pthread_create(&tb, NULL, cube_many_times, &b) == 0);
+  CHECK(pthread_join(ta, NULL) == 0);
+  CHECK(pthread_join(tb, NULL) == 0);
+  CHECK(a.wrong == 0 && b.wrong == 0);
+  CHECK(destroyed == 0);
+  CHECK_OK(tg_custom_op_free(op));
+  CHECK(destroyed == 1);
+}
+
 int main(void) {
   test_forward_and_gradient();
   test_straight_through();
@@ -589,5 +644,6 @@ int main(void) {
   test_variables();
   test_call_state();
   test_user_data_lifetime();
+  test_two_threads();
   return check_summary();
 }
