@@ -85,22 +85,35 @@ class LentCall {
   tg_custom_call* handle_;
 };
 
-// The tensors a callback wrote to `slots`, whose ownership it passed to us: every handle is
-// freed, even when one of them is not a live tensor (that is then the error).
-std::vector<Tensor> take_written(const std::vector<tg_tensor*>& slots, const std::string& what) {
-  std::vector<Tensor> values(slots.size());
-  std::string bad;
-  for (size_t i = 0; i < slots.size() && bad.empty(); ++i) {
+// The tensors a callback wrote to its slots, whose ownership it passed to us.
+struct Written {
+  std::vector<Tensor> values;
+  std::string bad;  // why a slot held no live tensor handle (reported after the callback's status)
+};
+
+// Takes the slots' tensors and frees every handle in them, live tensors or not.
+Written take_written(const std::vector<tg_tensor*>& slots, const std::string& what) {
+  Written w;
+  w.values.resize(slots.size());
+  for (size_t i = 0; i < slots.size() && w.bad.empty(); ++i) {
     if (!slots[i]) continue;
     try {
-      values[i] = tg::capi::get<tg_tensor>(slots[i], "")->value;
+      w.values[i] = tg::capi::get<tg_tensor>(slots[i], "")->value;
     } catch (const tg::Error&) {
-      bad = fmt::format("{}[{}] is not a live tensor handle", what, i);
+      w.bad = fmt::format("{}[{}] is not a live tensor handle", what, i);
     }
   }
   for (tg_tensor* h : slots) release(h);
-  if (!bad.empty()) tg::fail(Status::invalid_handle, "{}", bad);
-  return values;
+  return w;
+}
+
+// The callback's status first (a failing callback may leave anything in its slots), then its
+// slots.
+std::vector<Tensor> check_callback(const tg_status& status, const std::string& context, const std::string& detail,
+                                   Written written) {
+  tg::capi::check_callers_status(status, context, detail);
+  if (!written.bad.empty()) tg::fail(Status::invalid_handle, "{}", written.bad);
+  return std::move(written.values);
 }
 
 // The caller's functions and user_data; destroy runs when the op (the last call record, or
@@ -134,8 +147,9 @@ CustomOp::Forward c_forward(std::shared_ptr<const CFunctions> fns, std::string n
     const tg_status status =
         fns->forward(call_handle.get(), lent.data(), lent.size(), slots.data(), slots.size(), fns->user_data);
     const std::string detail = tg_last_error_message();
-    std::vector<Tensor> outputs = take_written(slots, fmt::format("custom op '{}': outputs", name));
-    tg::capi::check_callers_status(status, fmt::format("custom op '{}': the forward callback", name), detail);
+    std::vector<Tensor> outputs =
+        check_callback(status, fmt::format("custom op '{}': the forward callback", name), detail,
+                       take_written(slots, fmt::format("custom op '{}': outputs", name)));
     if (any_outputs) drop_trailing_empty(outputs);
     return outputs;
   };
@@ -156,9 +170,8 @@ CustomOp::Backward c_backward(std::shared_ptr<const CFunctions> fns, std::string
         fns->backward(call_handle.get(), inputs.data(), inputs.size(), outputs.data(), outputs.size(),
                       grads_in.data(), slots.data(), slots.size(), fns->user_data);
     const std::string detail = tg_last_error_message();
-    std::vector<Tensor> grads = take_written(slots, fmt::format("custom op '{}': grads", name));
-    tg::capi::check_callers_status(status, fmt::format("custom op '{}': the backward callback", name), detail);
-    return grads;
+    return check_callback(status, fmt::format("custom op '{}': the backward callback", name), detail,
+                          take_written(slots, fmt::format("custom op '{}': grads", name)));
   };
 }
 

@@ -154,6 +154,13 @@ static tg_status foreign_handle_forward(tg_custom_call* call, tg_tensor* const* 
   return TG_OK;
 }
 
+/* Writes user_data (not a tensor) and fails: its status is what is reported. */
+static tg_status foreign_handle_then_fail_forward(tg_custom_call* call, tg_tensor* const* inputs, size_t num_inputs,
+                                                  tg_tensor** outputs, size_t num_outputs, void* user_data) {
+  foreign_handle_forward(call, inputs, num_inputs, outputs, num_outputs, user_data);
+  return TG_IO_ERROR;
+}
+
 /* A gradient of the wrong shape (the input reshaped to one more axis) or dtype (float64). */
 static tg_status wrong_shape_backward(tg_custom_call* call, tg_tensor* const* inputs, size_t num_inputs,
                                       tg_tensor* const* outputs, size_t num_outputs, tg_tensor* const* output_grads,
@@ -211,6 +218,11 @@ static void test_bad_callback_results(void) {
                                NULL, &op));
   CHECK_ERR(tg_custom_op_call(op, &x, 1, &y, 1, NULL), TG_INVALID_HANDLE, "custom op 'foreign': outputs[0]",
             "not a live tensor handle");
+  tg_custom_op_free(op);
+  CHECK_OK(tg_custom_op_create("foreign_failing", 1, 1, TG_CUSTOM_OP_DEFAULT, foreign_handle_then_fail_forward, NULL,
+                               not_a_tensor, NULL, &op));
+  CHECK_ERR(tg_custom_op_call(op, &x, 1, &y, 1, NULL), TG_IO_ERROR,
+            "custom op 'foreign_failing': the forward callback returned TG_IO_ERROR");
   tg_custom_op_free(op);
   CHECK_OK(tg_tape_free(not_a_tensor));
   CHECK(y == NULL);
