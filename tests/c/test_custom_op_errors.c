@@ -342,25 +342,30 @@ static void test_lent_handles_and_busy_tape(void) {
   tg_custom_op_free(op);
 }
 
-/* Re-entry in a forward: the forward computes d(x³)/dx = 3x² with a tape of its own and a
- * nested call of the cube custom op; its backward is 6x·dy. At x = 2: y = 12, dy/dx = 12.
- * The outer tape does not see the forward's ops (it would otherwise reach x through them). */
-static tg_status derivative_forward(tg_custom_call* call, tg_tensor* const* inputs, size_t num_inputs,
-                                    tg_tensor** outputs, size_t num_outputs, void* user_data) {
-  tg_custom_op* cube = (tg_custom_op*)user_data;
+/* *out = d cube(x)/dx = 3x², taken by a tape of its own through a call of the cube custom op:
+ * what the re-entrant callbacks below run. */
+static tg_status derivative_of_cube(tg_custom_op* cube, tg_tensor* x, tg_tensor** out) {
   tg_tape* tape = NULL;
   tg_tensor* y = NULL;
   tg_status s;
-  const void *target, *source = inputs[0];
-  (void)call, (void)num_inputs, (void)num_outputs;
+  const void *target, *source = x;
   if ((s = tg_tape_begin(TG_TAPE_DEFAULT, &tape)) != TG_OK) return s;
-  s = tg_tape_watch(tape, inputs[0]);
-  if (s == TG_OK) s = tg_custom_op_call(cube, inputs, 1, &y, 1, NULL);
+  s = tg_tape_watch(tape, x);
+  if (s == TG_OK) s = tg_custom_op_call(cube, &x, 1, &y, 1, NULL);
   target = y;
-  if (s == TG_OK) s = tg_tape_gradient(tape, &target, 1, &source, 1, &outputs[0]);
+  if (s == TG_OK) s = tg_tape_gradient(tape, &target, 1, &source, 1, out);
   tg_tensor_free(y);
   tg_tape_free(tape);
   return s;
+}
+
+/* Re-entry in a forward: the forward is d(x³)/dx = 3x² (user_data: the cube op); its backward
+ * is 6x·dy. At x = 2: y = 12, dy/dx = 12. The outer tape does not see the forward's ops (it
+ * would otherwise reach x through them). */
+static tg_status derivative_forward(tg_custom_call* call, tg_tensor* const* inputs, size_t num_inputs,
+                                    tg_tensor** outputs, size_t num_outputs, void* user_data) {
+  (void)call, (void)num_inputs, (void)num_outputs;
+  return derivative_of_cube((tg_custom_op*)user_data, inputs[0], &outputs[0]);
 }
 
 static tg_status derivative_backward(tg_custom_call* call, tg_tensor* const* inputs, size_t num_inputs,
@@ -380,24 +385,12 @@ static tg_status derivative_backward(tg_custom_call* call, tg_tensor* const* inp
 static tg_status reentrant_backward(tg_custom_call* call, tg_tensor* const* inputs, size_t num_inputs,
                                     tg_tensor* const* outputs, size_t num_outputs, tg_tensor* const* output_grads,
                                     tg_tensor** grads, size_t num_grads, void* user_data) {
-  tg_custom_op* cube = (tg_custom_op*)user_data;
-  tg_tape* tape = NULL;
-  tg_tensor* c = NULL;
+  tg_tensor* d = NULL;
   tg_status s;
-  const void *target, *source = inputs[0];
   (void)call, (void)num_inputs, (void)outputs, (void)num_outputs, (void)num_grads;
-  if ((s = tg_tape_begin(TG_TAPE_DEFAULT, &tape)) != TG_OK) return s;
-  s = tg_tape_watch(tape, inputs[0]);
-  if (s == TG_OK) s = tg_custom_op_call(cube, inputs, 1, &c, 1, NULL);
-  target = c;
-  if (s == TG_OK) {
-    tg_tensor* d = NULL;
-    s = tg_tape_gradient(tape, &target, 1, &source, 1, &d);
-    if (s == TG_OK) s = tg_mul(d, output_grads[0], &grads[0]);
-    tg_tensor_free(d);
-  }
-  tg_tensor_free(c);
-  tg_tape_free(tape);
+  s = derivative_of_cube((tg_custom_op*)user_data, inputs[0], &d);
+  if (s == TG_OK) s = tg_mul(d, output_grads[0], &grads[0]);
+  tg_tensor_free(d);
   return s;
 }
 
