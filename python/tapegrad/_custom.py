@@ -151,14 +151,16 @@ def _backward(call_handle, inputs, num_inputs, outputs, num_outputs, output_grad
         return callback_failed(e)
 
 
+# why the default arguments: C may release a call or an op while the interpreter shuts down
+# and clears this module's globals.
 @DESTROY_FN
-def _forget_call(key):
+def _forget_call(key, _calls=_calls, _lock=_lock):
     with _lock:
         _calls.pop(key, None)
 
 
 @DESTROY_FN
-def _forget_op(key):
+def _forget_op(key, _ops=_ops, _lock=_lock):
     with _lock:
         _ops.pop(key, None)
 
