@@ -1078,9 +1078,9 @@ TG_API tg_status tg_tape_free(tg_tape* tape);
  * backward — returns that status, with a message naming the op and the callback:
  *   "[tg_tape_gradient] custom op 'clip_grad': the backward callback returned
  *    TG_INVALID_ARGUMENT: <the callback's message>"
- * A returned value that is not a tg_status gives TG_INVALID_STATE. Outputs or gradients of the
- * wrong number, shape or dtype, or that are not live tensor handles, give TG_INVALID_ARGUMENT
- * or TG_INVALID_HANDLE naming the op, the slot and both shapes. After any of these errors the
+ * A returned value that is not a tg_status gives TG_INVALID_STATE. Outputs left NULL,
+ * gradients of the wrong shape or dtype, and slots holding no live tensor handle give
+ * TG_INVALID_ARGUMENT or TG_INVALID_HANDLE naming the op, the slot and both shapes. After any of these errors the
  * tapes are as before the failed call: still recording, with their records; a persistent tape
  * may take the gradient again (a non-persistent one is used up by the failed gradient call,
  * as for any error while walking the record).
