@@ -310,8 +310,9 @@ void Tape::record(const OpDef& def, std::span<const TensorMeta> inputs,
 
 void record_operation(const OpDef& def, const Attrs& attrs, std::span<const Tensor> inputs,
                       const Tensor& output) {
-  const int depth = t_active_tapes.pause_depth;
-  for (Tape* tape : t_active)
+  const ActiveTapes& active = t_active_tapes;  // why: one thread-local lookup, not two
+  const int depth = active.pause_depth;
+  for (Tape* tape : active.tapes)
     if (tape->pause_depth() == depth && tape->should_record(inputs))
       tape->record(def, attrs, inputs, output);
 }
@@ -405,11 +406,9 @@ std::vector<Tensor> Tape::backprop(std::span<const Differentiable> targets,
   for (size_t k = n; k-- > 0 && live > 0;) {
     Record& r = records_[k];
     const size_t first = r.first_slot;
-    Tensor grad;  // of the first output
     if (r.num_outputs == 1) {
       if (!slot[first]) continue;
       --live;
-      grad = take(first, r.output_id);
     } else {
       size_t filled = 0;
       for (size_t j = 0; j < r.num_outputs; ++j) filled += slot[first + j] ? 1 : 0;
@@ -420,8 +419,8 @@ std::vector<Tensor> Tape::backprop(std::span<const Differentiable> targets,
         const TensorMeta& out = r.outputs[j];
         incoming[j] = slot[first + j] ? take(first + j, out.id) : Tensor::zeros(out.shape, out.dtype);
       }
-      grad = incoming[0];
     }
+    const Tensor grad = r.num_outputs == 1 ? take(first, r.output_id) : incoming[0];  // of the first output
     const std::span<const Tensor> output_grads =
         r.num_outputs == 1 ? std::span<const Tensor>(&grad, 1) : std::span<const Tensor>(incoming);
     const OpDef& def = *r.def;
@@ -466,7 +465,7 @@ std::vector<Tensor> Tape::backprop(std::span<const Differentiable> targets,
     if (release) {  // a non-persistent tape lets go of what the record kept, once used
       for (size_t i = 0; r.saved_inputs && i < arity; ++i) r.saved_inputs[i] = Tensor();
       r.saved_output = Tensor();
-      r.state.reset();
+      if (r.state) r.state.reset();
     }
   }
 
