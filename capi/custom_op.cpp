@@ -1,7 +1,6 @@
 // Custom ops through the C ABI: the caller's forward and backward functions as a
 // tg::CustomOp (src/autodiff/custom_op.h). This file lends handles to the callbacks, takes
 // the handles they write, and turns their statuses into errors; the recording is the core's.
-#include <limits>
 #include <memory>
 #include <string>
 #include <vector>
@@ -36,8 +35,8 @@ static_assert(TG_CUSTOM_ANY == tg::CustomOpSpec::kAny, "TG_CUSTOM_ANY and Custom
 
 constexpr uint32_t kKnownFlags = TG_CUSTOM_OP_VARIABLES;
 
-// Frees the handle h unless the caller freed it already (which the header forbids, but a
-// handle the library made must not be freed twice either way).
+// Frees the handle h (lent to a callback, or written by one) unless it is gone already or of
+// another type: a callback may have freed what it was lent, which the header forbids.
 template <class H>
 void release(H* h) noexcept {
   Tag tag;
