@@ -86,8 +86,8 @@ std::vector<Tensor> CustomOp::call(std::span<const Tensor> inputs, size_t capaci
     for (Tape* tape : active_tapes())
       if (!tape->paused()) tape->variable_accessed(v);
   }
-  if (spec_.save_inputs) call->inputs.assign(inputs.begin(), inputs.end());
-  if (spec_.save_outputs) call->outputs = outputs;
+  call->inputs.assign(inputs.begin(), inputs.end());
+  call->outputs = outputs;
   record_operation(def_, metas, outputs, call);
   return outputs;
 }

@@ -27,7 +27,7 @@ class CustomOp;
 struct CustomCall : OpState {
   explicit CustomCall(std::shared_ptr<const CustomOp> o) : op(std::move(o)) {}
   std::shared_ptr<const CustomOp> op;  // first: destroyed after the state that may refer to it
-  std::vector<Tensor> inputs;          // saved for the gradient (empty if the op does not save them)
+  std::vector<Tensor> inputs;          // saved for the gradient function
   std::vector<Tensor> outputs;         // likewise
   std::vector<std::shared_ptr<Variable>> variables;  // the trainable variables the forward read
   std::shared_ptr<void> user_state;                  // what the forward kept for the gradient
@@ -41,8 +41,6 @@ struct CustomOpSpec {
   size_t num_inputs = 1;   // or kAny: each call decides
   size_t num_outputs = 1;  // >= 1, or kAny: each call's forward decides
   bool differentiable = true;  // false: no gradient flows through it (TF's NotDifferentiable)
-  bool save_inputs = true;     // keep the inputs for the gradient function
-  bool save_outputs = true;    // keep the outputs for the gradient function
   // The forward may read trainable variables: they become inputs of the record after the
   // call's inputs, and the gradient function returns gradients for them too (TF's
   // `variables=`). Otherwise reading one is an error, as TF's custom_gradient raises.
