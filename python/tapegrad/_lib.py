@@ -235,7 +235,7 @@ _SIGNATURES = {
     "tg_model_add": "h lcp hp",
     "tg_model_add_layer": "h h",
     "tg_model_build": "h i64p i",
-    "tg_model_summary": "h h",
+    "tg_model_summary_text": "h h sz szp",
     "tg_model_call": "h h hp",
     "tg_model_call_ex": "h h i hp",
     "tg_model_num_layers": "h szp",
