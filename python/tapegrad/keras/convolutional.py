@@ -5,8 +5,7 @@ BatchNormalization, LayerNormalization. Channels last only (data_format='channel
 A Sequential made of them (and of Dense, Dropout, Flatten, Reshape) is a C model: fit, evaluate
 and predict run in C. BatchNormalization uses the batch's statistics and updates its moving ones
 in training calls (fit, or training=True), and the moving statistics otherwise."""
-from .layers import CLayer, _C_ACTIVATIONS
-from . import activations
+from .layers import CLayer, KernelLayer
 
 TG_LAYER_CONV1D, TG_LAYER_CONV2D = 4, 5
 TG_LAYER_MAX_POOLING2D, TG_LAYER_AVERAGE_POOLING2D = 6, 7
@@ -50,7 +49,7 @@ def _no_extras(owner, **arguments):
         raise NotImplementedError("%s: %s not implemented" % (owner, ", ".join(given)))
 
 
-class _Conv(CLayer):
+class _Conv(KernelLayer):
     _rank = None
 
     def __init__(self, filters, kernel_size, strides=1, padding="valid", data_format=None,
@@ -71,8 +70,6 @@ class _Conv(CLayer):
         self.padding = _padding(padding, ("valid", "same", "causal") if r == 1 else ("valid", "same"))
         self.dilation_rate = _tuple(dilation_rate, r, "dilation_rate")
         self.groups = int(groups)
-        self.activation = activations.get(activation)
-        self.use_bias = bool(use_bias)
         config = self._config()
         c = config.conv
         c.filters, c.groups, c.padding = self.filters, self.groups, _PADDINGS[self.padding]
@@ -80,25 +77,8 @@ class _Conv(CLayer):
             c.kernel_size[i] = self.kernel_size[i]
             c.strides[i] = self.strides[i]
             c.dilation_rate[i] = self.dilation_rate[i]
-        c_activation = _C_ACTIVATIONS.get(self.activation)
-        config.activation = 0 if c_activation is None else c_activation
-        self.plain = c_activation is not None
-        config.use_bias = int(self.use_bias)
-        self._set_initializer(config.kernel_initializer, "kernel", kernel_initializer)
-        self._set_initializer(config.bias_initializer, "bias", bias_initializer)
-        self._create(config)
-
-    @property
-    def kernel(self):
-        return self._weight("kernel")
-
-    @property
-    def bias(self):
-        return self._weight("bias")
-
-    def call(self, inputs, training=None):
-        y = super().call(inputs, training)
-        return y if self.plain else self.activation(y)
+        self._create(self._kernel_options(config, activation, use_bias, kernel_initializer,
+                                          bias_initializer))
 
 
 class Conv1D(_Conv):

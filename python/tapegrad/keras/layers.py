@@ -126,7 +126,37 @@ class CLayer(Layer):
         return Tensor(out.value)
 
 
-class Dense(CLayer):
+class KernelLayer(CLayer):
+    """A C layer with Dense's kernel options (Dense, Conv1D, Conv2D): activation(x ∘ kernel +
+    bias). An activation the C library lacks runs in Python after the C layer."""
+
+    def _kernel_options(self, config, activation, use_bias, kernel_initializer,
+                        bias_initializer):
+        """Sets activation, use_bias and the two initializers on config; returns it."""
+        self.activation = activations.get(activation)
+        self.use_bias = bool(use_bias)
+        c_activation = _C_ACTIVATIONS.get(self.activation)
+        config.activation = 0 if c_activation is None else c_activation
+        self.plain = c_activation is not None
+        config.use_bias = int(self.use_bias)
+        self._set_initializer(config.kernel_initializer, "kernel", kernel_initializer)
+        self._set_initializer(config.bias_initializer, "bias", bias_initializer)
+        return config
+
+    @property
+    def kernel(self):
+        return self._weight("kernel")
+
+    @property
+    def bias(self):
+        return self._weight("bias")
+
+    def call(self, inputs, training=None):
+        y = super().call(inputs, training)
+        return y if self.plain else self.activation(y)
+
+
+class Dense(KernelLayer):
     """Dense(units, activation=None, use_bias=True, kernel_initializer='glorot_uniform',
     bias_initializer='zeros'): activation(inputs · kernel + bias), contracting the last axis of
     inputs of any rank >= 2. Regularizers and constraints are not implemented (NotImplementedError
@@ -146,29 +176,10 @@ class Dense(CLayer):
             raise ValueError("Received an invalid value for `units`, expected a positive "
                              "integer. Received: units=%s" % units)
         self.units = int(units)
-        self.activation = activations.get(activation)
-        self.use_bias = bool(use_bias)
         config = self._config()
         config.units = self.units
-        c_activation = _C_ACTIVATIONS.get(self.activation)
-        config.activation = 0 if c_activation is None else c_activation
-        self.plain = c_activation is not None
-        config.use_bias = int(self.use_bias)
-        self._set_initializer(config.kernel_initializer, "kernel", kernel_initializer)
-        self._set_initializer(config.bias_initializer, "bias", bias_initializer)
-        self._create(config)
-
-    @property
-    def kernel(self):
-        return self._weight("kernel")
-
-    @property
-    def bias(self):
-        return self._weight("bias")
-
-    def call(self, inputs, training=None):
-        y = super().call(inputs, training)
-        return y if self.plain else self.activation(y)
+        self._create(self._kernel_options(config, activation, use_bias, kernel_initializer,
+                                          bias_initializer))
 
 
 class Dropout(CLayer):
