@@ -132,6 +132,18 @@ def test_fit_updates_the_moving_statistics_and_evaluate_and_predict_do_not(tmp_p
     np.testing.assert_array_equal(third.predict(x, verbose=0), model.predict(x, verbose=0))
 
 
+def test_a_sequential_of_built_layers_is_built():
+    conv, bn = L.Conv2D(2, 3), L.BatchNormalization()
+    conv.build((None, 5, 5, 1))
+    bn.build((None, 3, 3, 2))
+    model = tg.keras.Sequential([conv, bn])
+    assert model.built
+    lines = []
+    model.summary(print_fn=lines.append)
+    assert any("(None, 3, 3, 2)" in line for line in lines)
+    assert tg.keras.Sequential([L.Conv2D(2, 3)]).built is False
+
+
 def test_summary_counts_moving_statistics_as_non_trainable():
     lines = []
     cnn().summary(print_fn=lines.append)
