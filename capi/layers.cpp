@@ -31,7 +31,8 @@ tg_initializer c_initializer(const tg::Initializer& init) {
   return c;
 }
 
-tg::ops::Padding padding_of(tg_padding padding, const char* what) {
+// By reference: any int may arrive, and only enum_value may read it.
+tg::ops::Padding padding_of(const tg_padding& padding, const char* what) {
   const int p = tg::capi::enum_value(padding);
   if (p < 0 || p > 2) tg::fail(tg::Status::invalid_argument, "{}: {} is not a tg_padding", what, p);
   return static_cast<tg::ops::Padding>(p);
