@@ -13,6 +13,7 @@
  *   Sequential([Reshape((28, 28, 1)), Conv2D(32, 3, activation="relu"), MaxPooling2D(2),
  *               Conv2D(64, 3, activation="relu"), MaxPooling2D(2), Flatten(),
  *               Dense(128, "relu"), Dropout(0.5), Dense(10)])
+ *   with Adam(CosineDecay(1e-3, decay_steps=every step of the run)).
  *
  *   fashion_mnist [--model mlp|cnn] [--batch-norm] [--epochs N] [--batch-size N] [--seed N]
  *                 [--threads N] [--data DIR] [--save PATH] [--load PATH] [--limit N]
@@ -211,6 +212,12 @@ int main(int argc, char** argv) {
   load_split(o.data, "t10k", o.limit, &x_test, &y_test);
   check(tg_loss_sparse_categorical_crossentropy(1, 0, 0, TG_REDUCTION_AUTO, &loss), "loss");
   check(tg_optimizer_create("adam", &adam), "Adam");
+  if (o.cnn && o.epochs > 0) { /* Adam(CosineDecay(1e-3, decay_steps=the run's steps)) */
+    int64_t dims[2];
+    check(tg_tensor_shape(x_train, dims, 2), "tg_tensor_shape");
+    check(tg_optimizer_set_cosine_decay(adam, 1e-3, (dims[0] + o.batch_size - 1) / o.batch_size * o.epochs, 0.0),
+          "CosineDecay");
+  }
   check(tg_metric_auto_accuracy(&accuracy), "accuracy");
   printf("tapegrad %s: Fashion-MNIST %s, batch %ld, seed %ld\n", tg_version(),
          o.cnn ? (o.batch_norm ? "CNN with batch normalization" : "CNN") : "MLP 784-256-128-10", o.batch_size, o.seed);

@@ -105,7 +105,12 @@ def main(argv=None):
     model = cnn(args.seed, args.batch_norm) if args.model == "cnn" else mlp(args.seed)
     if args.model == "cnn":
         model.summary()
-    model.compile(optimizer="adam",
+    optimizer = "adam"
+    if args.model == "cnn":  # the learning rate falls from 1e-3 to 0 over the run
+        steps = -(-len(x_train) // args.batch_size) * args.epochs
+        optimizer = tg.keras.optimizers.Adam(
+            tg.keras.optimizers.schedules.CosineDecay(1e-3, max(steps, 1)))
+    model.compile(optimizer=optimizer,
                   loss=tg.losses.SparseCategoricalCrossentropy(from_logits=True),
                   metrics=["accuracy"])
     model.fit(x_train, y_train, batch_size=args.batch_size, epochs=args.epochs,
