@@ -42,8 +42,9 @@ static void die(const char* message, const char* detail) {
 }
 
 static void usage(const char* bad_option) {
-  fprintf(stderr, "fashion_mnist: unknown option %s\nusage: fashion_mnist [--model mlp|cnn] [--batch-norm] [--epochs N] "
-          "[--batch-size N] [--seed N] [--threads N] [--data DIR] [--save PATH] [--load PATH] [--limit N]\n", bad_option);
+  fprintf(stderr, "fashion_mnist: unknown option %s\nusage: fashion_mnist [--model mlp|cnn] [--batch-norm] "
+          "[--epochs N] [--batch-size N] [--seed N] [--threads N] [--data DIR] [--save PATH] [--load PATH] "
+          "[--limit N]\n", bad_option);
   exit(2);
 }
 

@@ -86,7 +86,8 @@ inline tg_layer_config MaxPooling2D(std::array<int64_t, 2> pool_size = {2, 2}, s
   return detail::pooling(TG_LAYER_MAX_POOLING2D, pool_size, strides, padding);
 }
 inline tg_layer_config AveragePooling2D(std::array<int64_t, 2> pool_size = {2, 2},
-                                        std::array<int64_t, 2> strides = {0, 0}, tg_padding padding = TG_PADDING_VALID) {
+                                        std::array<int64_t, 2> strides = {0, 0},
+                                        tg_padding padding = TG_PADDING_VALID) {
   return detail::pooling(TG_LAYER_AVERAGE_POOLING2D, pool_size, strides, padding);
 }
 inline tg_layer_config GlobalAveragePooling2D(bool keepdims = false) {

@@ -22,8 +22,8 @@ def test_conv2d_valid_with_bias_and_relu_by_hand():
 
 def test_conv2d_same_padding_puts_the_odd_cell_after():
     # numpy: x = arange(16).reshape(4, 4), kernel (0.1 … 0.9) as 3×3, stride 2: out 2, padding
-    # P = (2 − 1)·2 + 3 − 4 = 1 → (0, 1); y[i, j] = (pad(x, ((0, 1), (0, 1)))[2i:2i+3, 2j:2j+3]
-    # · kernel).sum()
+    # P = (2 − 1)·2 + 3 − 4 = 1 → (0, 1);
+    # y[i, j] = (pad(x, ((0, 1), (0, 1)))[2i:2i+3, 2j:2j+3] · kernel).sum()
     conv = L.Conv2D(1, 3, strides=2, padding="same", use_bias=False, dtype="float64")
     conv.build((None, 4, 4, 1))
     conv.kernel.assign(np.arange(1, 10).reshape(3, 3, 1, 1) / 10)
@@ -74,8 +74,8 @@ def test_pooling_reshape_and_layer_normalization_values():
 
 
 def test_batch_normalization_training_argument_and_moving_statistics():
-    # A 2-D float64 input: Keras's non-fused path, moving ← moving − (moving − batch)·0.01 with
-    # the biased variance. numpy: x.mean(0), x.var(0).
+    # A 2-D float64 input: Keras's non-fused path,
+    # moving ← moving − (moving − batch)·0.01 with the biased variance. numpy: x.mean(0), x.var(0).
     bn = L.BatchNormalization(dtype="float64")
     x = np.array([[0.5, -1.0], [2.0, 3.0], [1.5, 0.0], [-2.0, 4.0]])
     y = bn(x, training=True).numpy()

@@ -140,8 +140,8 @@ void BatchNormalization::build_weights(const PartialShape& input_shape) {
     if (!(a == 1 || (rank_ == 4 && a == 3) || (rank_ == 5 && a == 4))) {
       if (rank_ == 5) fused = false;
       else
-        fail(Status::invalid_argument, "{}: Unsupported axis. The use of `fused=True` is only possible with `axis=1` or "
-             "`axis=3` for 4D input tensors. Received: axis={}", owner, int_tuple_str(axes));
+        fail(Status::invalid_argument, "{}: Unsupported axis. The use of `fused=True` is only possible with "
+             "`axis=1` or `axis=3` for 4D input tensors. Received: axis={}", owner, int_tuple_str(axes));
     }
   }
   for (const int64_t a : axes)
@@ -168,9 +168,9 @@ Tensor BatchNormalization::call(const Tensor& x, bool training) {
   check_input_rank(x, static_cast<int>(rank_), /*at_least=*/false);
   for (const int64_t a : axes_)
     if (x.shape()[static_cast<int>(a)] != broadcast_shape_[static_cast<int>(a)])
-      fail(Status::invalid_argument, "Input 0 of layer \"{}\" is incompatible with the layer: expected axis {} of input "
-           "shape to have value {}, but received input with shape {}", name(), a, broadcast_shape_[static_cast<int>(a)],
-           x.shape().str());
+      fail(Status::invalid_argument, "Input 0 of layer \"{}\" is incompatible with the layer: expected axis {} of "
+           "input shape to have value {}, but received input with shape {}", name(), a,
+           broadcast_shape_[static_cast<int>(a)], x.shape().str());
   // Keras's _get_training_value: a frozen layer runs in inference mode.
   return training && trainable() ? normalize_with_batch_statistics(x) : normalize_with_moving_statistics(x);
 }

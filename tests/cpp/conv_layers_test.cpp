@@ -185,7 +185,8 @@ TEST(ReshapeLayer, InfersMinusOneAndRejectsBadShapes) {
   EXPECT_EQ(y.shape(), (Shape{2, 3, 2}));
   EXPECT_EQ(values(y), iota(12));
   expect_error([&] { (*reshape)(f64({2, 7}, iota(14)), false); }, Status::invalid_argument,
-               {"Reshape 'reshape", "total size of new array must be unchanged, input_shape = [7], output_shape = [3, -1]"});
+               {"Reshape 'reshape",
+                "total size of new array must be unchanged, input_shape = [7], output_shape = [3, -1]"});
   c.target_shape = {4, 2};
   expect_error([&] { make_layer(c)->compute_output_shape({kUnknownDim, 2, 3}); }, Status::invalid_argument,
                {"total size of new array must be unchanged, input_shape = [2, 3], output_shape = [4, 2]"});

@@ -5,6 +5,7 @@ BatchNormalization, LayerNormalization. Channels last only (data_format='channel
 A Sequential made of them (and of Dense, Dropout, Flatten, Reshape) is a C model: fit, evaluate
 and predict run in C. BatchNormalization uses the batch's statistics and updates its moving ones
 in training calls (fit, or training=True), and the moving statistics otherwise."""
+from .base_layer import unsupported
 from .layers import CLayer, KernelLayer
 
 TG_LAYER_CONV1D, TG_LAYER_CONV2D = 4, 5
@@ -43,12 +44,6 @@ def _channels_last(owner, data_format):
                                   "got %r" % (owner, data_format))
 
 
-def _no_extras(owner, **arguments):
-    given = [name for name, value in arguments.items() if value is not None]
-    if given:
-        raise NotImplementedError("%s: %s not implemented" % (owner, ", ".join(given)))
-
-
 class _Conv(KernelLayer):
     _rank = None
 
@@ -59,15 +54,16 @@ class _Conv(KernelLayer):
                  kernel_constraint=None, bias_constraint=None, **kwargs):
         owner = type(self).__name__
         _channels_last(owner, data_format)
-        _no_extras(owner, kernel_regularizer=kernel_regularizer, bias_regularizer=bias_regularizer,
-                   activity_regularizer=activity_regularizer,
-                   kernel_constraint=kernel_constraint, bias_constraint=bias_constraint)
+        unsupported(owner, kernel_regularizer=kernel_regularizer, bias_regularizer=bias_regularizer,
+                    activity_regularizer=activity_regularizer,
+                    kernel_constraint=kernel_constraint, bias_constraint=bias_constraint)
         super().__init__(**kwargs)
         r = self._rank
         self.filters = int(filters)
         self.kernel_size = _tuple(kernel_size, r, "kernel_size")
         self.strides = _tuple(strides, r, "strides")
-        self.padding = _padding(padding, ("valid", "same", "causal") if r == 1 else ("valid", "same"))
+        paddings = ("valid", "same", "causal") if r == 1 else ("valid", "same")
+        self.padding = _padding(padding, paddings)
         self.dilation_rate = _tuple(dilation_rate, r, "dilation_rate")
         self.groups = int(groups)
         config = self._config()
@@ -185,11 +181,11 @@ class BatchNormalization(CLayer):
                  gamma_constraint=None, renorm=False, renorm_clipping=None, renorm_momentum=0.99,
                  fused=None, virtual_batch_size=None, adjustment=None, synchronized=False,
                  **kwargs):
-        _no_extras("BatchNormalization", beta_regularizer=beta_regularizer,
-                   gamma_regularizer=gamma_regularizer, beta_constraint=beta_constraint,
-                   gamma_constraint=gamma_constraint, renorm_clipping=renorm_clipping,
-                   virtual_batch_size=virtual_batch_size, adjustment=adjustment,
-                   renorm=renorm or None, synchronized=synchronized or None)
+        unsupported("BatchNormalization", beta_regularizer=beta_regularizer,
+                    gamma_regularizer=gamma_regularizer, beta_constraint=beta_constraint,
+                    gamma_constraint=gamma_constraint, renorm_clipping=renorm_clipping,
+                    virtual_batch_size=virtual_batch_size, adjustment=adjustment,
+                    renorm=renorm, synchronized=synchronized)
         super().__init__(**kwargs)
         config = self._config()
         self.axis = _norm_config(self, config, axis, epsilon, center, scale, beta_initializer,
@@ -220,9 +216,9 @@ class LayerNormalization(CLayer):
     def __init__(self, axis=-1, epsilon=0.001, center=True, scale=True,
                  beta_initializer="zeros", gamma_initializer="ones", beta_regularizer=None,
                  gamma_regularizer=None, beta_constraint=None, gamma_constraint=None, **kwargs):
-        _no_extras("LayerNormalization", beta_regularizer=beta_regularizer,
-                   gamma_regularizer=gamma_regularizer, beta_constraint=beta_constraint,
-                   gamma_constraint=gamma_constraint)
+        unsupported("LayerNormalization", beta_regularizer=beta_regularizer,
+                    gamma_regularizer=gamma_regularizer, beta_constraint=beta_constraint,
+                    gamma_constraint=gamma_constraint)
         super().__init__(**kwargs)
         config = self._config()
         self.axis = _norm_config(self, config, axis, epsilon, center, scale, beta_initializer,

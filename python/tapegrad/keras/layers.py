@@ -2,8 +2,8 @@
 
 Dense, Dropout, Flatten, Reshape, Embedding and the layers of convolutional.py (Conv1D, Conv2D,
 the poolings, BatchNormalization, LayerNormalization) are layers of the C library (tg_layer): a
-Sequential made of them is a C model that fit, evaluate and predict run without Python in the loop, and whose
-structural checkpoints C programs read. A Dense whose activation or initializers the C library
+Sequential made of them is a C model that fit, evaluate and predict run without Python in the
+loop, and whose structural checkpoints C programs read. A Dense whose activation or initializers the C library
 lacks (a Python function, VarianceScaling with other parameters, ...) is still a C layer: the
 activation runs in Python after it, the initializers once it is built. Activation, ReLU and
 Softmax, and layers subclassed from Layer, run in Python.
