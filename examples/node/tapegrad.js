@@ -25,12 +25,29 @@ const lib = koffi.load(libraryPath());
 const Initializer = koffi.struct('tg_initializer', {
   kind: 'int', a: 'double', b: 'double', seed: 'uint64_t',
 });
+const MAX_RANK = 8; // TG_MAX_RANK
+const ConvConfig = koffi.struct('tg_conv_config', {
+  filters: 'int64_t', kernel_size: koffi.array('int64_t', 2), strides: koffi.array('int64_t', 2),
+  padding: 'int', dilation_rate: koffi.array('int64_t', 2), groups: 'int64_t',
+});
+const PoolConfig = koffi.struct('tg_pool_config', {
+  pool_size: koffi.array('int64_t', 2), strides: koffi.array('int64_t', 2), padding: 'int', keepdims: 'int',
+});
+const NormConfig = koffi.struct('tg_norm_config', {
+  axis: koffi.array('int64_t', MAX_RANK), num_axes: 'int', momentum: 'double', epsilon: 'double',
+  center: 'int', scale: 'int', fused: 'int', beta_initializer: Initializer, gamma_initializer: Initializer,
+  moving_mean_initializer: Initializer, moving_variance_initializer: Initializer,
+});
+const ReshapeConfig = koffi.struct('tg_reshape_config', {
+  target_shape: koffi.array('int64_t', MAX_RANK - 1), rank: 'int',
+});
 const LayerConfig = koffi.struct('tg_layer_config', {
   type: 'int', name: 'const char *', dtype: 'int', trainable: 'int',
   units: 'int64_t', activation: 'int', use_bias: 'int',
   kernel_initializer: Initializer, bias_initializer: Initializer,
   rate: 'double', seed: 'uint64_t',
   input_dim: 'int64_t', output_dim: 'int64_t', embeddings_initializer: Initializer,
+  conv: ConvConfig, pool: PoolConfig, norm: NormConfig, reshape: ReshapeConfig,
 });
 
 // tg_fit_options and tg_evaluate_options, as the header lays them out (fill them with their
