@@ -1,5 +1,5 @@
-// Per-op cost of the gradient tape on tiny tensors (DESIGN.md §6: "well under a microsecond
-// to record and replay"), through the C ABI as users call it. A chain of scalar
+// Per-op cost of the gradient tape on tiny tensors (the design goal is well under a
+// microsecond to record and replay), through the C ABI as users call it. A chain of scalar
 // float32 ops y ← y·k + c (kSteps steps, two ops each; mul saves its inputs) is run
 //   untaped   — no tape at all: the cost of the ops and their handles alone;
 //   recorded  — under a tape watching the start: + recording;

@@ -23,10 +23,7 @@ class ScopedHandle {
  public:
   explicit ScopedHandle(V value) : handle_(tg::capi::make_handle<H>(value)) {}
   ~ScopedHandle() {
-    try {
-      tg::capi::retire_handle(handle_);
-    } catch (...) {  // why: out of memory while quarantining; the handle is unregistered already
-    }
+    if (tg::capi::HandleBase* h = tg::capi::lookup(handle_)) tg::capi::retire_handle(h);
   }
   ScopedHandle(const ScopedHandle&) = delete;
   ScopedHandle& operator=(const ScopedHandle&) = delete;

@@ -113,11 +113,13 @@ tg_status tg_tensor_from_dlpack(DLManagedTensor* managed, tg_tensor** out) {
     tg_tensor*& o = tg::capi::require_out(out, "out");
     if (!managed) tg::fail(Status::invalid_argument, "managed (the DLManagedTensor) is NULL");
     const DLTensor& dl = managed->dl_tensor;
-    if (dl.device.device_type != kDLCPU)
+    // why enum_value: a producer may store any int in the enum field (found by the fuzzer).
+    const int device_type = tg::capi::enum_value(dl.device.device_type);
+    if (device_type != kDLCPU)
       tg::fail(Status::invalid_argument,
                "dlpack: device type {} (device {}) is not the CPU (kDLCPU = 1): tapegrad holds "
                "CPU memory only",
-               static_cast<int>(dl.device.device_type), dl.device.device_id);
+               device_type, dl.device.device_id);
     if (dl.ndim < 0 || dl.ndim > TG_MAX_RANK)
       tg::fail(Status::invalid_argument, "dlpack: ndim {} is outside [0, {}]", dl.ndim, TG_MAX_RANK);
     if (!dl.shape && dl.ndim > 0)
@@ -145,7 +147,16 @@ tg_status tg_tensor_from_dlpack(DLManagedTensor* managed, tg_tensor** out) {
     char* data = static_cast<char*>(dl.data);
     if (!data && bytes > 0)
       tg::fail(Status::invalid_argument, "dlpack: data is NULL for a tensor of shape {}", shape.str());
+    // why in integers: a byte_offset that runs past the end of the address space would make
+    // the pointer arithmetic undefined (found by tests/fuzz/dlpack_fuzz.c).
+    uintptr_t start = 0, end = 0;
+    if (data && (__builtin_add_overflow(reinterpret_cast<uintptr_t>(data), dl.byte_offset, &start) ||
+                 __builtin_add_overflow(start, bytes, &end)))
+      tg::fail(Status::invalid_argument,
+               "dlpack: data + byte_offset ({} + {}) + {} bytes runs past the end of the address space", dl.data,
+               dl.byte_offset, bytes);
     if (data) data += dl.byte_offset;
+    if (dtype == tg::DType::boolean) tg::capi::check_bool_bytes(data, bytes, "dlpack");
     if (reinterpret_cast<uintptr_t>(data) % itemsize != 0)
       tg::fail(Status::invalid_argument,
                "dlpack: data + byte_offset ({} + {}) is not aligned to the {}-byte size of {}",

@@ -1,6 +1,12 @@
-// Handle objects behind the opaque C types, the live-handle table that turns NULL, freed or
+// Handle objects behind the opaque C types, the handle table that turns NULL, freed or
 // wrong-type handles into TG_INVALID_HANDLE, and the guard that turns every C++ exception
 // into a status and a thread-local message. No logic of the library lives here.
+//
+// What the C side holds is not the object's address but an id into a slot table
+// (capi/handles.cpp): a slot index and that slot's generation, which every free advances, so a
+// freed handle never matches again, however many handles were made and freed since. Inside
+// capi/ a `tg_x*` received from C or returned to C is such an id; get<H>() turns it into the
+// object (also typed H*), and make_handle() / c_handle() turn an object into its id.
 #pragma once
 
 #include <algorithm>
@@ -46,8 +52,8 @@ enum class Tag : uint32_t {
 struct HandleBase {
   explicit HandleBase(Tag t) : tag(t) {}
   virtual ~HandleBase() = default;
-  virtual void release_value() = 0;  // drops what the handle owns, keeps the shell
   Tag tag;
+  uintptr_t id = 0;  // what the C side holds (set by register_handle)
   // The scope that holds the handle, if any, and its place there (capi/scope.cpp; guarded by
   // the scopes' mutex).
   void* scope = nullptr;
@@ -58,7 +64,6 @@ template <Tag T, class Value>
 struct Handle : HandleBase {
   static constexpr Tag kTag = T;
   explicit Handle(Value v) : HandleBase(T), value(std::move(v)) {}
-  void release_value() override { value = Value(); }
   Value value;
 };
 
@@ -75,14 +80,26 @@ struct tg_layer : tg::capi::Handle<tg::capi::Tag::layer, std::shared_ptr<tg::Lay
 
 namespace tg::capi {
 
-// The live-handle table: every handle we hand out is registered until it is freed.
-void register_handle(const HandleBase* h);
-// Unregisters h, releases its value and quarantines its memory: the shells of the most
-// recently freed handles are kept, so their addresses are not reused and a stale pointer
-// is reported as freed instead of reaching a new object.
-void retire_handle(HandleBase* h);
-// The tag of a live handle, or nullopt-equivalent false if p is not one.
-bool lookup_tag(const void* p, Tag* tag);
+// Gives the object h a slot and an id (h->id), and adds it to this thread's open scope.
+// Throws std::bad_alloc when no slot can be had (out of memory, or 2^28 live handles).
+void register_handle(HandleBase* h);
+// Takes h out of the table and deletes it; its id is invalid from then on. If another thread
+// retired h first, does nothing.
+void retire_handle(HandleBase* h) noexcept;
+// The object behind the id p, or nullptr if p is not a live handle (freed, never created, or
+// not an id at all). Lock-free.
+HandleBase* lookup(const void* p) noexcept;
+// The tag of a live handle; false if p is not one.
+inline bool lookup_tag(const void* p, Tag* tag) {
+  const HandleBase* h = lookup(p);
+  if (h) *tag = h->tag;
+  return h != nullptr;
+}
+// The id by which C knows the object h.
+template <class H>
+H* c_handle(const HandleBase* h) {
+  return reinterpret_cast<H*>(h->id);
+}
 
 const char* tag_name(Tag t);
 
@@ -90,28 +107,26 @@ const char* tag_name(Tag t);
 template <class H>
 H* get(const void* p, const char* what) {
   if (!p) fail(Status::invalid_handle, "{} is NULL", what);
-  Tag tag;
-  if (!lookup_tag(p, &tag))
-    fail(Status::invalid_handle, "{} is not a live tapegrad handle (freed or never created)", what);
-  if (tag != H::kTag)
-    fail(Status::invalid_handle, "{} is a {}, expected a {}", what, tag_name(tag), tag_name(H::kTag));
-  return const_cast<H*>(static_cast<const H*>(static_cast<const HandleBase*>(p)));
+  HandleBase* h = lookup(p);
+  if (!h) fail(Status::invalid_handle, "{} is not a live tapegrad handle (freed or never created)", what);
+  if (h->tag != H::kTag)
+    fail(Status::invalid_handle, "{} is a {}, expected a {}", what, tag_name(h->tag), tag_name(H::kTag));
+  return static_cast<H*>(h);
 }
 
-// Allocates and registers a handle owning `value`.
+// Allocates and registers a handle owning `value`; returns the id that C receives.
 template <class H, class V>
 H* make_handle(V&& value) {
   auto h = std::make_unique<H>(std::forward<V>(value));
   register_handle(h.get());
-  return h.release();
+  return c_handle<H>(h.release());
 }
 
-// Unregisters and deletes a handle; NULL is a no-op.
+// Retires the handle with id `handle` (checked to be a live H); NULL is a no-op.
 template <class H>
-void free_handle(H* h, const char* what) {
-  if (!h) return;
-  get<H>(h, what);
-  retire_handle(h);
+void free_handle(H* handle, const char* what) {
+  if (!handle) return;
+  retire_handle(get<H>(handle, what));
 }
 
 // The integer value of a C enum argument. why: a C caller may pass any int, and loading an
@@ -129,6 +144,9 @@ DType dtype_arg(const tg_dtype& dtype);
 // A (shape, rank) pair from C: rank in [0, TG_MAX_RANK], shape non-NULL when rank > 0,
 // every dimension >= 0.
 Shape shape_arg(const int64_t* shape, int rank);
+// Fails unless the `bytes` bytes at `data` (a TG_BOOL buffer the library will not copy) are
+// all 0 or 1: kernels read them as C++ bool, for which any other byte is undefined.
+void check_bool_bytes(const void* data, size_t bytes, const char* what);
 // `count` int64_t entries at `values` (NULL only when count is 0); `what` and `count_name`
 // name the array and its length in errors.
 std::span<const int64_t> int64_array_arg(const int64_t* values, size_t count, const char* what,

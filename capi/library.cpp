@@ -47,6 +47,8 @@ extern "C" {
 
 const char* tg_version(void) { return TG_VERSION_STRING; }
 
+int tg_version_number(void) { return TG_VERSION_NUMBER; }
+
 const char* tg_status_string(tg_status status) {
   int code;  // why: read the bits, a C caller may pass any int and loading it as the enum is UB
   std::memcpy(&code, &status, sizeof code);

@@ -12,6 +12,10 @@ using tg::capi::get;
 using tg::capi::guard;
 using tg::capi::require_out;
 
+static_assert(TG_MAX_ITERATIONS == tg::Optimizer::kMaxIterations, "the header's counter limit is the core's");
+static_assert(TG_MAX_PATTERN_BYTES == tg::NamePatterns::kMaxPatternBytes, "the header's pattern limit is the core's");
+static_assert(TG_MAX_PATTERN_NAME_BYTES == tg::NamePatterns::kMaxNameBytes, "the header's name limit is the core's");
+
 namespace {
 
 tg::Optimizer& optimizer_of(tg_optimizer* optimizer) { return *get<tg_optimizer>(optimizer, "optimizer")->value; }

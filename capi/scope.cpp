@@ -71,14 +71,14 @@ thread_local ThreadScopes t_scopes;
 // tape recording on another thread is not freed, for one).
 tg_status free_any(HandleBase* h) {
   switch (h->tag) {
-    case Tag::tensor: return tg_tensor_free(static_cast<tg_tensor*>(h));
-    case Tag::variable: return tg_variable_free(static_cast<tg_variable*>(h));
-    case Tag::tape: return tg_tape_free(static_cast<tg_tape*>(h));
-    case Tag::model: return tg_model_free(static_cast<tg_model*>(h));
-    case Tag::layer: return tg_layer_free(static_cast<tg_layer*>(h));
-    case Tag::optimizer: return tg_optimizer_free(static_cast<tg_optimizer*>(h));
-    case Tag::loss: return tg_loss_free(static_cast<tg_loss*>(h));
-    case Tag::metric: return tg_metric_free(static_cast<tg_metric*>(h));
+    case Tag::tensor: return tg_tensor_free(c_handle<tg_tensor>(h));
+    case Tag::variable: return tg_variable_free(c_handle<tg_variable>(h));
+    case Tag::tape: return tg_tape_free(c_handle<tg_tape>(h));
+    case Tag::model: return tg_model_free(c_handle<tg_model>(h));
+    case Tag::layer: return tg_layer_free(c_handle<tg_layer>(h));
+    case Tag::optimizer: return tg_optimizer_free(c_handle<tg_optimizer>(h));
+    case Tag::loss: return tg_loss_free(c_handle<tg_loss>(h));
+    case Tag::metric: return tg_metric_free(c_handle<tg_metric>(h));
     // The training handles' free functions only retire the handle (logs and runs are retired
     // by the shim that made them, when the callback returns).
     case Tag::dataset:
@@ -190,12 +190,10 @@ tg_status tg_scope_end(tg_scope* scope) {
 
 tg_status tg_scope_keep(const void* handle) {
   return guard("tg_scope_keep", [&] {
-    tg::capi::Tag tag;
     if (!handle) tg::fail(tg::Status::invalid_handle, "handle is NULL");
-    if (!tg::capi::lookup_tag(handle, &tag))
-      tg::fail(tg::Status::invalid_handle, "handle is not a live tapegrad handle (freed or never created)");
-    // why const_cast: a handle is never a const object; the C signature takes any handle.
-    tg::capi::keep(const_cast<tg::capi::HandleBase*>(static_cast<const tg::capi::HandleBase*>(handle)));
+    tg::capi::HandleBase* h = tg::capi::lookup(handle);
+    if (!h) tg::fail(tg::Status::invalid_handle, "handle is not a live tapegrad handle (freed or never created)");
+    tg::capi::keep(h);
   });
 }
 

@@ -52,8 +52,12 @@ tg_status tg_tensor_create(tg_dtype dtype, const int64_t* shape, int rank, const
     if (!data && s.numel() > 0)
       tg::fail(Status::invalid_argument, "data is NULL for a tensor of shape {} ({} elements)",
                s.str(), s.numel());
-    tg_tensor* h = new_tensor_handle(Tensor::from_data(s, dt, data));
-    o = h;
+    Tensor t = Tensor::from_data(s, dt, data);
+    if (dt == tg::DType::boolean) {  // why: kernels read bool bytes as C++ bool, defined only for 0 and 1
+      auto* p = static_cast<unsigned char*>(t.mutable_raw());
+      for (int64_t i = 0; i < s.numel(); ++i) p[i] = p[i] != 0;
+    }
+    o = new_tensor_handle(std::move(t));
   });
 }
 
@@ -71,6 +75,7 @@ tg_status tg_tensor_wrap(tg_dtype dtype, const int64_t* shape, int rank, void* d
     if (reinterpret_cast<uintptr_t>(data) % itemsize != 0)
       tg::fail(Status::invalid_argument, "data {} is not aligned to the {}-byte size of {}", data,
                itemsize, tg::dtype_name(dt));
+    if (dt == tg::DType::boolean) tg::capi::check_bool_bytes(data, bytes, "data");
     // why: on error the caller keeps the memory and the deleter must not run, but a Storage
     // runs its deleter whenever it is destroyed, also when a later step here fails. So the
     // deleter stays disarmed until the handle exists.

@@ -24,6 +24,14 @@ tapegrad_require(fmt_FOUND "fmt" libfmt-dev)
 
 find_package(Threads REQUIRED)
 
+# Weight-decay exclusion patterns (src/nn/name_patterns.cpp): RE2 matches in linear time.
+# Debian's libre2-dev ships a pkg-config file but no CMake package.
+find_package(PkgConfig QUIET)
+if(PKG_CONFIG_FOUND)
+  pkg_check_modules(RE2 QUIET IMPORTED_TARGET re2)
+endif()
+tapegrad_require(RE2_FOUND "RE2 (regular expressions in linear time)" libre2-dev)
+
 # Parses and writes the JSON headers of safetensors checkpoints (src/nn/safetensors.cpp).
 find_package(nlohmann_json 3.9 QUIET)
 tapegrad_require(nlohmann_json_FOUND "nlohmann/json (JSON for Modern C++)" nlohmann-json3-dev)

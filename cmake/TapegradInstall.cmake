@@ -1,11 +1,13 @@
 # `cmake --install <build> [--prefix <dir>]` puts under the prefix:
 #   include/tapegrad/tapegrad.h                       the C ABI (needs only <stddef.h>, <stdint.h>)
 #   include/tapegrad/tapegrad.hpp, tapegrad_model.hpp the header-only C++17 wrapper of it
-#   <libdir>/libtapegrad.so.MAJOR.MINOR.PATCH         the library, SONAME libtapegrad.so.MAJOR
-#   <libdir>/libtapegrad.so.MAJOR, libtapegrad.so     symlinks (runtime name, link-time name)
+#   <libdir>/libtapegrad.so.MAJOR.MINOR.PATCH         the library, SONAME libtapegrad.so.SOVERSION
+#                                                     (0.MINOR while MAJOR is 0, else MAJOR)
+#   <libdir>/libtapegrad.so.SOVERSION, libtapegrad.so symlinks (runtime name, link-time name)
 #   <libdir>/cmake/tapegrad/                          find_package(tapegrad) -> tapegrad::tapegrad,
-#                                                     with a version file (SameMajorVersion,
-#                                                     the SONAME's promise)
+#                                                     with a version file (the SONAME's promise:
+#                                                     SameMinorVersion in 0.x, SameMajorVersion
+#                                                     from 1.0)
 #   <libdir>/pkgconfig/tapegrad.pc                    pkg-config --cflags --libs tapegrad
 # <libdir> is GNUInstallDirs' CMAKE_INSTALL_LIBDIR (lib, or lib/<multiarch> under /usr).
 # Everything libtapegrad.so links (OpenBLAS, fmt, ...) is private to it: consumers link the
@@ -34,12 +36,18 @@ configure_package_config_file(
   ${CMAKE_CURRENT_LIST_DIR}/tapegradConfig.cmake.in
   ${PROJECT_BINARY_DIR}/tapegradConfig.cmake
   INSTALL_DESTINATION ${TAPEGRAD_CMAKE_INSTALL_DIR})
-# why SameMajorVersion: the SONAME is libtapegrad.so.MAJOR, so any MAJOR.x library serves a
-# program built against MAJOR.y with y <= x.
+# The version file promises what the SONAME promises (docs/versioning.md): in 0.x a minor
+# release may break the ABI, so only the same MAJOR.MINOR (with a PATCH at least the one
+# asked for) is compatible; from 1.0 on, any later release of the same MAJOR.
+if(PROJECT_VERSION_MAJOR EQUAL 0)
+  set(compatibility SameMinorVersion)
+else()
+  set(compatibility SameMajorVersion)
+endif()
 write_basic_package_version_file(
   ${PROJECT_BINARY_DIR}/tapegradConfigVersion.cmake
   VERSION ${PROJECT_VERSION}
-  COMPATIBILITY SameMajorVersion)
+  COMPATIBILITY ${compatibility})
 install(FILES ${PROJECT_BINARY_DIR}/tapegradConfig.cmake
               ${PROJECT_BINARY_DIR}/tapegradConfigVersion.cmake
         DESTINATION ${TAPEGRAD_CMAKE_INSTALL_DIR})

@@ -6,14 +6,17 @@
  * optimizers, with OpenBLAS doing the matrix products. This header is the whole interface.
  *
  * CONVENTIONS
- *   - Every function (but the four string/version queries) returns a tg_status. Results are
+ *   - Every function (but the four version and message queries) returns a tg_status. Results are
  *     written through out-parameters, and only on TG_OK: on error nothing is written.
  *   - On error, tg_last_error_message() tells what went wrong, naming the function, the op
  *     and the shapes/dtypes involved, e.g.
  *       "[tg_matmul] matmul: inner dimensions differ: (2,3) x (4,5)".
  *     The message is per thread; the next tapegrad call on that thread replaces it.
  *   - Handles (tg_tensor, tg_variable, …) are opaque and carry a type tag: passing NULL, a
- *     freed handle or a handle of another type gives TG_INVALID_HANDLE, never a crash.
+ *     freed handle or a handle of another type gives TG_INVALID_HANDLE, never a crash. A
+ *     handle is an id, not an address (never dereference it): a freed handle stays invalid
+ *     however many handles were created and freed since, and no two handles ever share an
+ *     id. At most 2^28 handles may be alive at once (TG_OUT_OF_MEMORY beyond).
  *   - Ownership: every handle a function returns is owned by the caller and released with
  *     the matching tg_*_free, or by the scope it was created in (tg_scope_begin).
  *     tg_*_free(NULL) is a no-op that returns TG_OK.
@@ -72,20 +75,30 @@ extern "C" {
 /* Version                                                                                */
 /* ------------------------------------------------------------------------------------- */
 
-/* The version of this header. The library's SONAME is libtapegrad.so.TG_VERSION_MAJOR. */
+/* The version of this header, in semantic versioning (docs/versioning.md). While the major
+ * version is 0 each minor release may change the ABI, so the library's SONAME is
+ * libtapegrad.so.0.MINOR; from 1.0 on it is libtapegrad.so.MAJOR. */
 #define TG_VERSION_MAJOR 0
-#define TG_VERSION_MINOR 1
+#define TG_VERSION_MINOR 2
 #define TG_VERSION_PATCH 0
-#define TG_VERSION_STRING "0.1.0"
+#define TG_VERSION_STRING "0.2.0"
+/* MAJOR·1000000 + MINOR·1000 + PATCH: 2000 for 0.2.0, as tg_version_number() returns it. */
+#define TG_VERSION_NUMBER (TG_VERSION_MAJOR * 1000000 + TG_VERSION_MINOR * 1000 + TG_VERSION_PATCH)
 
 /* The version of the loaded library, "MAJOR.MINOR.PATCH" (static string, never NULL).
  * Compare with TG_VERSION_STRING to detect a header/library mismatch. */
 TG_API const char* tg_version(void);
 
+/* The version of the loaded library as one number, MAJOR·1000000 + MINOR·1000 + PATCH (as
+ * sqlite3_libversion_number): compare it with TG_VERSION_NUMBER, e.g.
+ *   if (tg_version_number() / 1000 != TG_VERSION_NUMBER / 1000) — another minor release. */
+TG_API int tg_version_number(void);
+
 /* ------------------------------------------------------------------------------------- */
 /* Status codes and errors                                                                */
 /* ------------------------------------------------------------------------------------- */
 
+/* What every function (but the version and message queries) returns. */
 typedef enum tg_status {
   TG_OK = 0,
   TG_INVALID_ARGUMENT = 1, /* a shape, dtype or value the function cannot accept */
@@ -172,6 +185,7 @@ TG_API tg_status tg_scope_keep(const void* handle);
 /* Tensors: immutable n-dimensional arrays                                                */
 /* ------------------------------------------------------------------------------------- */
 
+/* The element type of a tensor or variable. */
 typedef enum tg_dtype {
   TG_FLOAT32 = 0, /* the default, as in Keras */
   TG_FLOAT64 = 1,
@@ -180,14 +194,22 @@ typedef enum tg_dtype {
   TG_BOOL = 4     /* one byte per element, 0 or 1 */
 } tg_dtype;
 
+/* An immutable n-dimensional array (handle). */
 typedef struct tg_tensor tg_tensor;
 
 /* Largest supported rank. */
 #define TG_MAX_RANK 8
+/* Size limit of every shape, the same for every order of its dimensions: the product of its
+ * non-zero dimensions is at most TG_MAX_ELEMENTS (2^56), so (0, 2^56) is accepted and
+ * (0, 2^62) is refused as (2^62, 0) is. Any function that would make a larger shape (an
+ * argument, or an op's result such as tg_concat's, tg_tile's or a jacobian's) returns
+ * TG_INVALID_ARGUMENT naming the op and the shape, as it does for a size whose arithmetic
+ * would overflow int64_t. */
+#define TG_MAX_ELEMENTS ((int64_t)1 << 56)
 
 /* Creates a tensor by copying shape-product elements of `dtype` from `data` (row-major).
  * shape: `rank` dimensions, each >= 0 (may be NULL when rank is 0). data may be NULL only
- * if the tensor has no elements.
+ * if the tensor has no elements. For TG_BOOL every nonzero byte is stored as 1.
  * *out: new tensor, owned by the caller (tg_tensor_free).
  * Returns TG_OK, TG_INVALID_ARGUMENT (bad dtype, rank, dimension, NULL data),
  * TG_OUT_OF_MEMORY. */
@@ -202,7 +224,8 @@ typedef void (*tg_deleter)(void* data, void* context);
  * hold shape-product elements, row-major, be aligned to the element size (4 bytes for
  * float32; TG_INVALID_ARGUMENT otherwise), and stay valid and unchanged until `deleter` is
  * called; deleter may be NULL if the caller keeps the memory alive longer than every
- * tensor derived from it (results of ops never alias it, but tg_reshape may).
+ * tensor derived from it (results of ops never alias it, but tg_reshape may). TG_BOOL memory
+ * must hold only the bytes 0 and 1 (TG_INVALID_ARGUMENT otherwise: it cannot be rewritten).
  * On error the deleter is not called and the caller still owns the memory.
  * *out: new tensor, owned by the caller.
  * Returns TG_OK, TG_INVALID_ARGUMENT, TG_OUT_OF_MEMORY. */
@@ -678,8 +701,10 @@ TG_API tg_status tg_conv1d(const tg_tensor* input, const tg_tensor* filters,
  *   avg: the mean over the window's cells that lie inside the input — 'same' padding is not
  *        counted (a 3×3 corner window over 4 real cells divides by 4); the gradient spreads
  *        the same way.
+ * With 'same' padding a window may be larger than the input (it is clipped to it).
  * TG_INVALID_ARGUMENT: rank other than 4, a non-floating dtype, a window or stride < 1, a
- * window larger than the input with 'valid', TG_PADDING_CAUSAL. */
+ * window larger than the input with 'valid', TG_PADDING_CAUSAL, a padding whose size
+ * overflows int64 (the message names the op, the axis and the input shape). */
 TG_API tg_status tg_max_pool2d(const tg_tensor* input, int64_t pool_h, int64_t pool_w,
                                int64_t stride_h, int64_t stride_w, tg_padding padding,
                                tg_tensor** out);
@@ -775,6 +800,7 @@ TG_API tg_status tg_random_truncated_normal(tg_dtype dtype, const int64_t* shape
 /* Variables: named, mutable, optionally trainable                                       */
 /* ------------------------------------------------------------------------------------- */
 
+/* A named, mutable tensor: model weights and optimizer state (handle). */
 typedef struct tg_variable tg_variable;
 
 /* Creates a variable holding a copy of `initial`. name: any string (copied); NULL → "".
@@ -823,6 +849,7 @@ TG_API tg_status tg_variable_free(tg_variable* variable);
 /* Gradient tape (tf.GradientTape)                                                         */
 /* ------------------------------------------------------------------------------------- */
 
+/* A gradient tape, tf.GradientTape (handle). */
 typedef struct tg_tape tg_tape;
 
 /*
@@ -1073,10 +1100,13 @@ TG_API tg_status tg_tape_free(tg_tape* tape);
  * Threads: a model, its layers and their handles may be used by one thread at a time.
  */
 
+/* A model (Keras Sequential) and a layer (handles); tg_optimizer is described under
+ * Optimizers. */
 typedef struct tg_model tg_model;
 typedef struct tg_layer tg_layer;
-typedef struct tg_optimizer tg_optimizer; /* see Optimizers */
+typedef struct tg_optimizer tg_optimizer;
 
+/* The activation a layer applies to its output (Keras's activation="..."). */
 typedef enum tg_activation {
   TG_ACTIVATION_LINEAR = 0, /* identity, Keras activation=None */
   TG_ACTIVATION_RELU = 1,
@@ -1119,6 +1149,7 @@ typedef struct tg_initializer {
   uint64_t seed;
 } tg_initializer;
 
+/* The kind of layer a tg_layer_config describes. */
 typedef enum tg_layer_type {
   TG_LAYER_DENSE = 0,                    /* out = activation(x · kernel + bias) */
   TG_LAYER_DROPOUT = 1,                  /* random zeroing in training */
@@ -1530,6 +1561,7 @@ TG_API tg_status tg_layer_free(tg_layer* layer);
  */
 typedef struct tg_loss tg_loss;
 
+/* How a loss reduces its per-sample values (Keras's Reduction). */
 typedef enum tg_reduction {
   TG_REDUCTION_AUTO = 0,               /* Keras's default: SUM_OVER_BATCH_SIZE */
   TG_REDUCTION_NONE = 1,               /* the weighted per-sample losses */
@@ -1753,13 +1785,19 @@ TG_API tg_status tg_optimizer_get(const tg_optimizer* optimizer, const char* nam
 
 /* Keras exclude_from_weight_decay(var_list, var_names): replaces the exclusions with
  * variables[0..num_variables) and the regular expressions name_patterns[0..num_patterns)
- * (ECMAScript syntax; a variable is excluded if a pattern matches anywhere in its name, as
- * Python's re.search, e.g. "bias" excludes every ".../bias:0"). Either array may be NULL
- * when its count is 0. Must be called before the optimizer is built (by
- * tg_optimizer_build or the first tg_optimizer_apply).
- * Returns TG_OK, TG_INVALID_HANDLE, TG_INVALID_ARGUMENT (NULL array or pattern, invalid
- * regular expression), TG_INVALID_STATE ("`exclude_from_weight_decay()` can only be
- * configued before the optimizer is built.", Keras's text). */
+ * (RE2 syntax, which is Python's re without backreferences and lookaround; a variable is
+ * excluded if a pattern is found anywhere in its name, as Python's re.search, e.g. "bias"
+ * excludes every ".../bias:0"). Matching takes time linear in the name's length, whatever
+ * the pattern. A pattern is at most TG_MAX_PATTERN_BYTES long; while patterns are set,
+ * building the optimizer (tg_optimizer_build, or the first tg_optimizer_apply) fails with
+ * TG_INVALID_ARGUMENT for a variable whose name is longer than TG_MAX_PATTERN_NAME_BYTES.
+ * Either array may be NULL when its count is 0. Must be called before the optimizer is built.
+ * Returns TG_OK, TG_INVALID_HANDLE, TG_INVALID_ARGUMENT (NULL array or pattern, a pattern too
+ * long, invalid, or too complex for RE2's memory budget), TG_INVALID_STATE
+ * ("`exclude_from_weight_decay()` can only be configued before the optimizer is built.",
+ * Keras's text). */
+#define TG_MAX_PATTERN_BYTES 1024
+#define TG_MAX_PATTERN_NAME_BYTES 65536
 TG_API tg_status tg_optimizer_exclude_from_weight_decay(tg_optimizer* optimizer,
                                                         tg_variable* const* variables,
                                                         size_t num_variables,
@@ -1819,9 +1857,10 @@ TG_API tg_status tg_optimizer_build(tg_optimizer* optimizer, tg_variable* const*
  * step, as Keras's apply_gradients returns it).
  * Each gradient must have its variable's shape and a floating dtype equal to the
  * variable's; every variable with a gradient must be one the optimizer was built for.
- * Everything is checked before anything changes: on error no variable, slot or counter is
- * modified.
- * Returns TG_OK, TG_INVALID_HANDLE, TG_INVALID_ARGUMENT, TG_OUT_OF_MEMORY. */
+ * Everything is checked before anything changes: on error (out of memory included) no
+ * variable, slot or counter is modified.
+ * The counter never passes TG_MAX_ITERATIONS (2^53): a step from there is TG_INVALID_STATE.
+ * Returns TG_OK, TG_INVALID_HANDLE, TG_INVALID_ARGUMENT, TG_INVALID_STATE, TG_OUT_OF_MEMORY. */
 TG_API tg_status tg_optimizer_apply(tg_optimizer* optimizer, tg_variable* const* variables,
                                     tg_tensor* const* gradients, size_t count,
                                     int64_t* iterations);
@@ -1830,9 +1869,14 @@ TG_API tg_status tg_optimizer_apply(tg_optimizer* optimizer, tg_variable* const*
  * TG_INVALID_HANDLE, TG_INVALID_ARGUMENT (out NULL). */
 TG_API tg_status tg_optimizer_iterations(const tg_optimizer* optimizer, int64_t* out);
 
+/* The largest iteration count, 2^53: the step number t that bias corrections and schedules
+ * compute with in double precision is exact up to there, and no training reaches it (2^53
+ * steps of a microsecond take 285 years). Checkpoints with a larger counter are rejected. */
+#define TG_MAX_ITERATIONS ((int64_t)1 << 53)
+
 /* Sets the iteration counter (Keras optimizer.iterations.assign(n)), at any time; the next
  * step uses t = n + 1 and returns n + 1; schedules see n. Returns TG_OK, TG_INVALID_HANDLE,
- * TG_INVALID_ARGUMENT (n < 0). */
+ * TG_INVALID_ARGUMENT (n < 0 or n > TG_MAX_ITERATIONS). */
 TG_API tg_status tg_optimizer_set_iterations(tg_optimizer* optimizer, int64_t iterations);
 
 /* Frees the optimizer and its slots; variables are not affected. NULL: no-op.
@@ -1984,6 +2028,8 @@ TG_API tg_status tg_safetensors_read(const char* path, const char* name, tg_tens
  * a tape recording on the calling thread would record the whole run.
  */
 
+/* Handles of the training loop: a data source fed batch by batch, a callback, the history a
+ * fit returns, the logs passed to callbacks, and the running fit a callback receives. */
 typedef struct tg_dataset tg_dataset;
 typedef struct tg_callback tg_callback;
 typedef struct tg_history tg_history;
@@ -1998,7 +2044,6 @@ typedef struct tg_training tg_training;
  * struct from a program built against this header, using defaults for the rest, so such
  * programs keep working. A struct_size that is not the size of a version of the struct the
  * library knows is TG_INVALID_ARGUMENT. A NULL options pointer means all defaults. */
-
 typedef struct tg_fit_options {
   size_t struct_size;
   size_t batch_size;     /* 32; ignored for a tg_dataset */
@@ -2025,6 +2070,7 @@ typedef struct tg_fit_options {
   FILE* verbose_stream; /* where verbose output goes; NULL: stdout */
 } tg_fit_options;
 
+/* Options of tg_model_evaluate (see above); defaults from tg_evaluate_options_init. */
 typedef struct tg_evaluate_options {
   size_t struct_size;
   size_t batch_size;              /* 32; ignored for a tg_dataset */
@@ -2035,6 +2081,7 @@ typedef struct tg_evaluate_options {
   FILE* verbose_stream;           /* NULL: stdout */
 } tg_evaluate_options;
 
+/* Options of tg_model_predict (see above); defaults from tg_predict_options_init. */
 typedef struct tg_predict_options {
   size_t struct_size;
   size_t batch_size;              /* 32; ignored for a tg_dataset */
@@ -2232,6 +2279,8 @@ typedef enum tg_monitor_mode {
   TG_MONITOR_MAX = 2
 } tg_monitor_mode;
 
+/* Options of tg_callback_early_stopping, Keras's EarlyStopping arguments (defaults from
+ * tg_early_stopping_options_init, as each field says). */
 typedef struct tg_early_stopping_options {
   size_t struct_size;
   const char* monitor;        /* "val_loss" (copied) */
@@ -2247,6 +2296,8 @@ typedef struct tg_early_stopping_options {
   FILE* verbose_stream;       /* NULL: silent; else Keras's verbose messages go there */
 } tg_early_stopping_options;
 
+/* Fills *options with the defaults above. Returns TG_OK, or TG_INVALID_ARGUMENT if options is
+ * NULL. */
 TG_API tg_status tg_early_stopping_options_init(tg_early_stopping_options* options);
 
 /* Keras's EarlyStopping (Keras 2.15 logic). At each epoch end, from start_from_epoch on:
@@ -2277,6 +2328,8 @@ TG_API tg_status tg_callback_early_stopping_state(const tg_callback* callback,
                                                   int64_t* stopped_epoch, int64_t* best_epoch,
                                                   double* best, size_t* wait);
 
+/* Options of tg_callback_model_checkpoint, Keras's ModelCheckpoint arguments (defaults from
+ * tg_model_checkpoint_options_init, as each field says). */
 typedef struct tg_model_checkpoint_options {
   size_t struct_size;
   /* Required: the file to write, a format string filled from the 1-based "epoch", the
@@ -2296,6 +2349,8 @@ typedef struct tg_model_checkpoint_options {
   FILE* verbose_stream;          /* NULL: silent; else Keras's verbose messages go there */
 } tg_model_checkpoint_options;
 
+/* Fills *options with the defaults above (filepath NULL: it must be set). Returns TG_OK, or
+ * TG_INVALID_ARGUMENT if options is NULL. */
 TG_API tg_status tg_model_checkpoint_options_init(tg_model_checkpoint_options* options);
 
 /* Keras's ModelCheckpoint: saves the model's weights (and, without save_weights_only, the
@@ -2405,7 +2460,7 @@ TG_API tg_status tg_tensor_to_dlpack(const tg_tensor* tensor, struct DLManagedTe
  *   listed above with lanes == 1; strides NULL or compact row-major (the stride of a size-1
  *   dim, and every stride of an empty tensor, is ignored, as numpy and PyTorch give those any
  *   value); data + byte_offset aligned to the element size, and non-NULL unless the tensor
- *   has no elements.
+ *   has no elements; a boolean tensor's bytes all 0 or 1.
  * *out: new tensor owned by the caller (tg_tensor_free).
  * Returns TG_OK, TG_INVALID_ARGUMENT (as above, managed NULL or out NULL), TG_OUT_OF_MEMORY. */
 TG_API tg_status tg_tensor_from_dlpack(struct DLManagedTensor* managed, tg_tensor** out);

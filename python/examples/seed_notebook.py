@@ -6,7 +6,10 @@ Run: /usr/bin/python3 python/examples/seed_notebook.py   (after building libtape
 import os
 import sys
 
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+try:  # the installed package, else the one in this repository
+    import tapegrad  # noqa: F401
+except ImportError:
+    sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
 
 # In [2]:
 import tapegrad as tf

@@ -4,7 +4,8 @@ Where the library is looked for, in order:
   1. the path in the environment variable TAPEGRAD_LIBRARY (no fallback if it is set);
   2. next to this package (a libtapegrad.so copied into python/tapegrad/);
   3. the repository's build trees: build/capi/, then any other build*/capi/, newest first;
-  4. the system's library path (an installed libtapegrad.so.MAJOR, LD_LIBRARY_PATH).
+  4. the system's library path (an installed libtapegrad.so.0.MINOR, or .so.MAJOR from 1.0;
+     LD_LIBRARY_PATH).
 The first one that loads, has the version this package was written for and every function
 it declares is used (a library named by TAPEGRAD_LIBRARY is used even if it lacks some: calling
 one of those raises AttributeError).
@@ -20,7 +21,7 @@ import os
 from . import errors
 
 # The C ABI version this package speaks (TG_VERSION_STRING of include/tapegrad/tapegrad.h).
-VERSION = "0.1.0"
+VERSION = "0.2.0"
 
 TG_OK = 0
 
@@ -132,6 +133,7 @@ _T = {
 # name: argument codes (every function returns tg_status unless listed in _RESTYPES).
 _SIGNATURES = {
     "tg_version": "",
+    "tg_version_number": "",
     "tg_status_string": "i",
     "tg_last_error_message": "",
     "tg_set_num_threads": "sz",
@@ -235,7 +237,7 @@ _SIGNATURES = {
     "tg_model_add": "h lcp hp",
     "tg_model_add_layer": "h h",
     "tg_model_build": "h i64p i",
-    "tg_model_summary_text": "h h sz szp",
+    "tg_model_summary_text": "h s sz szp",
     "tg_model_call": "h h hp",
     "tg_model_call_ex": "h h i hp",
     "tg_model_num_layers": "h szp",
@@ -337,9 +339,15 @@ def _candidates():
               if p != default_build]
     found += sorted(others, key=os.path.getmtime, reverse=True)
     found = [p for p in found if not _sanitized_build(p)]
-    major = VERSION.split(".")[0]
-    found += ["libtapegrad.so.%s" % major, "libtapegrad.so"]
+    found += ["libtapegrad.so.%s" % _soversion(), "libtapegrad.so"]
     return found, False
+
+
+def _soversion():
+    """The SONAME's version: MAJOR.MINOR while the major version is 0 (each 0.x release is its
+    own ABI), else MAJOR."""
+    major, minor = VERSION.split(".")[:2]
+    return "%s.%s" % (major, minor) if major == "0" else major
 
 
 def _sanitized_build(library):

@@ -1,4 +1,4 @@
-"""tg.GradientTape: tf.GradientTape over tg_tape_* (TF_SEMANTICS.md §1).
+"""tg.GradientTape: tf.GradientTape over tg_tape_* (docs/gradient-tape.md).
 
     with tg.GradientTape(persistent=False, watch_accessed_variables=True) as tape:
         tape.watch(x)

@@ -1,4 +1,4 @@
-"""tg.GradientTape with TensorFlow's semantics (TF_SEMANTICS.md §1), through Python."""
+"""tg.GradientTape with TensorFlow's semantics (docs/gradient-tape.md), through Python."""
 import numpy as np
 import pytest
 

@@ -73,8 +73,8 @@ Tensor ones_at(const Shape& shape, DType dtype, int64_t start, int64_t stride, i
 }
 
 // shape + the dims of `tail` from index `from` on.
-Shape concat_shapes(Shape shape, const Shape& tail, int from) {
-  for (int d = from; d < tail.rank(); ++d) shape.push_back(tail[d]);
+Shape concat_shapes(Shape shape, const Shape& tail, int from, const char* what) {
+  for (int d = from; d < tail.rank(); ++d) shape.push_back(tail[d], what);
   return shape;
 }
 
@@ -415,6 +415,7 @@ std::vector<Tensor> Tape::jacobian(const Differentiable& target,
   check_thread("tape_jacobian");
   check_not_used();
   const Tensor& y = target.value;
+  std::vector<Shape> shapes;  // of each jacobian: made first, so a too large one fails before any pass
   for (size_t j = 0; j < sources.size(); ++j) {
     const Tensor& x = sources[j].value;
     if (y.rank() + x.rank() > kMaxRank)
@@ -422,6 +423,7 @@ std::vector<Tensor> Tape::jacobian(const Differentiable& target,
            "jacobian: target {} and sources[{}] {} give a jacobian of rank {}, above the maximum "
            "rank {}",
            y.shape().str(), j, x.shape().str(), y.rank() + x.rank(), kMaxRank);
+    shapes.push_back(concat_shapes(y.shape(), x.shape(), 0, "jacobian"));
   }
   if (recording_ && !persistent_) pop();
   std::vector<Tensor> result;
@@ -448,7 +450,7 @@ std::vector<Tensor> Tape::jacobian(const Differentiable& target,
     }
     for (size_t j = 0; j < m; ++j) {
       const Tensor& x = sources[j].value;
-      const Shape shape = concat_shapes(y.shape(), x.shape(), 0);
+      const Shape& shape = shapes[j];
       if (!connected[j]) {
         result.push_back(unconnected == Unconnected::zero ? Tensor::zeros(shape, x.dtype())
                                                           : Tensor());
@@ -489,13 +491,13 @@ Tensor Tape::batch_jacobian(const Differentiable& target, const Differentiable& 
          "batch_jacobian: target {} and source {} give a jacobian of rank {}, above the maximum "
          "rank {}",
          y.shape().str(), x.shape().str(), y.rank() + x.rank() - 1, kMaxRank);
-  if (recording_ && !persistent_) pop();
-
   // Legend: b = batch, r = elements per target row, s = elements per source row.
   const int64_t b = y.shape()[0];
   const int64_t r = b == 0 ? 0 : y.numel() / b;
   const int64_t s = b == 0 ? 0 : x.numel() / b;
-  const Shape shape = concat_shapes(concat_shapes(Shape{b}, y.shape(), 1), x.shape(), 1);
+  const Shape shape = concat_shapes(concat_shapes(Shape{b}, y.shape(), 1, "batch_jacobian"), x.shape(), 1,
+                                    "batch_jacobian");
+  if (recording_ && !persistent_) pop();
   Tensor result;
   try {
     // Pass j seeds target[:, j] (flattened rows) with ones: since row i of the target depends

@@ -1,10 +1,10 @@
-// The gradient tape (DESIGN.md §4, TF_SEMANTICS.md §1). A flat record of ops in execution
+// The gradient tape (docs/design.md, docs/gradient-tape.md). A flat record of ops in execution
 // order, walked backwards in a loop: no recursion anywhere, so a 100,000-op chain works.
 //
 // Each thread has a stack of active tapes. apply() records an op on every active tape that
 // watches one of its floating inputs; a recorded op's output becomes watched in turn.
 //
-// State machine (TensorFlow's GradientTape, §1.1 and §1.7), as the C ABI exposes it:
+// State machine (TensorFlow's GradientTape), as the C ABI exposes it:
 //   recording  — on this thread's stack: begin() / resume_recording() / reset() leave it here;
 //   idle       — end(), stop_recording() or a non-persistent gradient() leave it here;
 //   used       — a non-persistent tape after its one gradient()/jacobian()/batch_jacobian():

@@ -1,4 +1,4 @@
-// Variables: the only mutable state (DESIGN.md §3). A read is a snapshot that shares the
+// Variables: the only mutable state (docs/design.md). A read is a snapshot that shares the
 // buffer; a later update copies the buffer first if a snapshot still holds it.
 #pragma once
 
@@ -28,6 +28,10 @@ class Variable : public std::enable_shared_from_this<Variable> {
   Tensor value() const;
   // Replaces the value with a copy of `t`, which must have the same shape and dtype.
   void assign(const Tensor& t);
+  // Takes `t` as the value without a copy, so it cannot fail: for loaders that commit
+  // all-or-nothing. t has the variable's shape and dtype (the caller checked) and is the only
+  // reference to a buffer the library allocated (not caller memory).
+  void adopt(Tensor&& t) noexcept { value_ = std::move(t); }
   // A buffer the caller may update in place; copied first if a snapshot shares it.
   void* mutable_buffer();
 

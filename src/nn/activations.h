@@ -1,4 +1,4 @@
-// Keras activations by name (K/keras/activations.py), built from the library's ops.
+// Keras activations by name (keras/activations.py), built from the library's ops.
 #pragma once
 
 #include "tensor/tensor.h"

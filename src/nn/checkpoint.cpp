@@ -143,8 +143,8 @@ void read_checkpoint(const safetensors::File& file, std::span<const CheckpointEn
     }
   }
 
-  // 4. Nothing can fail now but an allocation in assign().
-  for (size_t i = 0; i < entries.size(); ++i) entries[i].variable->assign(values[i]);
+  // 4. Nothing can fail now: each value was just read into a buffer of its own.
+  for (size_t i = 0; i < entries.size(); ++i) entries[i].variable->adopt(std::move(values[i]));
 }
 
 void save_checkpoint(const std::string& path, std::span<const std::shared_ptr<Variable>> variables,

@@ -96,11 +96,10 @@ Tensor Conv::call(const Tensor& input, bool) {
   const int batch_dims = input.rank() - r - 1;
   Tensor x = input;
   if (batch_dims > 1) {
-    Shape merged{1};
-    for (int d = 0; d < input.rank(); ++d) {
-      if (d < batch_dims) merged[0] *= input.shape()[d];
-      else merged.push_back(input.shape()[d]);
-    }
+    int64_t batch = 1;  // no overflow: a factor of the input's element count
+    for (int d = 0; d < batch_dims; ++d) batch *= input.shape()[d];
+    Shape merged{batch};
+    for (int d = batch_dims; d < input.rank(); ++d) merged.push_back(input.shape()[d]);
     x = ops::reshape(input, merged);
   }
   const Tensor kernel = kernel_->read();

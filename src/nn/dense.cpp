@@ -42,7 +42,7 @@ Tensor Dense::call(const Tensor& input, bool) {
     const int64_t flat[] = {-1, in};
     y = ops::matmul(ops::reshape(x, flat), kernel_->read());
     Shape out = x.shape();
-    out[out.rank() - 1] = config().units;
+    out.set(out.rank() - 1, config().units, "dense");
     y = ops::reshape(y, out);
   }
   if (bias_) y = ops::add(y, bias_->read());

@@ -1,4 +1,4 @@
-// Keras initializers (K/keras/initializers/initializers.py), seeded and deterministic: the
+// Keras initializers (keras/initializers/initializers.py), seeded and deterministic: the
 // same initializer and seed give the same tensor on every run (Philox, src/tensor/random.h).
 #pragma once
 

@@ -1,4 +1,4 @@
-// A Keras-style layer (K/keras/engine/base_layer.py): a name, a dtype, a trainable flag and
+// A Keras-style layer (keras/engine/base_layer.py): a name, a dtype, a trainable flag and
 // the variables it creates when it is built, either by build(input_shape) or by its first
 // call. Every layer is described by a LayerConfig, Keras's get_config(): make_layer(config)
 // makes an equivalent layer (src/nn/layers.h).

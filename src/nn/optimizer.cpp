@@ -1,12 +1,11 @@
-// The optimizer base class: Keras's apply_gradients pipeline (K/keras/optimizers/optimizer.py
-// and utils.py), TF_SEMANTICS.md §4.5–4.7. The update rules live in src/nn/optimizers/.
+// The optimizer base class: Keras's apply_gradients pipeline (keras/optimizers/optimizer.py
+// and utils.py; docs/tensorflow.md). The update rules live in src/nn/optimizers/.
 #include "nn/optimizer.h"
 
 #include <fmt/ranges.h>
 
 #include <algorithm>
 #include <cmath>
-#include <regex>
 #include <string>
 #include <unordered_set>
 
@@ -76,7 +75,8 @@ void check_learning_rate(std::string_view optimizer, double learning_rate) {
 // ---- configuration ----------------------------------------------------------------------
 
 void Optimizer::set_iterations(int64_t n) {
-  if (n < 0) fail(Status::invalid_argument, "iterations must be >= 0, got {}", n);
+  if (n < 0 || n > kMaxIterations)
+    fail(Status::invalid_argument, "iterations must be in [0, 2^53 = {}], got {}", kMaxIterations, n);
   iterations_ = n;
 }
 
@@ -168,21 +168,14 @@ void Optimizer::exclude_from_weight_decay(std::span<const std::shared_ptr<Variab
     if (!v) fail(Status::invalid_argument, "exclude_from_weight_decay: a variable is null");
     ids.push_back(v->id());
   }
-  for (const std::string& p : name_patterns) {
-    try {
-      std::regex check(p);
-    } catch (const std::regex_error& e) {
-      fail(Status::invalid_argument, "exclude_from_weight_decay: invalid regular expression '{}': {}", p, e.what());
-    }
-  }
+  NamePatterns patterns(name_patterns, "exclude_from_weight_decay");
   excluded_ids_ = std::move(ids);
-  excluded_patterns_.assign(name_patterns.begin(), name_patterns.end());
+  excluded_patterns_ = std::move(patterns);
 }
 
 // ---- build ----------------------------------------------------------------------------
 
 std::vector<Optimizer::Entry> Optimizer::plan_entries(std::span<const std::shared_ptr<Variable>> variables) const {
-  std::vector<std::regex> regexes(excluded_patterns_.begin(), excluded_patterns_.end());
   const std::vector<SlotSpec> specs = slot_specs();
   std::unordered_set<uint64_t> seen;
   std::vector<Entry> entries;
@@ -190,8 +183,7 @@ std::vector<Optimizer::Entry> Optimizer::plan_entries(std::span<const std::share
     if (!v) fail(Status::invalid_argument, "build: a variable is null");
     if (!seen.insert(v->id()).second) continue;
     bool decay = std::find(excluded_ids_.begin(), excluded_ids_.end(), v->id()) == excluded_ids_.end();
-    for (const std::regex& r : regexes)
-      if (decay && std::regex_search(v->name(), r)) decay = false;
+    if (decay && excluded_patterns_.found_in(v->name(), "exclude_from_weight_decay")) decay = false;
     Entry e{v->id(), v->name(), decay, {}};
     for (const SlotSpec& s : specs)
       e.slots.tensors.push_back(s.initial == 0.0 ? Tensor::zeros(v->shape(), v->dtype())
@@ -223,6 +215,9 @@ int64_t Optimizer::apply(std::span<const std::shared_ptr<Variable>> variables, s
   if (variables.empty()) return iterations_;
 
   // Validate everything before changing anything. (Names are gathered only when needed.)
+  if (iterations_ >= kMaxIterations)
+    fail(Status::invalid_state, "apply_gradients: the iteration counter is at its limit 2^53 = {}; no further step "
+         "can be counted (set_iterations to restart it)", kMaxIterations);
   size_t num_missing = 0;
   for (size_t i = 0; i < variables.size(); ++i) {
     if (!variables[i]) fail(Status::invalid_argument, "apply_gradients: variable {} is null", i);
@@ -253,7 +248,12 @@ int64_t Optimizer::apply(std::span<const std::shared_ptr<Variable>> variables, s
   }
 
   const double lr = learning_rate();  // at the current iterations, before the increment
-  build(variables);
+  // Strong guarantee: everything that can fail (allocations included) happens before the
+  // first change — the slots are planned, the warning written, clipped gradients made and
+  // every variable's buffer made writable (copy-on-write) — then the build is committed and
+  // the updates run, which cannot fail.
+  std::vector<Entry> planned;
+  if (!built_) planned = plan_entries(variables);
   if (num_missing > 0) {
     std::vector<std::string> missing;
     for (size_t i = 0; i < variables.size(); ++i)
@@ -293,6 +293,9 @@ int64_t Optimizer::apply(std::span<const std::shared_ptr<Variable>> variables, s
     }
     grads = clipped;
   }
+  for (size_t i = 0; i < variables.size(); ++i)
+    if (grads[i]) variables[i]->mutable_buffer();
+  if (!built_) commit_entries(std::move(planned));
 
   // Decay then update, fused per variable. (Keras decays every variable before updating
   // any; the result is the same unless a variable appears twice in one call.)
@@ -347,7 +350,10 @@ void Optimizer::load_state(std::span<const std::shared_ptr<Variable>> variables,
     fail(Status::invalid_argument, "load_state: 'iterations' is {} {}, expected an int64 scalar", dtype_name(it.dtype()),
          it.shape().str());
   const int64_t iterations = it.dtype() == DType::i64 ? *it.data<int64_t>() : *it.data<int32_t>();
-  if (iterations < 0) fail(Status::invalid_argument, "load_state: 'iterations' is {}, expected >= 0", iterations);
+  if (iterations < 0 || iterations > kMaxIterations)
+    fail(Status::invalid_argument,
+         "load_state: 'iterations' is {}, expected a count in [0, 2^53 = {}] (no training reaches more)", iterations,
+         kMaxIterations);
 
   const std::vector<SlotSpec> specs = slot_specs();
   std::vector<std::vector<Tensor>> loaded(target.size(), std::vector<Tensor>(specs.size()));

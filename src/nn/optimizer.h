@@ -1,5 +1,5 @@
-// Optimizers: the new Keras optimizers (TF ≥ 2.11, Keras 2.15 keras/optimizers/*.py;
-// TF_SEMANTICS.md §4). apply() is apply_gradients: build on first use, skip NULL
+// Optimizers: the new Keras optimizers (TF ≥ 2.11, keras/optimizers/*.py;
+// docs/tensorflow.md). apply() is apply_gradients: build on first use, skip NULL
 // gradients (with Keras's warning), clip, decay weights, one fused update per variable,
 // return the incremented iteration counter.
 //
@@ -21,6 +21,7 @@
 #include <vector>
 
 #include "autodiff/variable.h"
+#include "nn/name_patterns.h"
 #include "nn/schedules.h"
 
 namespace tg {
@@ -51,8 +52,14 @@ class Optimizer {
   void build(std::span<const std::shared_ptr<Variable>> variables);
   bool built() const { return built_; }
 
+  // The largest iteration count: the step number t = iterations + 1 that bias corrections and
+  // schedules read as a double is exact up to 2^53, and no training reaches it (2^53 steps
+  // of 1 µs take 285 years). apply() refuses to pass it; set_iterations and checkpoints
+  // refuse larger counts.
+  static constexpr int64_t kMaxIterations = int64_t{1} << 53;
+
   int64_t iterations() const { return iterations_; }
-  // Keras `optimizer.iterations.assign(n)`: allowed at any time; n >= 0.
+  // Keras `optimizer.iterations.assign(n)`: allowed at any time; 0 <= n <= kMaxIterations.
   void set_iterations(int64_t n);
 
   // The learning rate of the next step: the schedule at iterations(), or the constant.
@@ -88,8 +95,9 @@ class Optimizer {
   std::vector<std::string_view> hyperparameter_names() const;
 
   // Keras exclude_from_weight_decay(var_list, var_names): replaces the exclusions. A
-  // variable is excluded if it is one of `variables` or a pattern (ECMAScript regex) matches
-  // anywhere in its name (Python's re.search). Only before build (TG_INVALID_STATE after).
+  // variable is excluded if it is one of `variables` or a pattern (RE2 syntax) is found
+  // anywhere in its name (Python's re.search; nn/name_patterns.h has the limits). Only before
+  // build (TG_INVALID_STATE after).
   void exclude_from_weight_decay(std::span<const std::shared_ptr<Variable>> variables,
                                  std::span<const std::string> name_patterns);
 
@@ -184,7 +192,7 @@ class Optimizer {
   std::optional<double> clipnorm_, global_clipnorm_, clipvalue_;
   double weight_decay_ = 0.0;
   std::vector<uint64_t> excluded_ids_;
-  std::vector<std::string> excluded_patterns_;  // validated ECMAScript regexes
+  NamePatterns excluded_patterns_;
   bool built_ = false;
   std::vector<Entry> entries_;                  // build order
   std::unordered_map<uint64_t, size_t> index_;  // variable id → entries_ index

@@ -16,6 +16,7 @@
 #include <climits>
 #include <cstring>
 #include <limits>
+#include <fmt/format.h>
 #include <nlohmann/json.hpp>
 #include <system_error>
 #include <tuple>
@@ -586,25 +587,28 @@ std::string serialize_header(std::vector<Entry>& entries,
     return ra != rb ? ra > rb : a.name < b.name;
   });
 
-  nlohmann::ordered_json header = nlohmann::ordered_json::object();
+  // The JSON text is written directly, as nlohmann's compact dump() of the object would be.
+  // why not a json DOM: destroying a json object or array allocates (nlohmann flattens the
+  // recursion onto a heap stack), so an out-of-memory error while building one ended in
+  // std::terminate (found by the allocation-failure test). A json string allocates nothing
+  // when destroyed, so quoting names through one is safe.
+  const auto quoted = [](const std::string& s) { return Json(s).dump(); };
+  std::string text = "{";
   if (!metadata.empty()) {
-    nlohmann::ordered_json m = nlohmann::ordered_json::object();
-    for (auto& [k, v] : metadata) m[k] = v;
-    header["__metadata__"] = std::move(m);
+    text += "\"__metadata__\":{";
+    for (size_t i = 0; i < metadata.size(); ++i)
+      text += fmt::format("{}{}:{}", i ? "," : "", quoted(metadata[i].first), quoted(metadata[i].second));
+    text += "}";
   }
   uint64_t offset = 0;
   for (const Entry& e : entries) {
-    nlohmann::ordered_json shape = nlohmann::ordered_json::array();
-    for (int64_t d : e.value.shape().dims()) shape.push_back(static_cast<uint64_t>(d));
     const uint64_t end = offset + e.value.nbytes();
-    nlohmann::ordered_json info = nlohmann::ordered_json::object();
-    info["dtype"] = name_of(e.value.dtype());
-    info["shape"] = std::move(shape);
-    info["data_offsets"] = {offset, end};
-    header[e.name] = std::move(info);
+    text += fmt::format("{}{}:{{\"dtype\":\"{}\",\"shape\":[{}],\"data_offsets\":[{},{}]}}",
+                        text.size() > 1 ? "," : "", quoted(e.name), name_of(e.value.dtype()),
+                        fmt::join(e.value.shape().dims(), ","), offset, end);
     offset = end;
   }
-  std::string text = header.dump();
+  text += "}";
   text.resize((text.size() + 7) / 8 * 8, ' ');  // the reference pads to 8 bytes with spaces
   if (text.size() > kMaxHeaderBytes)
     fail(Status::invalid_argument, "safetensors: the header would take {} bytes, above the limit of {}",
@@ -640,13 +644,15 @@ void write_file(const std::string& path, std::vector<Entry> entries,
   if (err != 0) fail(Status::io_error, "cannot write '{}' (writing '{}'): {}", path, tmp, errno_text(err));
   if (::close(fd.release()) != 0)
     fail(Status::io_error, "cannot write '{}' (closing '{}'): {}", path, tmp, errno_text(errno));
+  // The directory, for making the rename durable; named before the rename, so nothing can
+  // fail after it (an allocation failing there once reported an error for a completed save).
+  const size_t slash = path.rfind('/');
+  const std::string dir = slash == std::string::npos ? "." : slash == 0 ? "/" : path.substr(0, slash);
   if (::rename(tmp.c_str(), path.c_str()) != 0)
     fail(Status::io_error, "cannot write '{}' (renaming '{}' to it): {}", path, tmp, errno_text(errno));
   cleanup.armed = false;
 
   // Makes the rename itself durable. Best effort: the new file is already in place.
-  const size_t slash = path.rfind('/');
-  const std::string dir = slash == std::string::npos ? "." : slash == 0 ? "/" : path.substr(0, slash);
   Fd dir_fd(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
   if (dir_fd.fd >= 0) (void)::fsync(dir_fd.fd);
 }

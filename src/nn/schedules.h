@@ -1,6 +1,6 @@
-// Learning-rate schedules (Keras 2.15 keras/optimizers/schedules/learning_rate_schedule.py).
+// Learning-rate schedules (keras/optimizers/schedules/learning_rate_schedule.py).
 // An optimizer evaluates its schedule at its current iteration counter, before the step
-// increments it (TF_SEMANTICS.md §4.7), so the first step uses schedule(0).
+// increments it (docs/tensorflow.md), so the first step uses schedule(0).
 // Values are computed in double; the optimizer rounds them to each variable's dtype.
 #pragma once
 

@@ -4,6 +4,7 @@
 #include <bit>
 #include <cstdlib>
 #include <mutex>
+#include <new>
 #include <vector>
 
 #include "tensor/error.h"
@@ -37,6 +38,14 @@ size_t class_bytes(int cls) {
 
 constexpr int kNumClasses = 4 * 64;
 
+// Memory from the system. why operator new: a program (or the allocation-failure test) that
+// replaces the global operator new sees every allocation of the library, tensors included.
+void* system_allocate(size_t bytes) {
+  return ::operator new((bytes + kAlignment - 1) / kAlignment * kAlignment, std::align_val_t{kAlignment},
+                        std::nothrow);
+}
+void system_free(void* p) { ::operator delete(p, std::align_val_t{kAlignment}); }
+
 struct Cache {
   std::mutex mutex;
   std::array<std::vector<void*>, kNumClasses> free_blocks;
@@ -54,8 +63,8 @@ void* allocate(size_t bytes) {
   if (bytes == 0) bytes = 1;
   Cache& c = cache();
   if (bytes > kMaxCachedBlock) {
-    void* p = std::aligned_alloc(kAlignment, (bytes + kAlignment - 1) / kAlignment * kAlignment);
-    if (!p) fail(Status::out_of_memory, "allocation of {} bytes failed", bytes);
+    void* p = system_allocate(bytes);
+    if (!p) fail(Status::out_of_memory, "out of memory: allocation of {} bytes failed", bytes);
     std::lock_guard lock(c.mutex);
     c.stats.bytes_in_use += bytes;
     ++c.stats.system_allocations;
@@ -75,8 +84,8 @@ void* allocate(size_t bytes) {
       return p;
     }
   }
-  void* p = std::aligned_alloc(kAlignment, (block + kAlignment - 1) / kAlignment * kAlignment);
-  if (!p) fail(Status::out_of_memory, "allocation of {} bytes failed", bytes);
+  void* p = system_allocate(block);
+  if (!p) fail(Status::out_of_memory, "out of memory: allocation of {} bytes failed", bytes);
   std::lock_guard lock(c.mutex);
   c.stats.bytes_in_use += block;
   ++c.stats.system_allocations;
@@ -88,7 +97,7 @@ void deallocate(void* p, size_t bytes) {
   if (bytes == 0) bytes = 1;
   Cache& c = cache();
   if (bytes > kMaxCachedBlock) {
-    std::free(p);
+    system_free(p);
     std::lock_guard lock(c.mutex);
     c.stats.bytes_in_use -= bytes;
     return;
@@ -99,12 +108,15 @@ void deallocate(void* p, size_t bytes) {
     std::lock_guard lock(c.mutex);
     c.stats.bytes_in_use -= block;
     if (c.stats.bytes_cached + block <= kMaxCachedBytes) {
-      c.free_blocks[cls].push_back(p);
-      c.stats.bytes_cached += block;
-      return;
+      try {
+        c.free_blocks[cls].push_back(p);
+        c.stats.bytes_cached += block;
+        return;
+      } catch (const std::bad_alloc&) {  // why: deallocate runs in destructors; the block goes back to the system
+      }
     }
   }
-  std::free(p);
+  system_free(p);
 }
 
 AllocatorStats allocator_stats() {
@@ -117,7 +129,7 @@ void allocator_release_cache() {
   Cache& c = cache();
   std::lock_guard lock(c.mutex);
   for (auto& list : c.free_blocks) {
-    for (void* p : list) std::free(p);
+    for (void* p : list) system_free(p);
     list.clear();
   }
   c.stats.bytes_cached = 0;

@@ -1,4 +1,4 @@
-// Size-class caching allocator (DESIGN.md §6). A page fault costs ~11 µs per 4 KiB here, so
+// Size-class caching allocator (docs/design.md). A page fault costs ~11 µs per 4 KiB here, so
 // a training loop must get back the buffers it used last step instead of returning them to
 // the system and faulting them in again. Blocks are 64-byte aligned.
 #pragma once

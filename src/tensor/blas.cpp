@@ -1,4 +1,4 @@
-// GEMM through OpenBLAS, with the thread count chosen per call (DESIGN.md §6: on small
+// GEMM through OpenBLAS, with the thread count chosen per call (docs/design.md: on small
 // products two OpenBLAS threads are 1.5–4.3× slower than one).
 // Legend: M, N = rows and columns of C; K = the shared (inner) dimension.
 #include <cblas.h>

@@ -32,8 +32,12 @@ Window window_of(const Pool2dGeometry& g, int64_t oh, int64_t ow) {
 // Runs body(n) for every image n, in items of whole images.
 template <class F>
 void for_each_image(const Pool2dGeometry& g, F body) {
-  const int64_t per_image = std::max<int64_t>(g.out_h * g.out_w * g.window_h * g.window_w * g.channels, 1);
-  const int64_t per_item = std::max<int64_t>(kItemWork / per_image, 1);
+  // why in double and with the window clipped to the image: a 'same' window may be far larger
+  // than the image (any size up to INT64_MAX), and the product only sizes the work items.
+  const double window = static_cast<double>(std::min(g.window_h, g.in_h)) * static_cast<double>(std::min(g.window_w, g.in_w));
+  const double per_image = std::max(static_cast<double>(g.out_h) * static_cast<double>(g.out_w) * window *
+                                        static_cast<double>(g.channels), 1.0);
+  const auto per_item = static_cast<int64_t>(std::max(static_cast<double>(kItemWork) / per_image, 1.0));
   const int64_t items = (g.batch + per_item - 1) / per_item;
   parallel_for(items, [&](int64_t item) {
     for (int64_t n = item * per_item, end = std::min(g.batch, n + per_item); n < end; ++n) body(n);
@@ -106,8 +110,10 @@ TG_SIMD_CLONES void max_pool_grad_image(const Pool2dGeometry& g, const T* x, con
   // and only the uncovered bottom rows / right columns need zeroing first.
   const bool tiled = tiles(g);
   if (!tiled) std::fill(dx, dx + g.in_h * W * C, T(0));
-  const int64_t covered_h = std::min(g.in_h, g.out_h * g.window_h);
-  const int64_t covered_w = std::min(W, g.out_w * g.window_w);
+  // why only when tiled: then no padding goes before (so at most one cell after) and
+  // out·window <= in + 1; an untiled 'same' window may be of any size.
+  const int64_t covered_h = tiled ? std::min(g.in_h, g.out_h * g.window_h) : 0;
+  const int64_t covered_w = tiled ? std::min(W, g.out_w * g.window_w) : 0;
   for (int64_t ih = 0; tiled && ih < g.in_h; ++ih) {
     const int64_t from = ih < covered_h ? covered_w : 0;
     std::fill(dx + (ih * W + from) * C, dx + (ih + 1) * W * C, T(0));

@@ -13,20 +13,44 @@ Shape Shape::from(std::span<const int64_t> dims, const char* what) {
     fail(Status::invalid_argument, "{}: rank {} exceeds the maximum rank {}", what, dims.size(),
          kMaxRank);
   Shape s;
-  for (int64_t d : dims) {
-    if (d < 0) fail(Status::invalid_argument, "{}: negative dimension {}", what, d);
-    s.push_back(d);
-  }
+  for (int64_t d : dims) s.push_back(d, what);
   return s;
 }
 
-void Shape::push_back(int64_t d) {
+namespace {
+
+// The product of the non-zero dimensions of `dims` but the one at `skip`; each partial product
+// is <= kMaxElements, as in every valid shape.
+int64_t nonzero_product(std::span<const int64_t> dims, int skip) {
+  int64_t p = 1;
+  for (size_t i = 0; i < dims.size(); ++i)
+    if (static_cast<int>(i) != skip && dims[i] != 0) p *= dims[i];
+  return p;
+}
+
+}  // namespace
+
+void Shape::check_dim(int axis, int64_t d, const char* what) const {
+  Shape wanted = *this;  // only for the message: this shape with d at `axis`
+  if (axis == rank_) ++wanted.rank_;
+  wanted.dims_[axis] = d;
+  if (d < 0) fail(Status::invalid_argument, "{}: negative dimension {} in shape {}", what, d, wanted.str());
+  if (d > kMaxElements / nonzero_product(dims(), axis))
+    fail(Status::invalid_argument,
+         "{}: shape {} is too large: the product of its non-zero dimensions exceeds 2^56 (the element limit)", what,
+         wanted.str());
+}
+
+void Shape::set(int axis, int64_t d, const char* what) {
+  check_dim(axis, d, what);
+  dims_[axis] = d;
+}
+
+void Shape::push_back(int64_t d, const char* what) {
   if (rank_ == kMaxRank)
-    fail(Status::invalid_argument, "shape: rank exceeds the maximum rank {}", kMaxRank);
-  const int64_t n = numel();
-  if (d < 0 || (d != 0 && n > kMaxElements / d))
-    fail(Status::invalid_argument, "shape: {} followed by dimension {} has too many elements (limit {})",
-         str(), d, kMaxElements);
+    fail(Status::invalid_argument, "{}: {} followed by dimension {} exceeds the maximum rank {}", what, str(), d,
+         kMaxRank);
+  check_dim(rank_, d, what);
   dims_[rank_++] = d;
 }
 

@@ -206,9 +206,9 @@ Tensor one_hot_kernel(const Tensor& indices, int64_t depth, int axis, double on_
                       double off_value, DType dtype) {
   const Shape& s = indices.shape();
   Shape out_shape;
-  for (int d = 0; d < axis; ++d) out_shape.push_back(s[d]);
-  out_shape.push_back(depth);
-  for (int d = axis; d < s.rank(); ++d) out_shape.push_back(s[d]);
+  for (int d = 0; d < axis; ++d) out_shape.push_back(s[d], "one_hot");
+  out_shape.push_back(depth, "one_hot");
+  for (int d = axis; d < s.rank(); ++d) out_shape.push_back(s[d], "one_hot");
   Tensor out = Tensor::empty(out_shape, dtype);
   int64_t outer = 1, inner = 1;
   for (int d = 0; d < axis; ++d) outer *= s[d];

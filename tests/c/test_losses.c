@@ -1,6 +1,6 @@
 /*
  * test_losses.c — the Keras loss objects through the C ABI, compiled as C99: every tg_loss_*
- * function with the values Keras 2.15 prints in its docstrings (TF_SEMANTICS.md §3) or values
+ * function with the values Keras 2.15 prints in its docstrings (docs/tensorflow.md) or values
  * worked out by hand / with numpy from the Keras formulas, a gradient through a tape, and bad
  * input (the status and the message: "[tg_fn]", the loss, the shapes).
  */

@@ -1,7 +1,7 @@
 /*
  * test_nn.c — models and Dense layers, and the Adam optimizer through
  * the C ABI, compiled as C99. Expected numbers are worked out by hand from the Keras
- * formulas (TF_SEMANTICS.md §2–4), not taken from tapegrad.
+ * formulas (docs/tensorflow.md), not taken from tapegrad.
  */
 #include <math.h>
 #include <string.h>
@@ -132,7 +132,7 @@ static void test_model_errors(void) {
   tg_tensor_free(bad);
 }
 
-/* Adam steps 1 and 2, worked out by hand from TF_SEMANTICS.md §4.1 with the Keras defaults:
+/* Adam steps 1 and 2, worked out by hand from docs/tensorflow.md with the Keras defaults:
  * θ0 = (1, −2), g1 = (0.1, −0.5), g2 = (0.2, 0.3). */
 static void test_adam(void) {
   const int64_t shape[1] = {2}, other[1] = {3};

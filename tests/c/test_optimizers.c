@@ -4,7 +4,7 @@
  * NULL gradients and the warning handler, and bad input.
  *
  * Expected values come from a float64 numpy script written from the formulas of
- * TF_SEMANTICS.md §4 (not from tapegrad). Unless a test says otherwise:
+ * docs/tensorflow.md (not from tapegrad). Unless a test says otherwise:
  *   θ0 = (1, −2, 0.5), g1 = (0.1, −0.5, 2), g2 = (0.2, 0.3, −1), g3 = (−0.4, 0.1, 0.5);
  *   a second variable θ0 = (0.25, −0.75), g1 = (1.5, −0.5), g2 = (−0.25, 2), g3 = (0.5, 0.5).
  */
@@ -79,7 +79,7 @@ static void check_three_steps_two(tg_optimizer* opt, tg_dtype dtype, const doubl
 
 /* ---- the update rules -------------------------------------------------------------------- */
 
-/* SGD(0.1, momentum 0.9, nesterov): v ← μv − lr·g; θ ← θ + μv − lr·g (TF_SEMANTICS §4.2). */
+/* SGD(0.1, momentum 0.9, nesterov): v ← μv − lr·g; θ ← θ + μv − lr·g (docs/tensorflow.md). */
 static const double kSgdNesterov[3][3] = {{0.98099999999999998, -1.905, 0.12},
                                           {0.93489999999999995, -1.9215, 0.14799999999999996},
                                           {0.98741000000000001, -1.92835, -0.01180000000000006}};
@@ -87,15 +87,15 @@ static const double kSgdNesterov[3][3] = {{0.98099999999999998, -1.905, 0.12},
 static const double kSgdMomentum[3][3] = {{0.98999999999999999, -1.95, 0.29999999999999999},
                                           {0.96099999999999997, -1.9350000000000001, 0.21999999999999997},
                                           {0.97489999999999999, -1.9315, 0.097999999999999948}};
-/* Adam(0.01, β2 = 0.5, amsgrad): v̂ ← max(v̂, v) in the denominator (§4.1). */
+/* Adam(0.01, β2 = 0.5, amsgrad): v̂ ← max(v̂, v) in the denominator. */
 static const double kAdamAmsgrad[3][3] = {{0.99000001414211558, -1.9900000028284264, 0.49000000070710675},
                                           {0.98118783169769375, -1.9880661956837187, 0.48742159063386664},
                                           {0.98277613323246438, -1.9877244935815206, 0.48444390025447759}};
-/* AdamW(0.01, wd 0.004): θ ← θ − θ·wd·lr, then Adam (§4.5). */
+/* AdamW(0.01, wd 0.004): θ ← θ − θ·wd·lr, then Adam. */
 static const double kAdamW[3][3] = {{0.98996031621776626, -1.989920063245153, 0.4899800158113633},
                                     {0.9802690340559721, -1.9879254964795532, 0.48729704998220358},
                                     {0.98216775446977056, -1.9874677354545087, 0.48387327132050484}};
-/* RMSprop(0.01, centered, momentum 0.9), new formula: ε inside the sqrt (§4.3). */
+/* RMSprop(0.01, centered, momentum 0.9), new formula: ε inside the sqrt. */
 static const double kRmsCenteredMomentum[3][3] = {
     {0.96666851836421186, -1.9666667407404939, 0.46666667129629535},
     {0.90527846429254222, -1.9536305588802534, 0.45151452059920649},
@@ -104,7 +104,7 @@ static const double kRmsCenteredMomentum[3][3] = {
 static const double kRmsPlain[3][3] = {{0.96837880441857072, -1.9683772866436797, 0.46837722735116255},
                                        {0.93980766738786925, -1.9852803449080201, 0.48312142136402259},
                                        {0.96780633888242484, -1.9911174190182981, 0.47557505831760494}};
-/* Adagrad(0.1, init 0.5, ε 1e-3), new formula θ ← θ − lr·g/sqrt(acc + ε) (§4.4). */
+/* Adagrad(0.1, init 0.5, ε 1e-3), new formula θ ← θ − lr·g/sqrt(acc + ε). */
 static const double kAdagrad[3][3] = {{0.9860109072401867, -1.9423034246516824, 0.40572956975219182},
                                       {0.95906739571946709, -1.9750166418258379, 0.44836583717516965},
                                       {1.006505266850455, -1.9858567900333575, 0.42751620870181406}};
@@ -250,7 +250,7 @@ static void test_exclusion_pattern(void) {
 
 /* ---- clipping ---------------------------------------------------------------------------- */
 
-/* SGD(0.1), clipnorm 1: each gradient g·c / max(‖g‖, c) (§4.6). */
+/* SGD(0.1), clipnorm 1: each gradient g·c / max(‖g‖, c). */
 static const double kClipNormW[3][3] = {{0.99515498416888493, -1.9757749208444246, 0.40309968337769814},
                                         {0.97634056680121295, -2.0039965468959324, 0.49717177021605785},
                                         {1.0163405668012129, -2.0139965468959322, 0.44717177021605786}};
@@ -337,7 +337,7 @@ static void test_clipping(void) {
 
 /* ---- schedules and the learning rate ------------------------------------------------------ */
 
-/* SGD with a schedule; lr at iterations 0, 1, 2 (the counter before each step, §4.7). */
+/* SGD with a schedule; lr at iterations 0, 1, 2 (the counter before each step). */
 static const double kExpo[3][3] = {{0.98999999999999999, -1.95, 0.29999999999999999},
                                    {0.97585786437626909, -1.9712132034355965, 0.37071067811865477},
                                    {0.99585786437626911, -1.9762132034355964, 0.34571067811865475}};
@@ -454,7 +454,7 @@ static void test_iterations(void) {
   CHECK_OK(tg_optimizer_apply(opt, NULL, NULL, 0, &iterations));
   CHECK(iterations == 5);
   CHECK_ERR(tg_optimizer_set_iterations(opt, -1), TG_INVALID_ARGUMENT,
-            "[tg_optimizer_set_iterations]", "iterations must be >= 0", "-1");
+            "[tg_optimizer_set_iterations]", "iterations must be in [0, 2^53", "got -1");
   CHECK_ERR(tg_optimizer_set_iterations(NULL, 1), TG_INVALID_HANDLE, "optimizer is NULL");
   CHECK_ERR(tg_optimizer_iterations(opt, NULL), TG_INVALID_ARGUMENT, "out");
   tg_optimizer_free(opt);

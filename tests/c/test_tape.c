@@ -1,5 +1,5 @@
 /*
- * C tests of the gradient tape (tf.GradientTape semantics, TF_SEMANTICS.md §1.4-1.6):
+ * C tests of the gradient tape (tf.GradientTape semantics, docs/gradient-tape.md):
  * the seed notebook's first cell, persistent and non-persistent tapes, unconnected sources,
  * several and non-scalar targets, nested tapes, variables, threads, bad input.
  */

@@ -1,8 +1,8 @@
 /*
- * C tests of tg_tape_gradient / tg_tape_gradient_ex semantics (TF_SEMANTICS.md §1.4-1.6,
- * §1.10, §1.12): output gradients, unconnected gradients, targets that are sources,
- * repeated sources, variables as targets, integer and non-differentiable paths, higher
- * derivatives, and bad input. Expected values are worked out by hand or quoted from
+ * C tests of tg_tape_gradient / tg_tape_gradient_ex semantics (docs/gradient-tape.md):
+ * output gradients, unconnected gradients, targets that are sources, repeated sources,
+ * variables as targets, integer and non-differentiable paths, higher derivatives, and bad
+ * input. Expected values are worked out by hand or quoted from
  * TensorFlow's backprop_test.py (BPT).
  */
 #include <stdint.h>
@@ -175,7 +175,7 @@ static void test_unconnected(void) {
   tg_tensor_free(init);
 }
 
-/* §1.4 points 4-7: targets that are sources, repeated sources, variable targets, a source
+/* Targets that are sources, repeated sources, variable targets, a source
  * in the middle of the graph. */
 static void test_targets_and_sources(void) {
   tg_tensor *x = make_scalar(TG_FLOAT32, 2), *three = make_scalar(TG_FLOAT32, 3);
@@ -259,7 +259,7 @@ static void test_targets_and_sources(void) {
   tg_tensor_free(z);
 }
 
-/* §1.12 and §1.10: integer tensors are never recorded; casts to an integer dtype cut the
+/* Integer tensors are never recorded; casts to an integer dtype cut the
  * chain; ops registered as not differentiable give NULL. */
 static void test_integers_and_non_differentiable_ops(void) {
   tg_tensor *i = make_scalar(TG_INT32, 5), *ii = NULL;

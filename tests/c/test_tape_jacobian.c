@@ -1,5 +1,5 @@
 /*
- * C tests of tg_tape_jacobian and tg_tape_batch_jacobian (TF_SEMANTICS.md §1.9): values,
+ * C tests of tg_tape_jacobian and tg_tape_batch_jacobian (docs/gradient-tape.md): values,
  * shapes, unconnected sources, one use of a non-persistent tape, Hessians and third
  * derivatives through nested jacobians, TensorFlow's checks, and bad input.
  */

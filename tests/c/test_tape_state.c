@@ -1,5 +1,5 @@
 /*
- * C tests of the tape's recording state machine (TF_SEMANTICS.md §1.1, §1.7, §1.8):
+ * C tests of the tape's recording state machine (docs/gradient-tape.md):
  * re-entering a tape, stop_recording / resume_recording, reset, watched_variables, and bad
  * input to each of those functions.
  */

@@ -1,5 +1,5 @@
 /*
- * Tapes are per thread (DESIGN.md §4): two threads that each train their own small model
+ * Tapes are per thread (docs/design.md): two threads that each train their own small model
  * (Dense + Adam through the C API, same seeds) get bit-identical results to the same runs
  * made one after the other; every tape function called with another thread's tape returns
  * TG_INVALID_STATE instead of crashing.

@@ -302,7 +302,14 @@ TEST(Checkpoint, LoadRefusesMalformedAndMismatchedFilesAndChangesNothing) {
       {"optimizer slot shape differs", st_file({w, n, flag, it, m, {"optimizer/v/w", "F32", "[3]", raw<float>({1, 2, 3})}}),
        Status::invalid_argument, {"optimizer state in", "'v/w' is float32 (3), expected float32 (2)"}},
       {"negative iterations", st_file({w, n, flag, {"optimizer/iterations", "I64", "[]", raw<int64_t>({-1})}, m, v}),
-       Status::invalid_argument, {"optimizer state in", "'iterations' is -1, expected >= 0"}},
+       Status::invalid_argument, {"optimizer state in", "'iterations' is -1, expected a count in [0, 2^53"}},
+      // A crafted counter that would wrap to INT64_MIN (and NaN weights) on the next step.
+      {"unreachable iterations",
+       st_file({w, n, flag, {"optimizer/iterations", "I64", "[]", raw<int64_t>({INT64_MAX})}, m, v}),
+       Status::invalid_argument, {"'iterations' is 9223372036854775807", "no training reaches more"}},
+      {"iterations one past the limit",
+       st_file({w, n, flag, {"optimizer/iterations", "I64", "[]", raw<int64_t>({(int64_t{1} << 53) + 1})}, m, v}),
+       Status::invalid_argument, {"'iterations' is 9007199254740993"}},
   };
   TempDir dir;
   for (const BadFile& c : cases) {

@@ -201,7 +201,7 @@ TEST(Conv2dErrors, NameTheOpAndTheShapes) {
   expect_error([&] { ops::conv2d(x, w, {1, 1, Padding::valid, 3, 1}); },
                {"conv2d", "height", "(7 cells, dilated) is larger than the input (5 cells)"});
   expect_error([&] { ops::conv2d(x, w, {1, 1, Padding::valid, int64_t{1} << 62, 1}); },
-               {"conv2d", "too large"});
+               {"conv2d", "the dilated window along height (input (1,5,5,4), filters (3,3,4,6)) overflows int64"});
   expect_error([&] { ops::conv2d(x, w, {}, Tensor::zeros({5}, DType::f32)); },
                {"conv2d", "bias must be float32 (6)", "(5)"});
   expect_error([&] { ops::conv2d(x, w, {}, Tensor::zeros({6}, DType::f64)); }, {"conv2d", "bias", "float64"});

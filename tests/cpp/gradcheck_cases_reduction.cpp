@@ -125,8 +125,8 @@ std::vector<GradCase> reduction_grad_cases() {
   const auto swap_last = [](Shape s) {
     const int r = s.rank();
     const int64_t t = s[r - 1];
-    s[r - 1] = s[r - 2];
-    s[r - 2] = t;
+    s.set(r - 1, s[r - 2]);
+    s.set(r - 2, t);
     return s;
   };
   for (const Product& p : products) {

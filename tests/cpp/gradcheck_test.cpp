@@ -1,4 +1,4 @@
-// Registry-driven gradient checks (STYLE.md "Do" 7): every op in tg::op_registry() whose
+// Registry-driven gradient checks: every op in tg::op_registry() whose
 // gradient is a rule has cases below, checked in float64 against central finite differences.
 //
 // For a case with inputs x_0..x_{n-1} and op f:

@@ -1,5 +1,5 @@
 // Keras loss objects (src/nn/losses.h) against the numbers Keras 2.15 prints in its docstrings
-// (TF_SEMANTICS.md §3, tf_keras/losses.py) and against values worked out independently with
+// (docs/tensorflow.md, tf_keras/losses.py) and against values worked out independently with
 // numpy from the Keras formulas (each quoted with the expression that produced it). Gradients
 // through every loss are checked against central differences in float64, first and second
 // order, away from the kinks (clip bounds, |x| = delta, x = 0 of |x|).

@@ -17,7 +17,7 @@ namespace tg {
 namespace {
 
 // θ0 = [1, −2], g1 = [0.1, −0.5], g2 = [0.2, 0.3], Keras defaults (lr 1e-3, β 0.9/0.999,
-// ε 1e-7). Worked out from TF_SEMANTICS.md §4.1 in double precision:
+// ε 1e-7). Worked out from docs/tensorflow.md in double precision:
 //   t=1: α = 1e-3·sqrt(1−0.999)/(1−0.9); m = [0.01, −0.05]; v = [1e-5, 2.5e-4]
 //   t=2: α = 1e-3·sqrt(1−0.999²)/(1−0.9²); m = [0.029, −0.015]; v = [4.999e-5, 3.3975e-4]
 std::shared_ptr<Layer> dense(int64_t units, Activation activation, uint64_t seed, std::string name = "") {

@@ -3,10 +3,10 @@
 // docstring and optimizer_test.py numbers, build / KeyError / NULL-gradient rules, and the
 // checkpoint state.
 //
-// Reference values: a float64 numpy script written from the formulas of TF_SEMANTICS.md §4
-// (not from this code) — SGD §4.2, Adam §4.1, RMSprop (new, ε inside the sqrt) §4.3, Adagrad
-// (new) §4.4, weight decay θ ← θ − θ·wd·lr before the step §4.5, clipping §4.6, schedules at
-// the iteration counter before the increment §4.7. Unless a case says otherwise:
+// Reference values: a float64 numpy script written from the formulas of docs/tensorflow.md
+// (not from this code) — SGD, Adam, RMSprop (new, ε inside the sqrt), Adagrad
+// (new), weight decay θ ← θ − θ·wd·lr before the step, clipping, schedules at
+// the iteration counter before the increment. Unless a case says otherwise:
 //   θ0 = [1, −2, 0.5], g1 = [0.1, −0.5, 2], g2 = [0.2, 0.3, −1], g3 = [−0.4, 0.1, 0.5];
 //   second variable (clipping, exclusion): θ0 = [0.25, −0.75],
 //   g1 = [1.5, −0.5], g2 = [−0.25, 2], g3 = [0.5, 0.5].
@@ -96,7 +96,7 @@ Factory make_factory(Opt options, std::function<void(Optimizer&)> configure = {}
 
 std::vector<Case> three_step_cases() {
   return {
-      // SGD §4.2: θ ← θ − lr·g; momentum: v ← μv − lr·g, θ ← θ + v; nesterov θ ← θ + μv − lr·g.
+      // SGD: θ ← θ − lr·g; momentum: v ← μv − lr·g, θ ← θ + v; nesterov θ ← θ + μv − lr·g.
       {"SGD lr=0.1", make_factory<SGD>(SGDOptions{0.1, 0.0, false}),
        {{0.98999999999999999, -1.95, 0.29999999999999999},
         {0.96999999999999997, -1.98, 0.40000000000000002},
@@ -109,7 +109,7 @@ std::vector<Case> three_step_cases() {
        {{0.98099999999999998, -1.905, 0.12},
         {0.93489999999999995, -1.9215, 0.14799999999999996},
         {0.98741000000000001, -1.92835, -0.01180000000000006}}},
-      // + weight decay §4.5 (θ ← θ − θ·wd·lr first).
+      // + weight decay (θ ← θ − θ·wd·lr first).
       {"SGD lr=0.1 weight_decay=0.1",
        make_factory<SGD>(SGDOptions{0.1, 0.0, false}, [](Optimizer& o) { o.set_weight_decay(0.1); }),
        {{0.97999999999999998, -1.9299999999999999, 0.29499999999999998},
@@ -120,7 +120,7 @@ std::vector<Case> three_step_cases() {
        {{0.96999999999999997, -1.9099999999999999, 0.28999999999999998},
         {0.92559999999999998, -1.8767999999999998, 0.28420000000000001},
         {0.93458799999999997, -1.8517639999999997, 0.228516}}},
-      // Adam §4.1: α_t = lr·sqrt(1−β2^t)/(1−β1^t); θ ← θ − α_t·m/(sqrt(v)+ε).
+      // Adam: α_t = lr·sqrt(1−β2^t)/(1−β1^t); θ ← θ − α_t·m/(sqrt(v)+ε).
       {"Adam lr=0.01", make_factory<Adam>(AdamOptions{0.01, 0.9, 0.999, 1e-7, false}),
        {{0.9900003162177663, -1.9900000632451531, 0.49000001581136332},
         {0.98034863246862081, -1.988085093282083, 0.48733664918283603},
@@ -146,7 +146,7 @@ std::vector<Case> three_step_cases() {
        {{0.85000014142115621, -1.8000000282842632, 0.37500000707106729},
         {0.71937830990588059, -1.6906619554229734, 0.33046590598511277},
         {0.69929240975829277, -1.6027118366298443, 0.2841657068919668}}},
-      // RMSprop §4.3 (new): den = v + ε or v − a² + ε; inc = lr·g/sqrt(den); momentum.
+      // RMSprop (new): den = v + ε or v − a² + ε; inc = lr·g/sqrt(den); momentum.
       {"RMSprop lr=0.01", make_factory<RMSprop>(RMSpropOptions{0.01, 0.9, 0.0, 1e-7, false}),
        {{0.96837880441857072, -1.9683772866436797, 0.46837722735116255},
         {0.93980766738786925, -1.9852803449080201, 0.48312142136402259},
@@ -168,7 +168,7 @@ std::vector<Case> three_step_cases() {
        {{0.98485800579550398, -1.98385787003312, 0.48535786472982245},
         {0.97053984408590599, -1.9910239221272721, 0.49303747240220441},
         {0.98281099120374105, -1.9931585796789633, 0.4871992103969951}}},
-      // Adagrad §4.4 (new): acc ← acc + g²; θ ← θ − lr·g/sqrt(acc + ε).
+      // Adagrad (new): acc ← acc + g²; θ ← θ − lr·g/sqrt(acc + ε).
       {"Adagrad lr=0.1", make_factory<Adagrad>(AdagradOptions{0.1, 0.1, 1e-7}),
        {{0.96984887924727536, -1.9154845866007779, 0.40122704153958932},
         {0.91820911851109388, -1.9607112831480453, 0.44550778538246916},
@@ -182,7 +182,7 @@ std::vector<Case> three_step_cases() {
        {{0.95984887924727536, -1.8954845866007779, 0.39622704153958932},
         {0.89861062971862116, -1.9217564372820375, 0.43654551496707328},
         {0.96146663264470889, -1.9174459911028694, 0.41056317496107364}}},
-      // Schedules at iterations 0, 1, 2 (§4.7). ExponentialDecay(0.1, 2, 0.5): lr = 0.1,
+      // Schedules at iterations 0, 1, 2. ExponentialDecay(0.1, 2, 0.5): lr = 0.1,
       // 0.0707106781, 0.05.
       {"SGD ExponentialDecay(0.1, 2, 0.5)",
        make_factory<SGD>(SGDOptions{},
@@ -241,7 +241,7 @@ TEST(Optimizers, FirstThreeStepsMatchTheFormulasFloat32) {
   }
 }
 
-// ---- clipping (§4.6) and exclusion, on two variables --------------------------------------
+// ---- clipping and exclusion, on two variables --------------------------------------
 
 struct TwoVarCase {
   const char* name;
@@ -499,7 +499,7 @@ TEST(Schedules, LearningRateIsTheScheduleAtTheCounter) {
   EXPECT_EQ(opt.learning_rate(), 0.2);
 }
 
-// ---- build, KeyError, NULL gradients (§4.7) -------------------------------------------------
+// ---- build, KeyError, NULL gradients -------------------------------------------------
 
 TEST(OptimizerBuild, AVariableNotBuiltForIsAKerasKeyError) {
   auto a = variable("a", {1.0}, DType::f32);

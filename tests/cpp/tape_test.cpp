@@ -1,4 +1,4 @@
-// Engine semantics of tg::Tape (TF_SEMANTICS.md §1), driven directly through the C++ API.
+// Engine semantics of tg::Tape (docs/gradient-tape.md), driven directly through the C++ API.
 // Expected values are worked out by hand (or quoted from TensorFlow's backprop_test.py).
 #include <gtest/gtest.h>
 
@@ -952,7 +952,7 @@ TEST(TapeIntegers, CastFromIntCutsTheChain) {
   EXPECT_FALSE(grad(tape, {D(y)}, {D(x)})[0].defined());
 }
 
-// ---- stop_recording / resume_recording / reset (TF_SEMANTICS.md §1.7) -----------------
+// ---- stop_recording / resume_recording / reset (docs/gradient-tape.md) -----------------
 
 // Expects `f` to throw an Error with `code` and exactly `message`.
 template <class F>
@@ -1222,7 +1222,7 @@ TEST(TapeVariables, ExplicitlyWatchedVariablesAreListedOnce) {
   EXPECT_EQ(w[1], b);
 }
 
-// ---- jacobian / batch_jacobian (TF_SEMANTICS.md §1.9) --------------------------------
+// ---- jacobian / batch_jacobian (docs/gradient-tape.md) --------------------------------
 
 TEST(TapeJacobian, OfAVectorSquare) {  // APIDOC: x = [1, 2], y = x·x -> [[2, 0], [0, 4]]
   const Tensor x = f32(Shape{2}, {1, 2});

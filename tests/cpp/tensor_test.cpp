@@ -94,9 +94,41 @@ TEST(Shape, BasicsAndStrings) {
 
 TEST(Shape, ElementCountOverflowIsAnError) {
   const int64_t huge[3] = {int64_t{1} << 30, int64_t{1} << 30, int64_t{1} << 30};
-  expect_error([&] { (void)Shape::from(huge, "test_op"); }, Status::invalid_argument, {"elements"});
+  expect_error([&] { (void)Shape::from(huge, "test_op"); }, Status::invalid_argument,
+               {"test_op: shape (1073741824,1073741824) is too large", "non-zero dimensions exceeds 2^56"});
   const int64_t fine[2] = {int64_t{1} << 28, int64_t{1} << 28};
   EXPECT_EQ(Shape::from(fine, "test_op").numel(), int64_t{1} << 56);
+}
+
+// The limit is the product of the non-zero dimensions, so it does not depend on their order:
+// a zero-element shape once passed as (0, 2^62) but failed as (2^62, 0).
+TEST(Shape, SizeLimitIsTheSameForEveryOrder) {
+  const int64_t big = int64_t{1} << 62, limit = kMaxElements;
+  for (const std::vector<int64_t>& dims : std::vector<std::vector<int64_t>>{
+           {0, big}, {big, 0}, {0, INT64_MAX}, {INT64_MAX, 0}, {0, limit, 2}, {2, 0, limit}, {limit, 2, 0}})
+    expect_error([&] { (void)Shape::from(dims, "t"); }, Status::invalid_argument, {"too large"});
+  for (const std::vector<int64_t>& dims : std::vector<std::vector<int64_t>>{
+           {0, limit}, {limit, 0}, {0, limit, 1}, {1, 0, limit}, {limit, 1, 0}, {0, 0, limit}}) {
+    const Shape s = Shape::from(dims, "t");
+    EXPECT_EQ(s.numel(), 0);
+    const auto strides = s.strides();  // every partial product fits in int64
+    for (int d = 0; d < s.rank(); ++d) EXPECT_GE(strides[static_cast<size_t>(d)], 0);
+  }
+  EXPECT_EQ(Shape::from(std::vector<int64_t>{limit}, "t").numel(), limit);
+  expect_error([&] { (void)Shape::from(std::vector<int64_t>{limit + 1}, "t"); }, Status::invalid_argument,
+               {"too large"});
+}
+
+TEST(Shape, SetChecksTheDimensionAndTheLimit) {
+  Shape s{0, 4};
+  s.set(0, 5);
+  EXPECT_EQ(s, (Shape{5, 4}));
+  expect_error([&] { s.set(1, -1, "op"); }, Status::invalid_argument, {"op: negative dimension -1 in shape (5,-1)"});
+  expect_error([&] { s.set(1, int64_t{1} << 60, "op"); }, Status::invalid_argument, {"op: shape (5,1152921504606846976) is too large"});
+  EXPECT_EQ(s, (Shape{5, 4}));  // unchanged by the failed calls
+  s.set(0, 0);
+  s.set(1, kMaxElements);
+  EXPECT_EQ(s.numel(), 0);
 }
 
 TEST(Shape, BroadcastShapes) {

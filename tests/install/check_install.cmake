@@ -1,8 +1,8 @@
 # Installs the build tree into a fresh prefix and builds consumer.c against the installed
 # files only, once with find_package(tapegrad) and once with pkg-config, and runs both.
-# Also checks the installed layout: header, libtapegrad.so -> .so.MAJOR -> .so.MAJOR.MINOR.PATCH
-# with SONAME libtapegrad.so.TG_VERSION_MAJOR, the CMake package with its version file (a
-# too-new version request must fail), and tapegrad.pc.
+# Also checks the installed layout: header, libtapegrad.so -> .so.SOVERSION -> .so.MAJOR.MINOR.PATCH
+# with SONAME libtapegrad.so.SOVERSION (0.MINOR while MAJOR is 0, else MAJOR), the CMake package
+# with its version file (requests for another ABI must fail), and tapegrad.pc.
 #
 # Usage (ctest runs it as the test install_consumer):
 #   cmake -DBUILD_DIR=<tapegrad build> -DSOURCE_DIR=<tests/install> -DWORK_DIR=<scratch dir>
@@ -38,6 +38,11 @@ foreach(part MAJOR MINOR PATCH)
   set(${part} "${CMAKE_MATCH_1}")
 endforeach()
 set(version "${MAJOR}.${MINOR}.${PATCH}")
+if(MAJOR EQUAL 0)
+  set(soversion "${MAJOR}.${MINOR}")
+else()
+  set(soversion "${MAJOR}")
+endif()
 
 set(prefix "${WORK_DIR}/prefix")
 file(REMOVE_RECURSE "${WORK_DIR}")
@@ -50,24 +55,26 @@ require_file("${prefix}/include/tapegrad/tapegrad.h")
 require_file("${prefix}/include/tapegrad/tapegrad.hpp")
 require_file("${prefix}/include/tapegrad/tapegrad_model.hpp")
 require_file("${libdir}/libtapegrad.so.${version}")
-foreach(link "libtapegrad.so" "libtapegrad.so.${MAJOR}")
+foreach(link "libtapegrad.so" "libtapegrad.so.${soversion}")
   if(NOT IS_SYMLINK "${libdir}/${link}")
     message(FATAL_ERROR "check_install: ${libdir}/${link} is not a symlink")
   endif()
 endforeach()
 file(READ_SYMLINK "${libdir}/libtapegrad.so" dev_link)
-file(READ_SYMLINK "${libdir}/libtapegrad.so.${MAJOR}" soname_link)
-if(NOT dev_link STREQUAL "libtapegrad.so.${MAJOR}" OR NOT soname_link STREQUAL "libtapegrad.so.${version}")
+file(READ_SYMLINK "${libdir}/libtapegrad.so.${soversion}" soname_link)
+if(NOT dev_link STREQUAL "libtapegrad.so.${soversion}" OR
+   NOT soname_link STREQUAL "libtapegrad.so.${version}")
   message(FATAL_ERROR "check_install: symlinks libtapegrad.so -> ${dev_link}, "
-                      "libtapegrad.so.${MAJOR} -> ${soname_link}; expected -> libtapegrad.so.${MAJOR} "
-                      "-> libtapegrad.so.${version}")
+                      "libtapegrad.so.${soversion} -> ${soname_link}; expected -> "
+                      "libtapegrad.so.${soversion} -> libtapegrad.so.${version}")
 endif()
 find_program(OBJDUMP NAMES objdump)
 if(OBJDUMP)
   run(dynamic "${OBJDUMP}" -p "${libdir}/libtapegrad.so.${version}")
-  if(NOT dynamic MATCHES "SONAME +libtapegrad\\.so\\.${MAJOR}\n")
-    message(FATAL_ERROR "check_install: the SONAME is not libtapegrad.so.${MAJOR} "
-                        "(TG_VERSION_MAJOR in the header):\n${dynamic}")
+  string(REPLACE "." "\\." soversion_regex "${soversion}")
+  if(NOT dynamic MATCHES "SONAME +libtapegrad\\.so\\.${soversion_regex}\n")
+    message(FATAL_ERROR "check_install: the SONAME is not libtapegrad.so.${soversion} "
+                        "(TG_VERSION_* in the header):\n${dynamic}")
   endif()
 endif()
 foreach(f tapegradConfig.cmake tapegradConfigVersion.cmake tapegradTargets.cmake)
@@ -96,17 +103,29 @@ foreach(program consumer consumer_hpp)
   endif()
 endforeach()
 
-# The version file refuses a newer major version than the one installed.
+# The version file refuses a request for another ABI: a newer major version, and in 0.x a
+# newer or an older minor version (each 0.MINOR is its own ABI).
 math(EXPR next_major "${MAJOR} + 1")
-execute_process(
-  COMMAND "${CMAKE_COMMAND}" -S "${SOURCE_DIR}" -B "${WORK_DIR}/find_package_too_new"
-          "-DCMAKE_PREFIX_PATH=${prefix}" "-DCMAKE_C_COMPILER=${C_COMPILER}"
-          "-DCMAKE_CXX_COMPILER=${CXX_COMPILER}" "-DTAPEGRAD_REQUIRED_VERSION=${next_major}.0"
-  RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err)
-if(rc EQUAL 0 OR NOT err MATCHES "tapegrad")
-  message(FATAL_ERROR "check_install: find_package(tapegrad ${next_major}.0) should have failed "
-                      "against ${version}:\n${out}\n${err}")
+math(EXPR next_minor "${MINOR} + 1")
+set(refused "${next_major}.0")
+if(MAJOR EQUAL 0)
+  list(APPEND refused "0.${next_minor}")
+  if(MINOR GREATER 0)
+    math(EXPR previous_minor "${MINOR} - 1")
+    list(APPEND refused "0.${previous_minor}")
+  endif()
 endif()
+foreach(request IN LISTS refused)
+  execute_process(
+    COMMAND "${CMAKE_COMMAND}" -S "${SOURCE_DIR}" -B "${WORK_DIR}/find_package_${request}"
+            "-DCMAKE_PREFIX_PATH=${prefix}" "-DCMAKE_C_COMPILER=${C_COMPILER}"
+            "-DCMAKE_CXX_COMPILER=${CXX_COMPILER}" "-DTAPEGRAD_REQUIRED_VERSION=${request}"
+    RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err)
+  if(rc EQUAL 0 OR NOT err MATCHES "tapegrad")
+    message(FATAL_ERROR "check_install: find_package(tapegrad ${request}) should have failed "
+                        "against ${version}:\n${out}\n${err}")
+  endif()
+endforeach()
 
 # ---- pkg-config ------------------------------------------------------------------------------
 find_program(PKG_CONFIG NAMES pkg-config pkgconf)

@@ -1,8 +1,8 @@
-# Installs the pinned koffi into examples/node (npm ci, from its package-lock.json) unless it
-# is already there, then runs the Node.js test (examples/node/test.js) against one
-# libtapegrad.so.
-# Usage: cmake -DEXAMPLE_DIR=<examples/node> -DLIBRARY=<libtapegrad.so>
-#              [-DPRELOAD=<sanitizer runtimes>] -P run_node.cmake
+# Installs the pinned koffi into the Node.js package (bindings/node: npm ci, from its
+# package-lock.json) unless it is already there, then runs the package's tests (node:test) and
+# the Node.js examples (examples/node) against one libtapegrad.so.
+# Usage: cmake -DPACKAGE_DIR=<bindings/node> -DEXAMPLES_DIR=<examples/node>
+#              -DLIBRARY=<libtapegrad.so> [-DPRELOAD=<sanitizer runtimes>] -P run_node.cmake
 cmake_minimum_required(VERSION 3.25)
 
 function(missing what package)
@@ -31,25 +31,25 @@ if(NOT NODE)
 endif()
 
 # The koffi version pinned in package.json.
-file(READ "${EXAMPLE_DIR}/package.json" package_json)
+file(READ "${PACKAGE_DIR}/package.json" package_json)
 string(JSON pinned GET "${package_json}" dependencies koffi)
 set(installed "")
-set(koffi_json "${EXAMPLE_DIR}/node_modules/koffi/package.json")
+set(koffi_json "${PACKAGE_DIR}/node_modules/koffi/package.json")
 
 # why the lock: several build trees may run this test at once on one source tree.
-file(LOCK "${EXAMPLE_DIR}" DIRECTORY GUARD PROCESS TIMEOUT 600)
+file(LOCK "${PACKAGE_DIR}" DIRECTORY GUARD PROCESS TIMEOUT 600)
 if(EXISTS "${koffi_json}")
   file(READ "${koffi_json}" text)
   string(JSON installed GET "${text}" version)
 endif()
 if(NOT installed STREQUAL pinned)
   if(NOT NPM)
-    missing("npm is missing, and koffi ${pinned} is not installed in ${EXAMPLE_DIR}" npm)
+    missing("npm is missing, and koffi ${pinned} is not installed in ${PACKAGE_DIR}" npm)
     return()
   endif()
-  message(STATUS "lang_node: npm ci (koffi ${pinned}) in ${EXAMPLE_DIR}")
+  message(STATUS "lang_node: npm ci (koffi ${pinned}) in ${PACKAGE_DIR}")
   execute_process(COMMAND "${NPM}" ci --no-audit --no-fund
-                  WORKING_DIRECTORY "${EXAMPLE_DIR}" RESULT_VARIABLE rc
+                  WORKING_DIRECTORY "${PACKAGE_DIR}" RESULT_VARIABLE rc
                   OUTPUT_VARIABLE out ERROR_VARIABLE err)
   if(NOT rc EQUAL 0)
     if(DEFINED ENV{CI} OR DEFINED ENV{TAPEGRAD_REQUIRE_ALL_TESTS})
@@ -59,15 +59,23 @@ if(NOT installed STREQUAL pinned)
     return()
   endif()
 endif()
-file(LOCK "${EXAMPLE_DIR}" DIRECTORY RELEASE)
+file(LOCK "${PACKAGE_DIR}" DIRECTORY RELEASE)
 
 set(env "TAPEGRAD_LIBRARY=${LIBRARY}")
 if(PRELOAD)
   list(APPEND env "LD_PRELOAD=${PRELOAD}" "ASAN_OPTIONS=detect_leaks=0:abort_on_error=1"
        "UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1")
 endif()
-execute_process(COMMAND "${CMAKE_COMMAND}" -E env ${env} "${NODE}" test.js
-                WORKING_DIRECTORY "${EXAMPLE_DIR}" RESULT_VARIABLE rc)
+execute_process(COMMAND "${CMAKE_COMMAND}" -E env ${env} "${NODE}" --expose-gc --test test/
+                WORKING_DIRECTORY "${PACKAGE_DIR}" RESULT_VARIABLE rc)
 if(NOT rc EQUAL 0)
-  message(FATAL_ERROR "lang_node: node test.js failed (${rc})")
+  message(FATAL_ERROR "lang_node: the package's tests (node --test) failed (${rc})")
 endif()
+foreach(example seed_train.js fit.js)
+  execute_process(COMMAND "${CMAKE_COMMAND}" -E env ${env} "${NODE}" "${EXAMPLES_DIR}/${example}" 2
+                  RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err)
+  if(NOT rc EQUAL 0)
+    message(FATAL_ERROR "lang_node: examples/node/${example} failed (${rc}):\n${out}\n${err}")
+  endif()
+  message(STATUS "examples/node/${example}:\n${out}")
+endforeach()

@@ -14,6 +14,7 @@
 
 #include "autodiff/ops.h"
 #include "autodiff/ops/families.h"
+#include "tensor/checked.h"
 #include "tensor/conv_kernels.h"
 
 namespace tg::ops {
@@ -49,6 +50,12 @@ Conv2dGeometry conv2d_geometry(const char* op, const Shape& x, const Shape& w, c
   if (w[2] < 1)
     fail(Status::invalid_argument, "{}: the filters' input depth must be >= 1, got filters {}", op,
          w.str());
+  // why before the division: an input without channels would make 0 groups (found by the fuzzer)
+  if (g.in_c == 0)
+    fail(Status::invalid_argument,
+         "{}: the input has depth 0 but the filters' input depth is {} (input {}, filters {}); groups = input "
+         "depth / filter depth must be >= 1",
+         op, w[2], x.str(), w.str());
   if (g.in_c % w[2] != 0)
     fail(Status::invalid_argument,
          "{}: input depth {} is not a multiple of the filters' input depth {} (input {}, filters "
@@ -59,15 +66,16 @@ Conv2dGeometry conv2d_geometry(const char* op, const Shape& x, const Shape& w, c
     fail(Status::invalid_argument,
          "{}: out_channels {} is not a multiple of the number of groups {} (input {}, filters {})",
          op, g.out_c, g.groups, x.str(), w.str());
-  g.out_h = window_output_size(op, "height", g.in_h, g.kernel_h, g.stride_h, g.dilation_h,
+  g.out_h = window_output_size({op, "height", x, &w}, g.in_h, g.kernel_h, g.stride_h, g.dilation_h,
                                {i(kPadTop), i(kPadBottom)});
-  g.out_w = window_output_size(op, "width", g.in_w, g.kernel_w, g.stride_w, g.dilation_w,
+  g.out_w = window_output_size({op, "width", x, &w}, g.in_w, g.kernel_w, g.stride_w, g.dilation_w,
                                {i(kPadLeft), i(kPadRight)});
-  // The kernels hold one output row's patches, out_w · K elements, in a buffer.
-  int64_t row_bytes;
-  if (__builtin_mul_overflow(g.out_w, g.patch(), &row_bytes) ||
-      __builtin_mul_overflow(row_bytes, int64_t{8}, &row_bytes))
-    fail(Status::invalid_argument, "{}: input {} with filters {} is too large", op, x.str(), w.str());
+  // The kernels hold one output row's patches (im2col), out_w · K elements of up to 8 bytes, in
+  // a buffer; K = KH · KW · CG is not an element count of any tensor when a dimension is 0.
+  const int64_t patch = checked_mul(checked_mul(g.kernel_h, g.kernel_w, op, "the filter window (input {}, filters {})", x, w),
+                                    g.group_in(), op, "the im2col patch size (input {}, filters {})", x, w);
+  const int64_t row = checked_mul(g.out_w, patch, op, "the im2col row (input {}, filters {})", x, w);
+  checked_mul(row, int64_t{8}, op, "the im2col row's bytes (input {}, filters {})", x, w);
   (void)shape_of(g);  // building the output shape checks its element count
   return g;
 }
@@ -183,8 +191,8 @@ Attrs conv2d_attrs(const char* op, const Shape& x, const Shape& w, const Conv2dO
   Attrs at;
   WindowPads ph, pw;
   if (x.rank() == 4 && w.rank() == 4) {
-    ph = window_padding(op, "height", x[1], w[0], o.stride_h, o.dilation_h, o.padding);
-    pw = window_padding(op, "width", x[2], w[1], o.stride_w, o.dilation_w, o.padding);
+    ph = window_padding({op, "height", x, &w}, x[1], w[0], o.stride_h, o.dilation_h, o.padding);
+    pw = window_padding({op, "width", x, &w}, x[2], w[1], o.stride_w, o.dilation_w, o.padding);
   }
   at.ints = {o.stride_h, o.stride_w, o.dilation_h, o.dilation_w, ph.before, ph.after,
              pw.before, pw.after};
@@ -229,7 +237,7 @@ Tensor conv1d(const Tensor& input, const Tensor& filters, int64_t stride, Paddin
          "{}: filters must have rank 3 (width, in_channels / groups, out_channels), got shape {}",
          op, w.str());
   check_dtypes(op, "input", input, "filters", filters);
-  const WindowPads pw = window_padding(op, "width", x[1], w[0], stride, dilation, padding);
+  const WindowPads pw = window_padding({op, "width", x, &w}, x[1], w[0], stride, dilation, padding);
   Attrs at;
   at.ints = {1, stride, 1, dilation, 0, 0, pw.before, pw.after};
   const Shape x4{x[0], 1, x[1], x[2]}, w4{1, w[0], w[1], w[2]};

@@ -72,11 +72,11 @@ Tensor reshape(const Tensor& x, std::span<const int64_t> dims) {
     if (dims[i] == -1) {
       if (infer >= 0) fail(Status::invalid_argument, "reshape: more than one -1 dimension");
       infer = static_cast<int>(i);
-      shape.push_back(1);
+      shape.push_back(1, "reshape");
     } else if (dims[i] < 0) {
       fail(Status::invalid_argument, "reshape: invalid dimension {}", dims[i]);
     } else {
-      shape.push_back(dims[i]);
+      shape.push_back(dims[i], "reshape");
       known *= dims[i];
     }
   }
@@ -84,7 +84,7 @@ Tensor reshape(const Tensor& x, std::span<const int64_t> dims) {
     if (known == 0 || x.numel() % known != 0)
       fail(Status::invalid_argument, "reshape: cannot reshape {} ({} elements) with a -1 into {} elements per slice",
            x.shape().str(), x.numel(), known);
-    shape[infer] = x.numel() / known;
+    shape.set(infer, x.numel() / known, "reshape");
   }
   return reshape(x, shape);
 }

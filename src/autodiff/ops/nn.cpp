@@ -15,7 +15,7 @@ namespace {
 // logits' shape with the class axis kept as 1, for broadcasting the per-example gradient.
 Shape keep_axis_shape(const Shape& s, int64_t axis) {
   Shape k = s;
-  k[static_cast<int>(axis)] = 1;
+  k.set(static_cast<int>(axis), 1);
   return k;
 }
 

@@ -32,14 +32,14 @@ Pool2dGeometry pool2d_geometry(const char* op, const Shape& x, const Attrs& at) 
   g.batch = x[0], g.in_h = x[1], g.in_w = x[2], g.channels = x[3];
   g.window_h = i(kKH), g.window_w = i(kKW), g.stride_h = i(kSH), g.stride_w = i(kSW);
   g.pad_top = i(kPadTop), g.pad_left = i(kPadLeft);
-  g.out_h = window_output_size(op, "height", g.in_h, g.window_h, g.stride_h, 1,
+  g.out_h = window_output_size({op, "height", x}, g.in_h, g.window_h, g.stride_h, 1,
                                {i(kPadTop), i(kPadBottom)});
-  g.out_w = window_output_size(op, "width", g.in_w, g.window_w, g.stride_w, 1,
+  g.out_w = window_output_size({op, "width", x}, g.in_w, g.window_w, g.stride_w, 1,
                                {i(kPadLeft), i(kPadRight)});
   // The max-pool kernels index the cells of one image with 32-bit integers.
   if (g.in_h > 0 && g.in_w > (int64_t{1} << 31) / g.in_h)
-    fail(Status::invalid_argument, "{}: images of {}x{} cells are too large (at most 2^31 cells)",
-         op, g.in_h, g.in_w);
+    fail(Status::invalid_argument, "{}: images of {}x{} cells are too large (at most 2^31 cells; input {})",
+         op, g.in_h, g.in_w, x);
   return g;
 }
 
@@ -142,8 +142,8 @@ Attrs pool2d_attrs(const char* op, const Shape& x, const Pool2dOptions& o) {
          padding_name(o.padding));
   WindowPads ph, pw;
   if (x.rank() == 4) {
-    ph = window_padding(op, "height", x[1], o.window_h, o.stride_h, 1, o.padding);
-    pw = window_padding(op, "width", x[2], o.window_w, o.stride_w, 1, o.padding);
+    ph = window_padding({op, "height", x}, x[1], o.window_h, o.stride_h, 1, o.padding);
+    pw = window_padding({op, "width", x}, x[2], o.window_w, o.stride_w, 1, o.padding);
   }
   Attrs at;
   at.ints = {o.window_h, o.window_w, o.stride_h, o.stride_w, ph.before, ph.after, pw.before, pw.after};

@@ -38,7 +38,7 @@ int64_t reduced_count(const Shape& s, const std::vector<int64_t>& axes) {
 // The shape the output would have with keepdims (reduced axes kept as 1).
 Shape keepdims_shape(const Shape& s, const std::vector<int64_t>& axes) {
   Shape k = s;
-  for (int64_t a : axes) k[static_cast<int>(a)] = 1;
+  for (int64_t a : axes) k.set(static_cast<int>(a), 1);
   return k;
 }
 

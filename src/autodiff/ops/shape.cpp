@@ -26,6 +26,7 @@
 
 #include "autodiff/ops.h"
 #include "autodiff/ops/families.h"
+#include "tensor/checked.h"
 #include "tensor/shape_kernels.h"
 
 namespace tg::ops {
@@ -52,8 +53,10 @@ Tensor concat_forward(std::span<const Tensor> in, const Attrs& at) {
   const int axis = static_cast<int>(at.axis);
   Shape out = in[0].shape();
   int64_t total = 0;
-  for (const Tensor& t : in) total += t.shape()[axis];
-  out[axis] = total;
+  for (size_t i = 0; i < in.size(); ++i)
+    total = checked_add(total, in[i].shape()[axis], "concat", "dimension {} of the inputs ({} and {} more, input {} {})",
+                        axis, in[0].shape(), in.size() - 1, i, in[i].shape());
+  out.set(axis, total, "concat");
   return concat_kernel(in, axis, out);
 }
 void concat_backward(const GradContext& c, std::span<Tensor> g) {
@@ -86,12 +89,21 @@ const OpDef kSlice{.name = "slice", .arity = 1, .forward = slice_forward,
                    .backward = slice_backward};
 
 // ---- pad: ints = before, ints2 = after, alpha = value; gradient = the slice of g at x ----
+Shape padded_shape(const Shape& s, std::span<const int64_t> before, std::span<const int64_t> after) {
+  Shape out;
+  for (int d = 0; d < s.rank(); ++d) {
+    const auto i = static_cast<size_t>(d);
+    const int64_t with_before = checked_add(s[d], before[i], "pad", "axis {} of {} padded by ({}, {})", d, s,
+                                            before[i], after[i]);
+    out.push_back(checked_add(with_before, after[i], "pad", "axis {} of {} padded by ({}, {})", d, s, before[i],
+                              after[i]),
+                  "pad");
+  }
+  return out;
+}
 Tensor pad_forward(std::span<const Tensor> in, const Attrs& at) {
   const Shape& s = in[0].shape();
-  Shape out;
-  for (int d = 0; d < s.rank(); ++d)
-    out.push_back(s[d] + at.ints[static_cast<size_t>(d)] + at.ints2[static_cast<size_t>(d)]);
-  return window_scatter_kernel(in[0], out, at.ints, ones(s.rank()), at.alpha);
+  return window_scatter_kernel(in[0], padded_shape(s, at.ints, at.ints2), at.ints, ones(s.rank()), at.alpha);
 }
 void pad_backward(const GradContext& c, std::span<Tensor> g) {
   g[0] = slice(c.grad, c.attrs.ints, dims_of(c.input_meta[0].shape));
@@ -126,9 +138,9 @@ const OpDef kStridedSliceGrad{.name = "strided_slice_grad", .arity = 1,
 // ---- gather: axis; input 1 = indices (not differentiable); gradient = scatter-add ----
 Shape gather_shape(const Shape& params, const Shape& indices, int axis) {
   Shape out;
-  for (int d = 0; d < axis; ++d) out.push_back(params[d]);
-  for (int d = 0; d < indices.rank(); ++d) out.push_back(indices[d]);
-  for (int d = axis + 1; d < params.rank(); ++d) out.push_back(params[d]);
+  for (int d = 0; d < axis; ++d) out.push_back(params[d], "gather");
+  for (int d = 0; d < indices.rank(); ++d) out.push_back(indices[d], "gather");
+  for (int d = axis + 1; d < params.rank(); ++d) out.push_back(params[d], "gather");
   return out;
 }
 Tensor gather_forward(std::span<const Tensor> in, const Attrs& at) {
@@ -161,15 +173,27 @@ const OpDef kOneHot{.name = "one_hot", .arity = 1, .forward = one_hot_forward, .
                     .differentiability = Differentiability::none};
 
 // ---- tile: ints = multiples; gradient = the sum of the tiled copies ----
-Tensor tile_forward(std::span<const Tensor> in, const Attrs& at) {
-  const Shape& s = in[0].shape();
+Shape tiled_shape(const Shape& s, std::span<const int64_t> multiples) {
   Shape out;
-  for (int d = 0; d < s.rank(); ++d) out.push_back(s[d] * at.ints[static_cast<size_t>(d)]);
-  return tile_kernel(in[0], at.ints, out);
+  for (int d = 0; d < s.rank(); ++d) {
+    const int64_t m = multiples[static_cast<size_t>(d)];
+    if (m < 0) fail(Status::invalid_argument, "tile: multiples[{}] = {} is negative", d, m);
+    out.push_back(checked_mul(s[d], m, "tile", "dimension {} of {} times multiples[{}]", d, s, d), "tile");
+  }
+  return out;
+}
+Tensor tile_forward(std::span<const Tensor> in, const Attrs& at) {
+  return tile_kernel(in[0], at.ints, tiled_shape(in[0].shape(), at.ints));
 }
 void tile_backward(const GradContext& c, std::span<Tensor> g) {
   const Shape& s = c.input_meta[0].shape;
   const std::vector<int64_t>& m = c.attrs.ints;
+  // why: an empty result has no copies to sum, and viewing it as (m[d], s[d]) pairs below
+  // could exceed the size limit (a zero-size axis tiled 2^40 times next to a 2^40 one).
+  if (c.grad.numel() == 0) {
+    g[0] = zeros(s, c.grad.dtype());
+    return;
+  }
   int split = 0;
   for (int64_t k : m) split += k != 1;
   if (s.rank() + split <= kMaxRank) {
@@ -196,7 +220,7 @@ void tile_backward(const GradContext& c, std::span<Tensor> g) {
     const std::vector<int64_t> view = {outer, m[static_cast<size_t>(d)], s[d], inner};
     const int64_t copies_axis = 1;
     Shape next = cur.shape();
-    next[d] = s[d];
+    next.set(d, s[d]);
     cur = reshape(reduce_sum(reshape(cur, view), {&copies_axis, 1}), next);
   }
   g[0] = cur;
@@ -385,8 +409,11 @@ std::vector<Tensor> split(const Tensor& x, std::span<const int64_t> sizes, int64
   }
   for (size_t i = 0; i < sizes.size(); ++i) {
     if (sizes[i] < 0) continue;
+    if (sizes[i] > dim - known) {  // the sum passes dim; adding could overflow (found by the fuzzer)
+      known = dim + 1;
+      break;
+    }
     known += sizes[i];
-    if (known > dim) break;  // stops before the sum could overflow
   }
   if (known > dim || (infer < 0 && known != dim))
     fail(Status::invalid_argument,
@@ -468,13 +495,12 @@ Tensor pad(const Tensor& x, std::span<const int64_t> paddings, double value) {
     if (before < 0 || after < 0)
       fail(Status::invalid_argument, "pad: paddings must be non-negative: axis {} has ({}, {})", d,
            before, after);
-    if (before > kMaxElements || after > kMaxElements)
-      fail(Status::invalid_argument, "pad: padding ({}, {}) of axis {} is too large", before, after, d);
     none = none && before == 0 && after == 0;
     at.ints.push_back(before);
     at.ints2.push_back(after);
   }
   if (none) return x;
+  padded_shape(x.shape(), at.ints, at.ints2);  // fails here, naming pad, if the result is too large
   return apply(kPad, {x}, at);
 }
 
@@ -678,17 +704,9 @@ Tensor tile(const Tensor& x, std::span<const int64_t> multiples) {
   if (multiples.size() != static_cast<size_t>(rank))
     fail(Status::invalid_argument, "tile: expected {} multiples (one per axis of {}), got {}", rank,
          x.shape().str(), multiples.size());
+  tiled_shape(x.shape(), multiples);  // fails here, naming tile, if the result is too large
   bool same = true;
-  Shape out;
-  for (int d = 0; d < rank; ++d) {
-    const int64_t m = multiples[static_cast<size_t>(d)];
-    if (m < 0) fail(Status::invalid_argument, "tile: multiples[{}] = {} is negative", d, m);
-    if (x.shape()[d] != 0 && m > kMaxElements / x.shape()[d])
-      fail(Status::invalid_argument, "tile: {} tiled by multiples[{}] = {} has too many elements",
-           x.shape().str(), d, m);
-    out.push_back(x.shape()[d] * m);  // checks the total element count
-    same = same && m == 1;
-  }
+  for (int64_t m : multiples) same = same && m == 1;
   if (same) return x;
   Attrs at;
   at.ints.assign(multiples.begin(), multiples.end());

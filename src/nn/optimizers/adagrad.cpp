@@ -1,4 +1,4 @@
-// Adagrad, new Keras (K/keras/optimizers/adagrad.py; TF_SEMANTICS.md §4.4): ε inside the
+// Adagrad, new Keras (keras/optimizers/adagrad.py; docs/tensorflow.md): ε inside the
 // square root, unlike the legacy optimizer. Legend: n = elements of the variable.
 #include <cmath>
 

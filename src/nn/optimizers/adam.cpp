@@ -1,5 +1,5 @@
-// Adam (with AMSGrad) and AdamW, new Keras (K/keras/optimizers/adam.py, adamw.py;
-// TF_SEMANTICS.md §4.1, §4.5). Legend: n = elements of the variable.
+// Adam (with AMSGrad) and AdamW, new Keras (keras/optimizers/adam.py, adamw.py;
+// docs/tensorflow.md). Legend: n = elements of the variable.
 #include <algorithm>
 #include <cmath>
 

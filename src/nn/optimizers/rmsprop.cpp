@@ -1,4 +1,4 @@
-// RMSprop, new Keras (K/keras/optimizers/rmsprop.py; TF_SEMANTICS.md §4.3): ε inside the
+// RMSprop, new Keras (keras/optimizers/rmsprop.py; docs/tensorflow.md): ε inside the
 // square root, unlike the legacy optimizer. Legend: n = elements of the variable.
 #include <cmath>
 

@@ -1,5 +1,5 @@
-// SGD with momentum and Nesterov momentum, new Keras (K/keras/optimizers/sgd.py;
-// TF_SEMANTICS.md §4.2). Legend: n = elements of the variable.
+// SGD with momentum and Nesterov momentum, new Keras (keras/optimizers/sgd.py;
+// docs/tensorflow.md). Legend: n = elements of the variable.
 #include <cmath>
 
 #include "nn/optimizer.h"

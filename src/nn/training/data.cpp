@@ -13,7 +13,7 @@ namespace {
 
 Shape with_rows(const Shape& s, int64_t rows) {
   Shape out = s;
-  out[0] = rows;
+  out.set(0, rows, "batch");
   return out;
 }
 
@@ -116,13 +116,15 @@ std::pair<Arrays, Arrays> train_validation_split(const Arrays& arrays, double va
 ArrayData::ArrayData(Arrays arrays, int64_t batch_size, bool shuffle, uint64_t seed)
     : arrays_(std::move(arrays)), batch_size_(batch_size), shuffle_(shuffle), seed_(seed) {
   if (batch_size <= 0) fail(Status::invalid_argument, "batch_size must be positive, got {}", batch_size);
-  steps_ = (arrays_.samples() + batch_size - 1) / batch_size;
+  const int64_t n = arrays_.samples();
+  steps_ = n / batch_size + (n % batch_size != 0 ? 1 : 0);  // why not (n + b - 1) / b: b may be near INT64_MAX
 }
 
 std::optional<Batch> ArrayData::batch(int64_t epoch, int64_t step) {
-  const int64_t begin = step * batch_size_;
+  if (step < 0 || step >= steps_) return std::nullopt;
+  const int64_t begin = step * batch_size_;  // < samples: no overflow
   const int64_t count = std::min(batch_size_, arrays_.samples() - begin);
-  if (step < 0 || count <= 0) return std::nullopt;
+  if (count <= 0) return std::nullopt;
   if (!shuffle_)
     return Batch{row_range(arrays_.x, begin, count), row_range_or_undefined(arrays_.y, begin, count),
                  row_range_or_undefined(arrays_.sample_weight, begin, count)};

@@ -2,6 +2,7 @@
 
 #include "nn/model.h"
 #include "nn/training/run.h"
+#include "tensor/checked.h"
 #include "tensor/error.h"
 #include "tensor/shape_kernels.h"
 
@@ -18,7 +19,7 @@ Tensor join_outputs(const std::vector<Tensor>& outputs) {
   parts.reserve(outputs.size());
   const Tensor& first = outputs.front();
   Shape shape = first.rank() == 0 ? Shape{0} : first.shape();
-  shape[0] = 0;
+  shape.set(0, 0, "predict");
   for (size_t i = 0; i < outputs.size(); ++i) {
     Tensor t = outputs[i];
     if (t.rank() == 0) t = Tensor::from_storage(t.storage(), Shape{1}, t.dtype());
@@ -27,7 +28,7 @@ Tensor join_outputs(const std::vector<Tensor>& outputs) {
     if (!same)
       fail(Status::invalid_argument, "predict: batch {} gave {} {}, which does not join batch 0's {} {} along axis 0",
            i, dtype_name(t.dtype()), outputs[i].shape().str(), dtype_name(first.dtype()), first.shape().str());
-    shape[0] += t.shape()[0];
+    shape.set(0, checked_add(shape[0], t.shape()[0], "predict", "rows of batch {}", i), "predict");
     parts.push_back(std::move(t));
   }
   return parts.size() == 1 ? parts.front() : concat_kernel(parts, 0, shape);

@@ -1,0 +1,86 @@
+/* The cost of one C ABI call, counted without timing noise: runs one of three scenarios N
+ * times, so that under callgrind the difference between two counts divided by the
+ * difference of N is the instructions per iteration (start-up and loading cancel out):
+ *   add       tg_add of two float32 scalars, then tg_tensor_free of the result (no tape);
+ *   gradient  tg_tape_begin, tg_tape_watch(x), tg_mul(x, x), tg_tape_end, tg_tape_gradient,
+ *             then freeing y, dy/dx and the tape: record + gradient through the C ABI;
+ *   matmul    tg_matmul of two 64x64 float32 tensors, then freeing the result.
+ * Usage (from a Release build):
+ *   valgrind --tool=callgrind --callgrind-out-file=/dev/null build/bench/tapegrad_call_cost add 1000
+ *   valgrind --tool=callgrind --callgrind-out-file=/dev/null build/bench/tapegrad_call_cost add 11000
+ * and divide the difference of the two "Collected" counts by 10000.
+ * Exits 1 with the error message if a call fails. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "tapegrad/tapegrad.h"
+
+static int check(tg_status s) {
+  if (s != TG_OK) {
+    fprintf(stderr, "call_cost: %s\n", tg_last_error_message());
+    exit(1);
+  }
+  return 0;
+}
+
+static void run_add(long n) {
+  tg_tensor *a, *b, *c;
+  check(tg_tensor_scalar(TG_FLOAT32, 1.5, &a));
+  check(tg_tensor_scalar(TG_FLOAT32, 2.5, &b));
+  for (long i = 0; i < n; ++i) {
+    check(tg_add(a, b, &c));
+    check(tg_tensor_free(c));
+  }
+  tg_tensor_free(a);
+  tg_tensor_free(b);
+}
+
+static void run_gradient(long n) {
+  tg_tensor *x, *y, *g;
+  tg_tape* tape;
+  check(tg_tensor_scalar(TG_FLOAT32, 3.0, &x));
+  for (long i = 0; i < n; ++i) {
+    check(tg_tape_begin(TG_TAPE_DEFAULT, &tape));
+    check(tg_tape_watch(tape, x));
+    check(tg_mul(x, x, &y));
+    check(tg_tape_end(tape));
+    const void* targets[1] = {y};
+    const void* sources[1] = {x};
+    check(tg_tape_gradient(tape, targets, 1, sources, 1, &g));
+    check(tg_tensor_free(g));
+    check(tg_tensor_free(y));
+    check(tg_tape_free(tape));
+  }
+  tg_tensor_free(x);
+}
+
+static void run_matmul(long n) {
+  const int64_t shape[2] = {64, 64};
+  tg_tensor *a, *b, *c;
+  check(tg_tensor_fill(TG_FLOAT32, shape, 2, 0.5, &a));
+  check(tg_tensor_fill(TG_FLOAT32, shape, 2, 0.25, &b));
+  for (long i = 0; i < n; ++i) {
+    check(tg_matmul(a, b, 0, 0, &c));
+    check(tg_tensor_free(c));
+  }
+  tg_tensor_free(a);
+  tg_tensor_free(b);
+}
+
+int main(int argc, char** argv) {
+  if (argc != 3) {
+    fprintf(stderr, "usage: %s add|gradient|matmul ITERATIONS\n", argv[0]);
+    return 2;
+  }
+  const long n = strtol(argv[2], NULL, 10);
+  check(tg_set_num_threads(1));
+  if (strcmp(argv[1], "add") == 0) run_add(n);
+  else if (strcmp(argv[1], "gradient") == 0) run_gradient(n);
+  else if (strcmp(argv[1], "matmul") == 0) run_matmul(n);
+  else {
+    fprintf(stderr, "call_cost: unknown scenario '%s'\n", argv[1]);
+    return 2;
+  }
+  return 0;
+}
