@@ -2,6 +2,8 @@
 // conversion, and the tg_layer handle.
 #include "layer_config.h"
 
+#include <algorithm>
+#include <array>
 #include <string>
 #include <vector>
 
@@ -29,6 +31,87 @@ tg_initializer c_initializer(const tg::Initializer& init) {
   return c;
 }
 
+// By reference: any int may arrive, and only enum_value may read it.
+tg::ops::Padding padding_of(const tg_padding& padding, const char* what) {
+  const int p = tg::capi::enum_value(padding);
+  if (p < 0 || p > 2) tg::fail(tg::Status::invalid_argument, "{}: {} is not a tg_padding", what, p);
+  return static_cast<tg::ops::Padding>(p);
+}
+
+std::array<int64_t, 2> pair_of(const int64_t (&values)[2]) { return {values[0], values[1]}; }
+
+void write_pair(const std::array<int64_t, 2>& values, int64_t (&out)[2]) {
+  out[0] = values[0];
+  out[1] = values[1];
+}
+
+// A C array of `count` entries (at most `capacity`) as a vector.
+std::vector<int64_t> array_of(const int64_t* values, int count, int capacity, const char* what) {
+  if (count < 0 || count > capacity)
+    tg::fail(tg::Status::invalid_argument, "{} is {}; it must be in [0, {}]", what, count, capacity);
+  return std::vector<int64_t>(values, values + count);
+}
+
+tg::ConvOptions conv_of(const tg_conv_config& c) {
+  tg::ConvOptions o;
+  o.filters = c.filters;
+  o.kernel_size = pair_of(c.kernel_size);
+  o.strides = pair_of(c.strides);
+  o.padding = padding_of(c.padding, "config->conv.padding");
+  o.dilation_rate = pair_of(c.dilation_rate);
+  o.groups = c.groups;
+  return o;
+}
+
+tg::PoolOptions pool_of(const tg_pool_config& c) {
+  tg::PoolOptions o;
+  o.pool_size = pair_of(c.pool_size);
+  o.strides = pair_of(c.strides);
+  o.padding = padding_of(c.padding, "config->pool.padding");
+  o.keepdims = c.keepdims != 0;
+  return o;
+}
+
+tg::NormOptions norm_of(const tg_norm_config& c) {
+  tg::NormOptions o;
+  o.axis = array_of(c.axis, c.num_axes, TG_MAX_RANK, "config->norm.num_axes");
+  o.momentum = c.momentum;
+  o.epsilon = c.epsilon;
+  o.center = c.center != 0;
+  o.scale = c.scale != 0;
+  if (c.fused < -1 || c.fused > 1)
+    tg::fail(tg::Status::invalid_argument, "config->norm.fused is {}; it must be -1 (automatic), 0 or 1", c.fused);
+  if (c.fused >= 0) o.fused = c.fused == 1;
+  o.beta_initializer = initializer_of(c.beta_initializer, "config->norm.beta_initializer");
+  o.gamma_initializer = initializer_of(c.gamma_initializer, "config->norm.gamma_initializer");
+  o.moving_mean_initializer = initializer_of(c.moving_mean_initializer, "config->norm.moving_mean_initializer");
+  o.moving_variance_initializer =
+      initializer_of(c.moving_variance_initializer, "config->norm.moving_variance_initializer");
+  return o;
+}
+
+// Writes values to a C array of `capacity` entries, zeros after them; returns the count. (Layers
+// check their own arrays; the fields of other layer types are cut to fit.)
+int write_array(const std::vector<int64_t>& values, int64_t* out, size_t capacity) {
+  const size_t n = std::min(values.size(), capacity);
+  std::copy_n(values.begin(), n, out);
+  std::fill(out + n, out + capacity, 0);
+  return static_cast<int>(n);
+}
+
+void write_norm(const tg::NormOptions& o, tg_norm_config& out) {
+  out.num_axes = write_array(o.axis, out.axis, TG_MAX_RANK);
+  out.momentum = o.momentum;
+  out.epsilon = o.epsilon;
+  out.center = o.center ? 1 : 0;
+  out.scale = o.scale ? 1 : 0;
+  out.fused = o.fused.has_value() ? (*o.fused ? 1 : 0) : -1;
+  out.beta_initializer = c_initializer(o.beta_initializer);
+  out.gamma_initializer = c_initializer(o.gamma_initializer);
+  out.moving_mean_initializer = c_initializer(o.moving_mean_initializer);
+  out.moving_variance_initializer = c_initializer(o.moving_variance_initializer);
+}
+
 // The C form of a configuration; out.name points into `c` (the layer's, while it lives).
 void write_config(const tg::LayerConfig& c, tg_layer_config& out) {
   out.type = static_cast<tg_layer_type>(static_cast<int>(c.type));
@@ -45,6 +128,18 @@ void write_config(const tg::LayerConfig& c, tg_layer_config& out) {
   out.input_dim = c.input_dim;
   out.output_dim = c.output_dim;
   out.embeddings_initializer = c_initializer(c.embeddings_initializer);
+  out.conv.filters = c.conv.filters;
+  write_pair(c.conv.kernel_size, out.conv.kernel_size);
+  write_pair(c.conv.strides, out.conv.strides);
+  out.conv.padding = static_cast<tg_padding>(static_cast<int>(c.conv.padding));
+  write_pair(c.conv.dilation_rate, out.conv.dilation_rate);
+  out.conv.groups = c.conv.groups;
+  write_pair(c.pool.pool_size, out.pool.pool_size);
+  write_pair(c.pool.strides, out.pool.strides);
+  out.pool.padding = static_cast<tg_padding>(static_cast<int>(c.pool.padding));
+  out.pool.keepdims = c.pool.keepdims ? 1 : 0;
+  write_norm(c.norm, out.norm);
+  out.reshape.rank = write_array(c.target_shape, out.reshape.target_shape, TG_MAX_RANK - 1);
 }
 
 tg::Layer& layer_of(const tg_layer* layer) { return *get<tg_layer>(layer, "layer")->value; }
@@ -81,6 +176,11 @@ LayerConfig layer_config_arg(const tg_layer_config* config) {
   c.input_dim = config->input_dim;
   c.output_dim = config->output_dim;
   c.embeddings_initializer = initializer_of(config->embeddings_initializer, "config->embeddings_initializer");
+  c.conv = conv_of(config->conv);
+  c.pool = pool_of(config->pool);
+  c.norm = norm_of(config->norm);
+  c.target_shape = array_of(config->reshape.target_shape, config->reshape.rank, TG_MAX_RANK - 1,
+                            "config->reshape.rank");
   return c;
 }
 

@@ -1,5 +1,7 @@
 // C shims for models (src/nn/model.h), their summary and their structural checkpoints.
+#include <algorithm>
 #include <cstdio>
+#include <cstring>
 #include <string>
 #include <vector>
 
@@ -76,6 +78,21 @@ tg_status tg_model_summary(const tg_model* model, FILE* stream) {
     const std::string text = tg::model_summary(m);
     if (std::fwrite(text.data(), 1, text.size(), stream) != text.size() || std::fflush(stream) != 0)
       tg::fail(tg::Status::io_error, "writing the summary of model '{}' failed", m.name());
+  });
+}
+
+tg_status tg_model_summary_text(const tg_model* model, char* buffer, size_t capacity, size_t* length) {
+  return guard("tg_model_summary_text", [&] {
+    const tg::Model& m = model_of(model);
+    size_t& total = require_out(length, "length");
+    if (!buffer && capacity > 0) tg::fail(tg::Status::invalid_argument, "buffer is NULL with capacity {}", capacity);
+    const std::string text = tg::model_summary(m);
+    if (capacity > 0) {  // as snprintf: as much as fits, always NUL-terminated
+      const size_t n = std::min(text.size(), capacity - 1);
+      std::memcpy(buffer, text.data(), n);
+      buffer[n] = '\0';
+    }
+    total = text.size();
   });
 }
 

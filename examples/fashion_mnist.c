@@ -1,16 +1,25 @@
 /*
- * Fashion-MNIST from C: a multilayer perceptron trained with tg_model_fit on the data of
- * Debian's dataset-fashion-mnist package (gzip'd IDX files, read with zlib), as Keras would:
+ * Fashion-MNIST from C: a multilayer perceptron (or a small CNN) trained with tg_model_fit on
+ * the data of Debian's dataset-fashion-mnist package (gzip'd IDX files, read with zlib), as
+ * Keras would:
  *
  *   model = Sequential([Dense(256, "relu"), Dense(128, "relu"), Dense(10)])
  *   model.compile(Adam(), SparseCategoricalCrossentropy(from_logits=True), ["accuracy"])
  *   model.fit(x_train, y_train, batch_size=128, epochs=8, validation_data=(x_test, y_test))
  *   model.evaluate(x_test, y_test); model.save_weights(path)
  *
- *   fashion_mnist [--epochs N] [--batch-size N] [--seed N] [--threads N] [--data DIR]
- *                 [--save PATH] [--load PATH] [--limit N]
- *   --load PATH resumes from saved weights and optimizer state (--epochs 0: evaluate only);
- *   --save '' saves nothing; --limit N uses the first N training and test images.
+ * --model cnn trains instead (with --batch-norm, a BatchNormalization after each Conv2D):
+ *
+ *   Sequential([Reshape((28, 28, 1)), Conv2D(32, 3, activation="relu"), MaxPooling2D(2),
+ *               Conv2D(64, 3, activation="relu"), MaxPooling2D(2), Flatten(),
+ *               Dense(128, "relu"), Dropout(0.5), Dense(10)])
+ *   with Adam(CosineDecay(1e-3, decay_steps=every step of the run)).
+ *
+ *   fashion_mnist [--model mlp|cnn] [--batch-norm] [--epochs N] [--batch-size N] [--seed N]
+ *                 [--threads N] [--data DIR] [--save PATH] [--load PATH] [--limit N]
+ *   --epochs defaults to 8 for the MLP and 12 for the CNN; --load PATH resumes from saved
+ *   weights and optimizer state (--epochs 0: evaluate only); --save '' saves nothing;
+ *   --limit N uses the first N training and test images.
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -33,24 +42,32 @@ static void die(const char* message, const char* detail) {
 }
 
 static void usage(const char* bad_option) {
-  fprintf(stderr, "fashion_mnist: unknown option %s\nusage: fashion_mnist [--epochs N] [--batch-size N] [--seed N] "
-          "[--threads N] [--data DIR] [--save PATH] [--load PATH] [--limit N]\n", bad_option);
+  fprintf(stderr, "fashion_mnist: unknown option %s\nusage: fashion_mnist [--model mlp|cnn] [--batch-norm] "
+          "[--epochs N] [--batch-size N] [--seed N] [--threads N] [--data DIR] [--save PATH] [--load PATH] "
+          "[--limit N]\n", bad_option);
   exit(2);
 }
 
 typedef struct {
   long epochs, batch_size, seed, threads, limit;
   const char *data, *save, *load;
+  int cnn, batch_norm;
 } options;
 
 static options parse_options(int argc, char** argv) {
   /* The default output is in the build tree (DEFAULT_OUTPUT_DIR), never the source tree. */
-  options o = {8, 128, 1, 0, 0, "/usr/share/datasets/fashion-mnist",
-               DEFAULT_OUTPUT_DIR "/fashion_mnist.safetensors", NULL};
+  options o = {-1, 128, 1, 0, 0, "/usr/share/datasets/fashion-mnist",
+               DEFAULT_OUTPUT_DIR "/fashion_mnist.safetensors", NULL, 0, 0};
   int i;
-  for (i = 1; i + 1 < argc; i += 2) {
-    const char *name = argv[i], *value = argv[i + 1];
+  for (i = 1; i < argc; i += 2) {
+    const char *name = argv[i], *value = i + 1 < argc ? argv[i + 1] : NULL;
     char* end = NULL;
+    if (!strcmp(name, "--batch-norm")) { /* the only option without a value */
+      o.batch_norm = 1;
+      --i;
+      continue;
+    }
+    if (!value) die("missing value for", name);
     long* number = !strcmp(name, "--epochs")       ? &o.epochs
                    : !strcmp(name, "--batch-size") ? &o.batch_size
                    : !strcmp(name, "--seed")       ? &o.seed
@@ -61,9 +78,13 @@ static options parse_options(int argc, char** argv) {
     else if (!strcmp(name, "--data")) o.data = value;
     else if (!strcmp(name, "--save")) o.save = value;
     else if (!strcmp(name, "--load")) o.load = value;
-    else if (!number) usage(name);
+    else if (!strcmp(name, "--model")) {
+      if (strcmp(value, "mlp") && strcmp(value, "cnn")) die("--model is mlp or cnn, not", value);
+      o.cnn = !strcmp(value, "cnn");
+    } else if (!number) usage(name);
   }
-  if (i < argc) die("missing value for", argv[i]);
+  if (o.batch_norm && !o.cnn) die("--batch-norm needs", "--model cnn");
+  if (o.epochs < 0) o.epochs = o.cnn ? 12 : 8;
   return o;
 }
 
@@ -126,10 +147,62 @@ static tg_model* mlp(long seed) {
   return model;
 }
 
+static void add(tg_model* model, const tg_layer_config* c) { check(tg_model_add(model, c, NULL), "tg_model_add"); }
+
+static tg_layer_config config_of(tg_layer_type type) { /* Keras's defaults */
+  tg_layer_config c;
+  check(tg_layer_config_init(type, &c), "tg_layer_config_init");
+  return c;
+}
+
+/* Conv2D(filters, 3, relu) [→ BatchNormalization] → MaxPooling2D(2). */
+static void add_conv_block(tg_model* model, int64_t filters, uint64_t seed, int batch_norm) {
+  const tg_layer_config batch_norm_config = config_of(TG_LAYER_BATCH_NORMALIZATION),
+                        pool = config_of(TG_LAYER_MAX_POOLING2D); /* pool_size (2, 2) */
+  tg_layer_config conv = config_of(TG_LAYER_CONV2D);
+  conv.conv.filters = filters;
+  conv.conv.kernel_size[0] = conv.conv.kernel_size[1] = 3;
+  conv.activation = TG_ACTIVATION_RELU;
+  conv.kernel_initializer.seed = seed;
+  add(model, &conv);
+  if (batch_norm) add(model, &batch_norm_config);
+  add(model, &pool);
+}
+
+/* Reshape(28, 28, 1) → [Conv2D(32, 3, relu) → MaxPooling2D(2)] → [Conv2D(64, 3, relu) →
+ * MaxPooling2D(2)] → Flatten → Dense(128, relu) → Dropout(0.5) → Dense(10). */
+static tg_model* cnn(long seed, int batch_norm) {
+  const int64_t input_shape[2] = {-1, 784};
+  tg_model* model;
+  tg_layer_config reshape = config_of(TG_LAYER_RESHAPE), flatten = config_of(TG_LAYER_FLATTEN),
+                  dense = config_of(TG_LAYER_DENSE), dropout = config_of(TG_LAYER_DROPOUT);
+  check(tg_model_create(batch_norm ? "cnn_bn" : "cnn", &model), "tg_model_create");
+  reshape.reshape.rank = 3;
+  reshape.reshape.target_shape[0] = reshape.reshape.target_shape[1] = 28;
+  reshape.reshape.target_shape[2] = 1;
+  add(model, &reshape);
+  add_conv_block(model, 32, (uint64_t)seed * 100, batch_norm);
+  add_conv_block(model, 64, (uint64_t)seed * 100 + 1, batch_norm);
+  add(model, &flatten);
+  dense.units = 128;
+  dense.activation = TG_ACTIVATION_RELU;
+  dense.kernel_initializer.seed = (uint64_t)seed * 100 + 2;
+  add(model, &dense);
+  dropout.rate = 0.5;
+  dropout.seed = (uint64_t)seed;
+  add(model, &dropout);
+  dense.units = 10;
+  dense.activation = TG_ACTIVATION_LINEAR;
+  dense.kernel_initializer.seed = (uint64_t)seed * 100 + 3;
+  add(model, &dense);
+  check(tg_model_build(model, input_shape, 2), "tg_model_build");
+  return model;
+}
+
 int main(int argc, char** argv) {
   const options o = parse_options(argc, argv);
   tg_tensor *x_train, *y_train, *x_test, *y_test;
-  tg_model* model = mlp(o.seed);
+  tg_model* model = o.cnn ? cnn(o.seed, o.batch_norm) : mlp(o.seed);
   tg_loss* loss;
   tg_optimizer* adam;
   tg_metric* accuracy;
@@ -140,8 +213,16 @@ int main(int argc, char** argv) {
   load_split(o.data, "t10k", o.limit, &x_test, &y_test);
   check(tg_loss_sparse_categorical_crossentropy(1, 0, 0, TG_REDUCTION_AUTO, &loss), "loss");
   check(tg_optimizer_create("adam", &adam), "Adam");
+  if (o.cnn && o.epochs > 0) { /* Adam(CosineDecay(1e-3, decay_steps=the run's steps)) */
+    int64_t dims[2];
+    check(tg_tensor_shape(x_train, dims, 2), "tg_tensor_shape");
+    check(tg_optimizer_set_cosine_decay(adam, 1e-3, (dims[0] + o.batch_size - 1) / o.batch_size * o.epochs, 0.0),
+          "CosineDecay");
+  }
   check(tg_metric_auto_accuracy(&accuracy), "accuracy");
-  printf("tapegrad %s: Fashion-MNIST MLP 784-256-128-10, batch %ld, seed %ld\n", tg_version(), o.batch_size, o.seed);
+  printf("tapegrad %s: Fashion-MNIST %s, batch %ld, seed %ld\n", tg_version(),
+         o.cnn ? (o.batch_norm ? "CNN with batch normalization" : "CNN") : "MLP 784-256-128-10", o.batch_size, o.seed);
+  if (o.cnn) check(tg_model_summary(model, stdout), "tg_model_summary");
   if (o.load) {
     check(tg_model_load_weights(model, o.load, adam), o.load);
     printf("loaded %s\n", o.load);

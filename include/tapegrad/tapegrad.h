@@ -1333,16 +1333,76 @@ typedef struct tg_initializer {
 
 /* The kind of layer a tg_layer_config describes. */
 typedef enum tg_layer_type {
-  TG_LAYER_DENSE = 0,    /* out = activation(x · kernel + bias) */
-  TG_LAYER_DROPOUT = 1,  /* random zeroing in training */
-  TG_LAYER_FLATTEN = 2,  /* (N, d1, d2, …) → (N, d1·d2·…) */
-  TG_LAYER_EMBEDDING = 3 /* integer indices → rows of a table */
+  TG_LAYER_DENSE = 0,                    /* out = activation(x · kernel + bias) */
+  TG_LAYER_DROPOUT = 1,                  /* random zeroing in training */
+  TG_LAYER_FLATTEN = 2,                  /* (N, d1, d2, …) → (N, d1·d2·…) */
+  TG_LAYER_EMBEDDING = 3,                /* integer indices → rows of a table */
+  TG_LAYER_CONV1D = 4,                   /* 1-D convolution, (N, W, C) */
+  TG_LAYER_CONV2D = 5,                   /* 2-D convolution, (N, H, W, C) */
+  TG_LAYER_MAX_POOLING2D = 6,            /* window maximum */
+  TG_LAYER_AVERAGE_POOLING2D = 7,        /* window mean */
+  TG_LAYER_GLOBAL_AVERAGE_POOLING2D = 8, /* mean over H and W */
+  TG_LAYER_GLOBAL_MAX_POOLING2D = 9,     /* maximum over H and W */
+  TG_LAYER_BATCH_NORMALIZATION = 10,     /* per-channel batch statistics, moving averages */
+  TG_LAYER_LAYER_NORMALIZATION = 11,     /* per-example statistics */
+  TG_LAYER_RESHAPE = 12                  /* (N, …) → (N,) + target_shape */
 } tg_layer_type;
 
+/* Options of TG_LAYER_CONV1D and TG_LAYER_CONV2D, with Keras's argument names. Pairs are
+ * (height, width); Conv1D uses the first element of each. Defaults in brackets. */
+typedef struct tg_conv_config {
+  int64_t filters;          /* > 0, the number of output channels (required) */
+  int64_t kernel_size[2];   /* each > 0 (required) */
+  int64_t strides[2];       /* [1, 1], each > 0 */
+  tg_padding padding;       /* [TG_PADDING_VALID], SAME; CAUSAL for Conv1D only */
+  int64_t dilation_rate[2]; /* [1, 1], each > 0 */
+  int64_t groups;           /* [1]: filters and input channels must be multiples of it */
+} tg_conv_config;
+
+/* Options of the pooling layers. pool_size, strides and padding: MaxPooling2D and
+ * AveragePooling2D; keepdims: the global poolings. */
+typedef struct tg_pool_config {
+  int64_t pool_size[2]; /* [2, 2], each > 0 */
+  int64_t strides[2];   /* [0, 0]: the pool size (Keras's strides=None); else each > 0 */
+  tg_padding padding;   /* [TG_PADDING_VALID] or TG_PADDING_SAME */
+  int keepdims;         /* [0]: (N, C); 1: (N, 1, 1, C) */
+} tg_pool_config;
+
+/* Options of TG_LAYER_BATCH_NORMALIZATION (every field) and TG_LAYER_LAYER_NORMALIZATION
+ * (axis, num_axes, epsilon, center, scale, beta_initializer, gamma_initializer). */
+typedef struct tg_norm_config {
+  /* The axes that keep statistics of their own (BN: the channels) / that are normalized over
+   * (LN): num_axes (1..TG_MAX_RANK) entries, negative ones counted from the end, no repeats.
+   * [{-1}, 1] */
+  int64_t axis[TG_MAX_RANK];
+  int num_axes;
+  double momentum; /* BN: [0.99], the weight of the old moving statistics */
+  double epsilon;  /* [1e-3], >= 0, added to the variance */
+  int center;      /* [1]: a trainable offset beta */
+  int scale;       /* [1]: a trainable scale gamma */
+  /* BN: [-1] Keras's fused=None (the fused path where Keras takes it, see
+   * TG_LAYER_BATCH_NORMALIZATION); 1 requires it (TG_INVALID_ARGUMENT where Keras raises);
+   * 0 never takes it. */
+  int fused;
+  tg_initializer beta_initializer;            /* [zeros] */
+  tg_initializer gamma_initializer;           /* [ones] */
+  tg_initializer moving_mean_initializer;     /* BN: [zeros] */
+  tg_initializer moving_variance_initializer; /* BN: [ones] */
+} tg_norm_config;
+
+/* Options of TG_LAYER_RESHAPE: the output shape without the batch dimension. */
+typedef struct tg_reshape_config {
+  int64_t target_shape[TG_MAX_RANK - 1]; /* rank entries, each >= 0 or -1 (at most one) */
+  int rank;                              /* [0] */
+} tg_reshape_config;
+
 /*
- * Everything that defines a layer (Keras's get_config()), one flat struct for every type:
- * the fields of other types are ignored. tg_layer_config_init fills in Keras's defaults,
- * shown in brackets; a field without one must be set.
+ * Everything that defines a layer (Keras's get_config()), one struct for every type: the
+ * fields of other types are ignored. The fields of Dense that other layers share (activation,
+ * use_bias, kernel and bias initializers) are at the top; the options of one family of layers
+ * are in a sub-struct named after it (conv, pool, norm, reshape), with Keras's argument names.
+ * Arrays are inline (no pointers to keep alive). tg_layer_config_init fills in Keras's
+ * defaults, shown in brackets; a field without one must be set.
  *
  * Every layer:
  *   type       the layer type;
@@ -1364,13 +1424,56 @@ typedef enum tg_layer_type {
  * used several times in a batch accumulate gradient:
  *   input_dim (> 0), output_dim (> 0), embeddings_initializer [random_uniform(-0.05, 0.05),
  *   seed 0].
+ * TG_LAYER_CONV2D / TG_LAYER_CONV1D — Keras Conv2D / Conv1D, channels last:
+ *   out = activation(conv(x, kernel) + bias) (tg_conv2d / tg_conv1d), x (N, H, W, C) /
+ *   (N, W, C), kernel (KH, KW, C/groups, filters) / (K, C/groups, filters), bias (filters,).
+ *   Output sizes as tg_padding says; more leading batch dimensions are allowed. The kernel
+ *   initializer's fans count the receptive field, as Keras's: fan_in = KH·KW·C/groups,
+ *   fan_out = KH·KW·filters (glorot_uniform limit sqrt(6/(fan_in + fan_out))):
+ *   conv (filters, kernel_size required), activation, use_bias, kernel_initializer,
+ *   bias_initializer (as Dense). Keras's checks: filters % groups == 0 ("The number of
+ *   filters must be evenly divisible by the number of groups. ..."), no zeros in kernel_size or
+ *   strides, causal padding for Conv1D only, not strides > 1 together with dilation_rate > 1
+ *   ("`strides > 1` not supported in conjunction with `dilation_rate > 1`. ..."); at build,
+ *   input channels % groups == 0 and every output dimension > 0.
+ * TG_LAYER_MAX_POOLING2D / TG_LAYER_AVERAGE_POOLING2D — Keras MaxPooling2D / AveragePooling2D
+ *   (tg_max_pool2d / tg_avg_pool2d): (N, H, W, C) → (N, OH, OW, C); no variables:
+ *   pool.pool_size, pool.strides, pool.padding. get_config gives the strides resolved.
+ * TG_LAYER_GLOBAL_AVERAGE_POOLING2D / TG_LAYER_GLOBAL_MAX_POOLING2D — the mean / maximum over
+ *   H and W: (N, H, W, C) → (N, C), or (N, 1, 1, C) with pool.keepdims.
+ * TG_LAYER_BATCH_NORMALIZATION — Keras BatchNormalization: per position of the norm.axis
+ *   axes (the channels), over all other axes. Variables in Keras's order: gamma (if scale),
+ *   beta (if center), then moving_mean and moving_variance, which are not trainable (they are
+ *   in tg_model_non_trainable_variables, tg_model_get_weights and checkpoints); all of shape
+ *   (C), or for several axes the input's rank with 1 on the other axes.
+ *   In training calls (training != 0, as fit makes them), with the batch's mean μ and biased
+ *   variance σ² per channel (n values each): y = gamma·(x − μ)/sqrt(σ² + epsilon) + beta, and
+ *   the moving statistics are updated once per call, in place, recorded on no tape:
+ *     fused path:      moving ← (1 − f)·moving + f·batch, f = 1 − momentum, and the batch
+ *                      variance fed in is Bessel-corrected, σ²·n/(n − 1);
+ *     non-fused path:  moving ← moving − (moving − batch)·(1 − momentum), biased σ².
+ *   As Keras (TensorFlow's FusedBatchNorm), the fused path is taken by float32 4-D inputs with
+ *   the axis 1 or 3 (5-D: 1 or 4) unless fused = 0, and raises epsilon to at least 1.001e-5;
+ *   2-D inputs (after Dense) and float64 layers are non-fused. An empty batch updates nothing.
+ *   Otherwise, and always for a frozen layer (trainable = 0, as Keras), inference:
+ *   y = gamma·(x − moving_mean)/sqrt(moving_variance + epsilon) + beta:
+ *   norm.axis [-1], momentum [0.99], epsilon [1e-3], center [1], scale [1], fused [-1],
+ *   beta [zeros], gamma [ones], moving_mean [zeros], moving_variance [ones] initializers.
+ * TG_LAYER_LAYER_NORMALIZATION — Keras LayerNormalization (tg_layer_normalization): per
+ *   example over the norm.axis axes, biased variance, y = gamma·(x − μ)/sqrt(σ² + epsilon) +
+ *   beta, the same in training and inference; gamma then beta, shaped like the normalized
+ *   dims in the order of norm.axis: norm.axis [-1], epsilon [1e-3], center, scale and the
+ *   beta and gamma initializers.
+ * TG_LAYER_RESHAPE — Keras Reshape: (N, …) → (N,) + reshape.target_shape, one entry of which
+ *   may be -1 (inferred); "total size of new array must be unchanged, ..." otherwise.
+ * Automatic names follow Keras ("conv2d", "max_pooling2d", "batch_normalization_1", …).
  */
 typedef struct tg_layer_config {
   tg_layer_type type;
   const char* name;
   tg_dtype dtype;
   int trainable;
-  /* TG_LAYER_DENSE */
+  /* TG_LAYER_DENSE; activation, use_bias and the initializers also for the convolutions */
   int64_t units;
   tg_activation activation;
   int use_bias;
@@ -1383,6 +1486,10 @@ typedef struct tg_layer_config {
   int64_t input_dim;
   int64_t output_dim;
   tg_initializer embeddings_initializer;
+  tg_conv_config conv;       /* TG_LAYER_CONV1D, TG_LAYER_CONV2D */
+  tg_pool_config pool;       /* the four pooling layers */
+  tg_norm_config norm;       /* TG_LAYER_BATCH_NORMALIZATION, TG_LAYER_LAYER_NORMALIZATION */
+  tg_reshape_config reshape; /* TG_LAYER_RESHAPE */
 } tg_layer_config;
 
 /* Writes Keras's defaults for a layer of `type` to *out (every field; see above).
@@ -1400,17 +1507,20 @@ TG_API tg_status tg_model_create(const char* name, tg_model** out);
  * Returns TG_OK; TG_INVALID_HANDLE; TG_INVALID_ARGUMENT (config NULL, an unknown type, dtype,
  * activation or initializer kind, a field out of range — the message names it — or a name
  * another layer of the model has: "All layers added to a Sequential model should have unique
- * names. ..."); TG_INVALID_STATE (the model is already built); TG_OUT_OF_MEMORY. On error
- * nothing is added. */
+ * names. ..."); TG_INVALID_STATE (the model was built by tg_model_build or a call);
+ * TG_OUT_OF_MEMORY. On error nothing is added. */
 TG_API tg_status tg_model_add(tg_model* model, const tg_layer_config* config, tg_layer** layer);
 
 /* Keras model.add(layer) with an existing layer (from tg_layer_create, tg_model_layer, …): the
  * model shares it, so its variables are the same objects in every model that holds it (Keras's
  * shared layers). A layer built before keeps its variables and their names; an unbuilt one is
- * built by the model, its variables named after the model ("my_model/dense/kernel:0").
+ * built by the model, its variables named after the model ("my_model/dense/kernel:0"). A model
+ * whose layers are all built is built too: it can be saved, loaded and summarised without
+ * tg_model_build, and still takes more layers until tg_model_build or a call builds it for an
+ * input shape.
  * Returns TG_OK; TG_INVALID_HANDLE (model or layer); TG_INVALID_ARGUMENT (another layer of the
- * model has its name, as tg_model_add); TG_INVALID_STATE (the model is already built);
- * TG_OUT_OF_MEMORY. On error nothing is added. */
+ * model has its name, as tg_model_add); TG_INVALID_STATE (the model was built by
+ * tg_model_build or a call); TG_OUT_OF_MEMORY. On error nothing is added. */
 TG_API tg_status tg_model_add_layer(tg_model* model, tg_layer* layer);
 
 /* Keras model.build(input_shape): builds every layer in turn, each for the previous one's
@@ -1437,10 +1547,22 @@ TG_API tg_status tg_model_build(tg_model* model, const int64_t* input_shape, int
  *   _________________________________________________________________
  * Lines are 65 characters wide (the table's rows padded with spaces), as Keras 2.15 prints
  * them; the sizes count each parameter's dtype (4 bytes for float32). Output shapes are those
- * the model was built for, with None for unknown dimensions.
+ * the model was built for, with None for unknown dimensions (for a model built by its layers,
+ * see tg_model_add_layer, each layer's for the shape it was built for). Non-trainable
+ * parameters are those of frozen layers and BatchNormalization's moving statistics.
  * Returns TG_OK; TG_INVALID_HANDLE; TG_INVALID_ARGUMENT (stream NULL); TG_INVALID_STATE ("This
  * model has not yet been built. ..."); TG_IO_ERROR (writing failed). */
 TG_API tg_status tg_model_summary(const tg_model* model, FILE* stream);
+
+/* The same summary as text, written to a buffer of the caller, as snprintf does: at most
+ * capacity − 1 bytes of it and a terminating NUL (nothing when capacity is 0; buffer may then
+ * be NULL), and *length = the length of the whole text without its NUL. The text was cut if
+ * *length >= capacity: call again with a buffer of *length + 1 bytes. The text ends with a
+ * newline. Returns TG_OK (also when the text was cut); TG_INVALID_HANDLE;
+ * TG_INVALID_ARGUMENT (length NULL, buffer NULL with capacity > 0); TG_INVALID_STATE (not
+ * built); TG_OUT_OF_MEMORY. On error nothing is written. */
+TG_API tg_status tg_model_summary_text(const tg_model* model, char* buffer, size_t capacity,
+                                       size_t* length);
 
 /* Runs the model on x (batch first). An unbuilt model is first built for x's shape with an
  * unknown batch dimension. Inside a recording tape the reads of trainable variables are
@@ -1449,7 +1571,9 @@ TG_API tg_status tg_model_summary(const tg_model* model, FILE* stream);
  * TG_OUT_OF_MEMORY. */
 TG_API tg_status tg_model_call(tg_model* model, const tg_tensor* x, tg_tensor** out);
 
-/* tg_model_call with Keras's `training` argument: training != 0 enables Dropout. */
+/* tg_model_call with Keras's `training` argument: training != 0 enables Dropout, and makes
+ * BatchNormalization normalize with the batch's statistics and update its moving ones (once
+ * per call; not in frozen layers). */
 TG_API tg_status tg_model_call_ex(tg_model* model, const tg_tensor* x, int training,
                                   tg_tensor** out);
 
@@ -1564,7 +1688,8 @@ TG_API tg_status tg_layer_set_trainable(tg_layer* layer, int trainable);
 TG_API tg_status tg_layer_build(tg_layer* layer, const int64_t* input_shape, int rank);
 
 /* Calls the layer on x (Keras layer(x, training=...)); a layer not built yet is built for x's
- * shape. Recorded on the active tapes like an op. *out owned by the caller.
+ * shape. Recorded on the active tapes like an op (BatchNormalization's update of its moving
+ * statistics in training calls is not an op and is never recorded). *out owned by the caller.
  * Returns TG_OK, TG_INVALID_HANDLE, TG_INVALID_ARGUMENT, TG_OUT_OF_MEMORY. */
 TG_API tg_status tg_layer_call(tg_layer* layer, const tg_tensor* x, int training,
                                tg_tensor** out);

@@ -104,14 +104,6 @@ T* make(F&& f) {
   return out;
 }
 
-inline std::string read_stream(std::FILE* f) {
-  std::string text;
-  std::rewind(f);
-  char buffer[4096];
-  for (size_t n; (n = std::fread(buffer, 1, sizeof buffer, f)) > 0;) text.append(buffer, n);
-  return text;
-}
-
 }  // namespace detail
 
 // ---- tensors --------------------------------------------------------------------------------

@@ -3,6 +3,8 @@
 #ifndef TAPEGRAD_TAPEGRAD_MODEL_HPP
 #define TAPEGRAD_TAPEGRAD_MODEL_HPP
 
+#include <array>
+
 #include "tapegrad/tapegrad.hpp"
 
 namespace tapegrad {
@@ -36,6 +38,89 @@ inline tg_layer_config Embedding(int64_t input_dim, int64_t output_dim, uint64_t
   c.input_dim = input_dim;
   c.output_dim = output_dim;
   c.embeddings_initializer.seed = seed;
+  return c;
+}
+// Conv2D(filters, {kh, kw}, activation, strides, padding) with a glorot_uniform kernel drawn
+// from `seed`; the other options (dilation_rate, groups, use_bias, …) are fields of c.conv / c.
+inline tg_layer_config Conv2D(int64_t filters, std::array<int64_t, 2> kernel_size,
+                              tg_activation activation = TG_ACTIVATION_LINEAR, std::array<int64_t, 2> strides = {1, 1},
+                              tg_padding padding = TG_PADDING_VALID, uint64_t seed = 0) {
+  tg_layer_config c = layer_config(TG_LAYER_CONV2D);
+  c.conv.filters = filters;
+  c.conv.kernel_size[0] = kernel_size[0];
+  c.conv.kernel_size[1] = kernel_size[1];
+  c.conv.strides[0] = strides[0];
+  c.conv.strides[1] = strides[1];
+  c.conv.padding = padding;
+  c.activation = activation;
+  c.kernel_initializer.seed = seed;
+  return c;
+}
+// Conv1D(filters, kernel_size, activation, strides, padding (CAUSAL allowed)).
+inline tg_layer_config Conv1D(int64_t filters, int64_t kernel_size, tg_activation activation = TG_ACTIVATION_LINEAR,
+                              int64_t strides = 1, tg_padding padding = TG_PADDING_VALID, uint64_t seed = 0) {
+  tg_layer_config c = layer_config(TG_LAYER_CONV1D);
+  c.conv.filters = filters;
+  c.conv.kernel_size[0] = kernel_size;
+  c.conv.strides[0] = strides;
+  c.conv.padding = padding;
+  c.activation = activation;
+  c.kernel_initializer.seed = seed;
+  return c;
+}
+namespace detail {
+inline tg_layer_config pooling(tg_layer_type type, std::array<int64_t, 2> pool_size, std::array<int64_t, 2> strides,
+                               tg_padding padding) {
+  tg_layer_config c = layer_config(type);
+  c.pool.pool_size[0] = pool_size[0];
+  c.pool.pool_size[1] = pool_size[1];
+  c.pool.strides[0] = strides[0];
+  c.pool.strides[1] = strides[1];
+  c.pool.padding = padding;
+  return c;
+}
+}  // namespace detail
+// MaxPooling2D / AveragePooling2D(pool_size, strides ({0, 0}: the pool size), padding).
+inline tg_layer_config MaxPooling2D(std::array<int64_t, 2> pool_size = {2, 2}, std::array<int64_t, 2> strides = {0, 0},
+                                    tg_padding padding = TG_PADDING_VALID) {
+  return detail::pooling(TG_LAYER_MAX_POOLING2D, pool_size, strides, padding);
+}
+inline tg_layer_config AveragePooling2D(std::array<int64_t, 2> pool_size = {2, 2},
+                                        std::array<int64_t, 2> strides = {0, 0},
+                                        tg_padding padding = TG_PADDING_VALID) {
+  return detail::pooling(TG_LAYER_AVERAGE_POOLING2D, pool_size, strides, padding);
+}
+inline tg_layer_config GlobalAveragePooling2D(bool keepdims = false) {
+  tg_layer_config c = layer_config(TG_LAYER_GLOBAL_AVERAGE_POOLING2D);
+  c.pool.keepdims = keepdims ? 1 : 0;
+  return c;
+}
+inline tg_layer_config GlobalMaxPooling2D(bool keepdims = false) {
+  tg_layer_config c = layer_config(TG_LAYER_GLOBAL_MAX_POOLING2D);
+  c.pool.keepdims = keepdims ? 1 : 0;
+  return c;
+}
+// BatchNormalization(momentum, epsilon) over the last axis; other options in c.norm.
+inline tg_layer_config BatchNormalization(double momentum = 0.99, double epsilon = 1e-3) {
+  tg_layer_config c = layer_config(TG_LAYER_BATCH_NORMALIZATION);
+  c.norm.momentum = momentum;
+  c.norm.epsilon = epsilon;
+  return c;
+}
+// LayerNormalization(epsilon) over the last axis; other options in c.norm.
+inline tg_layer_config LayerNormalization(double epsilon = 1e-3) {
+  tg_layer_config c = layer_config(TG_LAYER_LAYER_NORMALIZATION);
+  c.norm.epsilon = epsilon;
+  return c;
+}
+// Reshape(target_shape) without the batch dimension; one entry may be -1. More than
+// TG_MAX_RANK − 1 entries: tg_layer_create's TG_INVALID_ARGUMENT.
+inline tg_layer_config Reshape(std::initializer_list<int64_t> target_shape) {
+  tg_layer_config c = layer_config(TG_LAYER_RESHAPE);
+  c.reshape.rank = static_cast<int>(target_shape.size());
+  int i = 0;
+  for (const int64_t d : target_shape)
+    if (i < TG_MAX_RANK - 1) c.reshape.target_shape[i++] = d;
   return c;
 }
 
@@ -276,10 +361,11 @@ class Model : public detail::Owner<tg_model, tg_model_free> {
   }
   // Keras's summary table.
   std::string summary() const {
-    std::unique_ptr<std::FILE, int (*)(std::FILE*)> f(std::tmpfile(), &std::fclose);
-    if (!f) throw Error(TG_IO_ERROR, "summary: tmpfile() failed");
-    check(tg_model_summary(get(), f.get()));
-    return detail::read_stream(f.get());
+    size_t length = 0;
+    check(tg_model_summary_text(get(), nullptr, 0, &length));
+    std::string text(length, '\0');
+    check(tg_model_summary_text(get(), text.data(), length + 1, &length));  // writes the NUL at text[length]
+    return text;
   }
   // Structural checkpoints; optimizer: also save / load its state.
   void save_weights(const std::string& path, const Optimizer* optimizer = nullptr) const {

@@ -1,12 +1,14 @@
-"""Fashion-MNIST with tapegrad from Python, as Keras would: an MLP (784-256-128-10) trained with
-compile / fit / evaluate on the data of Debian's dataset-fashion-mnist package (gzip'd IDX files,
-read with gzip and numpy). The model is a Sequential of Dense layers, so fit runs in the C
-library, as examples/fashion_mnist.c does.
+"""Fashion-MNIST with tapegrad from Python, as Keras would: an MLP (784-256-128-10), or with
+--model cnn a small CNN, trained with compile / fit / evaluate on the data of Debian's
+dataset-fashion-mnist package (gzip'd IDX files, read with gzip and numpy). The model is a
+Sequential of C layers, so fit runs in the C library, as examples/fashion_mnist.c does.
 
-  /usr/bin/python3 python/examples/fashion_mnist.py [--epochs 8] [--batch-size 128] [--seed 1]
-      [--limit N] [--data DIR] [--checkpoint PATH] [--verbose 0|1|2]
+  /usr/bin/python3 python/examples/fashion_mnist.py [--model mlp|cnn] [--batch-norm]
+      [--epochs N] [--batch-size 128] [--seed 1] [--limit N] [--data DIR] [--checkpoint PATH]
+      [--verbose 0|1|2]
 
---limit N uses the first N training and test images (smoke tests).
+--epochs defaults to 8 for the MLP and 12 for the CNN; --batch-norm puts a BatchNormalization
+after each convolution; --limit N uses the first N training and test images (smoke tests).
 """
 import argparse
 import gzip
@@ -57,9 +59,32 @@ def mlp(seed):
     ], name="mlp")
 
 
+def cnn(seed, batch_norm):
+    """Conv2D(32, 3, relu) -> MaxPooling2D(2) -> Conv2D(64, 3, relu) -> MaxPooling2D(2) ->
+    Flatten -> Dense(128, relu) -> Dropout(0.5) -> Dense(10), with a BatchNormalization after
+    each convolution if batch_norm; the seeds of examples/fashion_mnist.c."""
+    init = tg.initializers.GlorotUniform
+    layers = [tg.layers.Reshape((28, 28, 1), input_shape=(784,))]
+    for i, filters in enumerate((32, 64)):
+        layers.append(tg.layers.Conv2D(filters, 3, activation="relu",
+                                       kernel_initializer=init(seed=seed * 100 + i)))
+        if batch_norm:
+            layers.append(tg.layers.BatchNormalization())
+        layers.append(tg.layers.MaxPooling2D(2))
+    layers += [
+        tg.layers.Flatten(),
+        tg.layers.Dense(128, activation="relu", kernel_initializer=init(seed=seed * 100 + 2)),
+        tg.layers.Dropout(0.5, seed=seed),
+        tg.layers.Dense(10, kernel_initializer=init(seed=seed * 100 + 3)),
+    ]
+    return tg.keras.Sequential(layers, name="cnn_bn" if batch_norm else "cnn")
+
+
 def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    p.add_argument("--epochs", type=int, default=8)
+    p.add_argument("--model", choices=("mlp", "cnn"), default="mlp")
+    p.add_argument("--batch-norm", action="store_true")
+    p.add_argument("--epochs", type=int, default=None)
     p.add_argument("--batch-size", type=int, default=128)
     p.add_argument("--seed", type=int, default=1)
     p.add_argument("--limit", type=int, default=0)
@@ -67,14 +92,28 @@ def main(argv=None):
     p.add_argument("--checkpoint", default="")
     p.add_argument("--verbose", type=int, default=1 if sys.stdout.isatty() else 2)
     args = p.parse_args(argv)
+    if args.batch_norm and args.model != "cnn":
+        p.error("--batch-norm needs --model cnn")
+    if args.epochs is None:
+        args.epochs = 12 if args.model == "cnn" else 8
 
     x_train, y_train = load_split(args.data, "train", args.limit)
     x_test, y_test = load_split(args.data, "t10k", args.limit)
-    print("tapegrad %s: Fashion-MNIST MLP 784-256-128-10, batch %d, seed %d"
-          % (tg.version(), args.batch_size, args.seed))
+    name = {"mlp": "MLP 784-256-128-10", "cnn": "CNN"}[args.model]
+    if args.batch_norm:
+        name += " with batch normalization"
+    print("tapegrad %s: Fashion-MNIST %s, batch %d, seed %d"
+          % (tg.version(), name, args.batch_size, args.seed))
 
-    model = mlp(args.seed)
-    model.compile(optimizer="adam",
+    model = cnn(args.seed, args.batch_norm) if args.model == "cnn" else mlp(args.seed)
+    if args.model == "cnn":
+        model.summary()
+    optimizer = "adam"
+    if args.model == "cnn":  # the learning rate falls from 1e-3 to 0 over the run
+        steps = -(-len(x_train) // args.batch_size) * args.epochs
+        optimizer = tg.keras.optimizers.Adam(
+            tg.keras.optimizers.schedules.CosineDecay(1e-3, max(steps, 1)))
+    model.compile(optimizer=optimizer,
                   loss=tg.losses.SparseCategoricalCrossentropy(from_logits=True),
                   metrics=["accuracy"])
     model.fit(x_train, y_train, batch_size=args.batch_size, epochs=args.epochs,

@@ -39,6 +39,35 @@ class Initializer(ctypes.Structure):
     _fields_ = [("kind", c_int), ("a", c_double), ("b", c_double), ("seed", ctypes.c_uint64)]
 
 
+MAX_RANK = 8  # TG_MAX_RANK
+
+
+class ConvConfig(ctypes.Structure):
+    """tg_conv_config."""
+    _fields_ = [("filters", c_int64), ("kernel_size", c_int64 * 2), ("strides", c_int64 * 2),
+                ("padding", c_int), ("dilation_rate", c_int64 * 2), ("groups", c_int64)]
+
+
+class PoolConfig(ctypes.Structure):
+    """tg_pool_config."""
+    _fields_ = [("pool_size", c_int64 * 2), ("strides", c_int64 * 2), ("padding", c_int),
+                ("keepdims", c_int)]
+
+
+class NormConfig(ctypes.Structure):
+    """tg_norm_config."""
+    _fields_ = [("axis", c_int64 * MAX_RANK), ("num_axes", c_int), ("momentum", c_double),
+                ("epsilon", c_double), ("center", c_int), ("scale", c_int), ("fused", c_int),
+                ("beta_initializer", Initializer), ("gamma_initializer", Initializer),
+                ("moving_mean_initializer", Initializer),
+                ("moving_variance_initializer", Initializer)]
+
+
+class ReshapeConfig(ctypes.Structure):
+    """tg_reshape_config."""
+    _fields_ = [("target_shape", c_int64 * (MAX_RANK - 1)), ("rank", c_int)]
+
+
 class LayerConfig(ctypes.Structure):
     """tg_layer_config (fill it with tg_layer_config_init)."""
     _fields_ = [("type", c_int), ("name", ctypes.c_char_p), ("dtype", c_int), ("trainable", c_int),
@@ -46,7 +75,8 @@ class LayerConfig(ctypes.Structure):
                 ("kernel_initializer", Initializer), ("bias_initializer", Initializer),
                 ("rate", c_double), ("seed", ctypes.c_uint64),
                 ("input_dim", c_int64), ("output_dim", c_int64),
-                ("embeddings_initializer", Initializer)]
+                ("embeddings_initializer", Initializer), ("conv", ConvConfig),
+                ("pool", PoolConfig), ("norm", NormConfig), ("reshape", ReshapeConfig)]
 
 
 class FitOptions(ctypes.Structure):
@@ -221,7 +251,7 @@ _SIGNATURES = {
     "tg_model_add": "h lcp hp",
     "tg_model_add_layer": "h h",
     "tg_model_build": "h i64p i",
-    "tg_model_summary": "h h",
+    "tg_model_summary_text": "h s sz szp",
     "tg_model_call": "h h hp",
     "tg_model_call_ex": "h h i hp",
     "tg_model_num_layers": "h szp",

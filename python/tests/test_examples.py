@@ -38,14 +38,19 @@ def c_example():
 
 @pytest.mark.skipif(not os.path.exists(FASHION),
                     reason="Debian package dataset-fashion-mnist is not installed")
-def test_fashion_mnist_python_fit_equals_the_c_example(tmp_path):
+@pytest.mark.parametrize("model, limit, min_accuracy", [
+    (["--model", "mlp"], "3000", 0.7),
+    # BatchNormalization's moving statistics lag after 24 steps, hence the low bar.
+    (["--model", "cnn", "--batch-norm"], "1500", 0.4),
+])
+def test_fashion_mnist_python_fit_equals_the_c_example(tmp_path, model, limit, min_accuracy):
     """The same model, seed and data through Python's fit and through tg_model_fit from C give
     the same numbers, printed the same way."""
     checkpoint = tmp_path / "fashion.safetensors"
-    args = ["--epochs", "2", "--limit", "3000"]
+    args = model + ["--epochs", "2", "--limit", limit]
     out = run("fashion_mnist.py", *args, "--verbose", "2", "--checkpoint", str(checkpoint))
     result = re.search(r"test loss ([0-9.]+), test accuracy ([0-9.]+)", out)
-    assert result and float(result.group(2)) > 0.7, out
+    assert result and float(result.group(2)) > min_accuracy, out
     assert checkpoint.exists()
     epochs = re.findall(r"(loss: .*val_accuracy: [0-9.]+)", out)
     assert len(epochs) == 2, out

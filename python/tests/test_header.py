@@ -33,6 +33,10 @@ STRUCT_BODIES = dict((name, body) for body, name in
 MIRRORS = {
     "tg_initializer": _lib.Initializer,
     "tg_layer_config": _lib.LayerConfig,
+    "tg_conv_config": _lib.ConvConfig,
+    "tg_pool_config": _lib.PoolConfig,
+    "tg_norm_config": _lib.NormConfig,
+    "tg_reshape_config": _lib.ReshapeConfig,
     "tg_fit_options": _lib.FitOptions,
     "tg_evaluate_options": _lib.EvaluateOptions,
     "tg_predict_options": _lib.PredictOptions,
@@ -87,6 +91,9 @@ def _ctype(declaration):
 
 
 def _same(expected, actual):
+    if isinstance(expected, type) and issubclass(expected, ctypes.Array):
+        return isinstance(actual, type) and issubclass(actual, ctypes.Array) and \
+            expected._length_ == actual._length_ and expected._type_ is actual._type_
     if expected == "callback":
         return actual is ctypes.c_void_p or _is_function_pointer_type(actual)
     return expected is actual
@@ -134,8 +141,14 @@ def test_mirrored_structure_matches_the_header(struct_name):
     header_fields = []
     for member in (m.strip() for m in body.split(";")):
         if member:
-            type_part, field = re.match(r"(.*?)\s*\b(\w+)$", member).groups()
-            header_fields.append((field, _ctype(type_part)))
+            type_part, field, length = re.match(r"(.*?)\s*\b(\w+)\s*(?:\[([^\]]+)\])?$",
+                                                member).groups()
+            expected = _ctype(type_part)
+            if length:  # an inline array: `int64_t axis[TG_MAX_RANK]`
+                n = eval(re.sub(r"TG_\w+", lambda m: re.search(  # noqa: S307 (header constants)
+                    r"#define %s (\d+)" % m.group(0), TEXT).group(1), length))
+                expected = expected * n
+            header_fields.append((field, expected))
     mirror = MIRRORS[struct_name]
     package_fields = [(f[0], f[1]) for f in mirror._fields_]
     assert [f for f, _ in package_fields] == [f for f, _ in header_fields], struct_name

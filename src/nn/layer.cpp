@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <regex>
 
 #include "autodiff/ops.h"
 #include "nn/naming.h"
@@ -9,19 +10,22 @@
 namespace tg {
 namespace {
 
-// Keras's automatic name base: the class name in snake_case ("Dense" → "dense").
+// Keras's automatic name base, as its to_snake_case: "Dense" → "dense", "MaxPooling2D" →
+// "max_pooling2d", "BatchNormalization" → "batch_normalization".
 std::string snake_case(std::string_view class_name) {
-  std::string s;
-  for (size_t i = 0; i < class_name.size(); ++i) {
-    const char c = class_name[i];
-    if (std::isupper(static_cast<unsigned char>(c))) {
-      if (i > 0) s += '_';
-      s += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    } else {
-      s += c;
-    }
-  }
-  return s;
+  static const std::regex word_start("(.)([A-Z][a-z0-9]+)"), lower_upper("([a-z])([A-Z])");
+  std::string s = std::regex_replace(std::string(class_name), word_start, "$1_$2");
+  s = std::regex_replace(s, lower_upper, "$1_$2");
+  for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return s.starts_with('_') ? "private" + s : s;
+}
+
+std::string int_sequence_str(std::span<const int64_t> values, const char* open, const char* close,
+                             bool one_comma) {
+  std::string s = open;
+  for (size_t i = 0; i < values.size(); ++i) s += (i ? ", " : "") + std::to_string(values[i]);
+  if (one_comma && values.size() == 1) s += ",";
+  return s + close;
 }
 
 }  // namespace
@@ -36,12 +40,24 @@ std::string partial_shape_str(const PartialShape& shape) {
   return s + ")";
 }
 
+std::string int_tuple_str(std::span<const int64_t> values) { return int_sequence_str(values, "(", ")", true); }
+std::string int_list_str(std::span<const int64_t> values) { return int_sequence_str(values, "[", "]", false); }
+
 std::string_view layer_class_name(LayerType type) {
   switch (type) {
     case LayerType::dense: return "Dense";
     case LayerType::dropout: return "Dropout";
     case LayerType::flatten: return "Flatten";
     case LayerType::embedding: return "Embedding";
+    case LayerType::conv1d: return "Conv1D";
+    case LayerType::conv2d: return "Conv2D";
+    case LayerType::max_pooling2d: return "MaxPooling2D";
+    case LayerType::average_pooling2d: return "AveragePooling2D";
+    case LayerType::global_average_pooling2d: return "GlobalAveragePooling2D";
+    case LayerType::global_max_pooling2d: return "GlobalMaxPooling2D";
+    case LayerType::batch_normalization: return "BatchNormalization";
+    case LayerType::layer_normalization: return "LayerNormalization";
+    case LayerType::reshape: return "Reshape";
   }
   return "Layer";
 }
@@ -66,6 +82,7 @@ void Layer::build(const PartialShape& input_shape, const std::string& scope) {
     weights_.clear();  // why: a failed build leaves no half-made variables behind
     throw;
   }
+  build_input_shape_ = input_shape;
   built_ = true;
 }
 
@@ -104,6 +121,19 @@ std::shared_ptr<Variable> Layer::add_weight(const std::string& name, const Initi
   auto v = std::make_shared<Variable>(prefix_ + name + ":0", initialize(init, shape, dtype()), trainable);
   weights_.push_back({name, v});
   return v;
+}
+
+void Layer::check_input_rank(const PartialShape& shape, int ndim, bool at_least) const {
+  const auto rank = static_cast<int>(shape.size());
+  if (at_least ? rank >= ndim : rank == ndim) return;
+  fail(Status::invalid_argument, "Input 0 of layer \"{}\" is incompatible with the layer: expected {}={}, found "
+       "ndim={}. Full shape received: {}", name(), at_least ? "min_ndim" : "ndim", ndim, rank,
+       partial_shape_str(shape));
+}
+
+void Layer::check_input_rank(const Tensor& x, int ndim, bool at_least) const {
+  const auto dims = x.shape().dims();
+  check_input_rank(PartialShape(dims.begin(), dims.end()), ndim, at_least);
 }
 
 }  // namespace tg

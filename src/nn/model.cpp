@@ -1,5 +1,7 @@
 #include "nn/model.h"
 
+#include <algorithm>
+
 #include "nn/naming.h"
 
 namespace tg {
@@ -16,6 +18,20 @@ bool compatible(const PartialShape& built, const PartialShape& shape) {
 }  // namespace
 
 Model::Model(std::string name) : name_(name.empty() ? unique_name("sequential") : std::move(name)) {}
+
+bool Model::built() const {
+  return built_ || (!layers_.empty() && std::all_of(layers_.begin(), layers_.end(),
+                                                    [](const auto& layer) { return layer->built(); }));
+}
+
+PartialShape Model::output_shape(size_t layer_index) const {
+  if (built_) return output_shapes_.at(layer_index);
+  const Layer& l = *layer(layer_index);
+  if (!l.built())
+    fail(Status::invalid_state, "model '{}': layer '{}' is not built, so its output shape is unknown", name_,
+         l.name());
+  return l.compute_output_shape(l.build_input_shape());
+}
 
 void Model::add(std::shared_ptr<Layer> layer) {
   if (!layer) fail(Status::invalid_argument, "model '{}': the layer to add is null", name_);

@@ -19,10 +19,13 @@ class Model {
   explicit Model(std::string name);
 
   const std::string& name() const { return name_; }
-  bool built() const { return built_; }
+  // Whether every variable exists: the model was built (build() or a first call), or it has
+  // layers and every one of them is built (layers made and built elsewhere, then added).
+  bool built() const;
 
   // Appends a layer (shared: a layer may be in several models). Error(invalid_state) once the
-  // model is built; Error(invalid_argument) if a layer of this model already has its name
+  // model was built by build() or a call (a model that is built only because its layers are
+  // still takes layers); Error(invalid_argument) if a layer of this model already has its name
   // (Keras's Sequential message).
   void add(std::shared_ptr<Layer> layer);
   size_t num_layers() const { return layers_.size(); }
@@ -35,9 +38,12 @@ class Model {
   // shape. input_shape includes the batch dimension, usually kUnknownDim. A built model
   // accepts the same shape again (unknown dimensions match anything) and nothing else.
   void build(const PartialShape& input_shape);
-  // After build: the shape given to build, and each layer's output shape.
+  // The shape given to build() or taken from the first call; empty before (and for a model built
+  // only by its layers).
   const PartialShape& input_shape() const { return input_shape_; }
-  const PartialShape& output_shape(size_t layer_index) const { return output_shapes_.at(layer_index); }
+  // Once built: each layer's output shape, for the shape given to build() (or the first call),
+  // or, for a model built by its layers, for the shape that layer was built for.
+  PartialShape output_shape(size_t layer_index) const;
 
   // Runs the layers on x (batch first). An unbuilt model is first built for x's shape with
   // the batch dimension unknown. `training` switches layers such as Dropout.

@@ -143,8 +143,8 @@ static void test_dense_activations(void) {
   CHECK_ERR(tg_model_add(model, &c, NULL), TG_INVALID_ARGUMENT, "kernel_initializer",
             "unknown initializer kind 42");
   c = dense_config(1, TG_ACTIVATION_RELU, 1, ones, zeros);
-  c.type = (tg_layer_type)7;
-  CHECK_ERR(tg_model_add(model, &c, NULL), TG_INVALID_ARGUMENT, "config->type 7 is not a tg_layer_type");
+  c.type = (tg_layer_type)13;
+  CHECK_ERR(tg_model_add(model, &c, NULL), TG_INVALID_ARGUMENT, "config->type 13 is not a tg_layer_type");
   c.type = TG_LAYER_DENSE;
   c.dtype = TG_INT32;
   CHECK_ERR(tg_model_add(model, &c, NULL), TG_INVALID_ARGUMENT, "dtype must be float32 or float64, got int32");
@@ -429,7 +429,7 @@ static void test_layer_handles(void) {
   CHECK_OK(tg_layer_config_init(TG_LAYER_DENSE, &c));
   CHECK(c.kernel_initializer.kind == TG_INIT_GLOROT_UNIFORM && c.use_bias == 1 && c.units == 0);
   CHECK(c.activation == TG_ACTIVATION_LINEAR && c.bias_initializer.kind == TG_INIT_ZEROS);
-  CHECK_ERR(tg_layer_config_init((tg_layer_type)9, &c), TG_INVALID_ARGUMENT, "type 9");
+  CHECK_ERR(tg_layer_config_init((tg_layer_type)13, &c), TG_INVALID_ARGUMENT, "type 13");
   CHECK_ERR(tg_layer_config_init(TG_LAYER_DENSE, NULL), TG_INVALID_ARGUMENT, "out");
 }
 

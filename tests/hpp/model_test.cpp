@@ -89,6 +89,35 @@ TEST(HppModel, FitEvaluatePredictAndHistory) {
   EXPECT_GT(model.train_step(mse, sgd, {}, d.x, d.y), 0.0);
 }
 
+TEST(HppModel, ACnnWithBatchNormalizationTrainsAndCountsItsParameters) {
+  tf::Model model("cnn");
+  model.add(tf::Reshape({4, 4, 1}));
+  model.add(tf::Conv2D(2, {3, 3}, TG_ACTIVATION_RELU, {1, 1}, TG_PADDING_SAME, 1));
+  tf::Layer bn = model.add(tf::BatchNormalization());
+  model.add(tf::MaxPooling2D());
+  model.add(tf::GlobalAveragePooling2D());
+  model.add(tf::Dense(1));
+  model.build({-1, 16});
+  // conv 3·3·1·2 + 2 = 20, batch norm 4·2 = 8 (4 moving statistics), dense 2 + 1 = 3.
+  const std::string summary = model.summary();
+  EXPECT_NE(summary.find("Total params: 31 (124.00 Byte)\n"), std::string::npos) << summary;
+  EXPECT_NE(summary.find("Non-trainable params: 4 (16.00 Byte)\n"), std::string::npos) << summary;
+  EXPECT_NE(summary.find(" conv2d (Conv2D)             (None, 4, 4, 2)           20        \n"), std::string::npos)
+      << summary;
+  EXPECT_EQ(model.trainable_variables().size(), 6u);
+  std::vector<float> xs(16 * 8);
+  for (size_t i = 0; i < xs.size(); ++i) xs[i] = static_cast<float>(i % 7) / 7;
+  const tf::Tensor x = tf::Tensor::from(xs, {8, 16}), y = tf::ones({8, 1});
+  tf::Loss mse = tf::Loss::mean_squared_error();
+  tf::Optimizer sgd("sgd");
+  model.train_step(mse, sgd, {}, x, y);  // training: the moving mean leaves its initial zeros
+  EXPECT_NE(bn.variable("moving_mean").value().values<float>(), std::vector<float>(2, 0.0f));
+  const std::vector<float> moving = bn.variable("moving_mean").value().values<float>();
+  model.predict(x);  // inference: unchanged
+  EXPECT_EQ(bn.variable("moving_mean").value().values<float>(), moving);
+  EXPECT_THROW(tf::Layer(tf::Reshape({-1, -1})), tf::Error);
+}
+
 TEST(HppModel, CallbacksSeeEventsStopAndRethrow) {
   Data d = line_data();
   tf::Model model = linear_model();

@@ -78,7 +78,16 @@ module.exports = {
    "TG_LAYER_DENSE": 0,
    "TG_LAYER_DROPOUT": 1,
    "TG_LAYER_FLATTEN": 2,
-   "TG_LAYER_EMBEDDING": 3
+   "TG_LAYER_EMBEDDING": 3,
+   "TG_LAYER_CONV1D": 4,
+   "TG_LAYER_CONV2D": 5,
+   "TG_LAYER_MAX_POOLING2D": 6,
+   "TG_LAYER_AVERAGE_POOLING2D": 7,
+   "TG_LAYER_GLOBAL_AVERAGE_POOLING2D": 8,
+   "TG_LAYER_GLOBAL_MAX_POOLING2D": 9,
+   "TG_LAYER_BATCH_NORMALIZATION": 10,
+   "TG_LAYER_LAYER_NORMALIZATION": 11,
+   "TG_LAYER_RESHAPE": 12
   },
   "tg_reduction": {
    "TG_REDUCTION_AUTO": 0,
@@ -323,6 +332,106 @@ module.exports = {
     "uint64_t"
    ]
   ],
+  "tg_conv_config": [
+   [
+    "filters",
+    "int64_t"
+   ],
+   [
+    "kernel_size",
+    "int64_t[2]"
+   ],
+   [
+    "strides",
+    "int64_t[2]"
+   ],
+   [
+    "padding",
+    "tg_padding"
+   ],
+   [
+    "dilation_rate",
+    "int64_t[2]"
+   ],
+   [
+    "groups",
+    "int64_t"
+   ]
+  ],
+  "tg_pool_config": [
+   [
+    "pool_size",
+    "int64_t[2]"
+   ],
+   [
+    "strides",
+    "int64_t[2]"
+   ],
+   [
+    "padding",
+    "tg_padding"
+   ],
+   [
+    "keepdims",
+    "int"
+   ]
+  ],
+  "tg_norm_config": [
+   [
+    "axis",
+    "int64_t[8]"
+   ],
+   [
+    "num_axes",
+    "int"
+   ],
+   [
+    "momentum",
+    "double"
+   ],
+   [
+    "epsilon",
+    "double"
+   ],
+   [
+    "center",
+    "int"
+   ],
+   [
+    "scale",
+    "int"
+   ],
+   [
+    "fused",
+    "int"
+   ],
+   [
+    "beta_initializer",
+    "tg_initializer"
+   ],
+   [
+    "gamma_initializer",
+    "tg_initializer"
+   ],
+   [
+    "moving_mean_initializer",
+    "tg_initializer"
+   ],
+   [
+    "moving_variance_initializer",
+    "tg_initializer"
+   ]
+  ],
+  "tg_reshape_config": [
+   [
+    "target_shape",
+    "int64_t[7]"
+   ],
+   [
+    "rank",
+    "int"
+   ]
+  ],
   "tg_layer_config": [
    [
     "type",
@@ -379,6 +488,22 @@ module.exports = {
    [
     "embeddings_initializer",
     "tg_initializer"
+   ],
+   [
+    "conv",
+    "tg_conv_config"
+   ],
+   [
+    "pool",
+    "tg_pool_config"
+   ],
+   [
+    "norm",
+    "tg_norm_config"
+   ],
+   [
+    "reshape",
+    "tg_reshape_config"
    ]
   ],
   "tg_fit_options": [
@@ -3380,6 +3505,27 @@ module.exports = {
     [
      "stream",
      "FILE*"
+    ]
+   ]
+  },
+  "tg_model_summary_text": {
+   "result": "tg_status",
+   "params": [
+    [
+     "model",
+     "const tg_model*"
+    ],
+    [
+     "buffer",
+     "char*"
+    ],
+    [
+     "capacity",
+     "size_t"
+    ],
+    [
+     "length",
+     "size_t*"
     ]
    ]
   },

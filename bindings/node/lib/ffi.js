@@ -42,6 +42,8 @@ function parseType(text) {
 
 // The koffi type of a C type; `param` adds _Inout_ to pointers the function writes through.
 function koffiType(text, param = false) {
+  const array = /^(.*)\[(\d+)\]$/.exec(text);  // an inline array member: `int64_t[8]`
+  if (array) return koffi.array(koffiType(array[1]), Number(array[2]));
   const t = parseType(text);
   let base = t.base;
   if (OPAQUE.has(base)) base = 'void';

@@ -46,8 +46,15 @@ function parseHeader(text) {
     abi.callbacks[m[2]] = { result: m[1].trim(), params: splitParams(m[3]) };
   }
   for (const m of code.matchAll(/typedef struct (\w+) \{([^}]*)\} \1;/g)) {
-    abi.structs[m[1]] = m[2].split(';').map((s) => s.trim()).filter(Boolean)
-      .map((field) => { const d = parseDeclaration(field); return [d.name, d.type]; });
+    abi.structs[m[1]] = m[2].split(';').map((s) => s.trim()).filter(Boolean).map((field) => {
+      // An inline array `int64_t axis[TG_MAX_RANK]` becomes the type `int64_t[8]`.
+      const array = /^(.*?)\s*\[([^\]]+)\]$/.exec(field);
+      const d = parseDeclaration(array ? array[1] : field);
+      if (!array) return [d.name, d.type];
+      const length = array[2].replace(/TG_[A-Z0-9_]+/g, (c) => String(abi.constants[c]));
+      if (!/^[0-9 +*-]+$/.test(length)) throw new Error(`cannot size the array ${field}`);
+      return [d.name, `${d.type}[${Function(`return ${length}`)()}]`];
+    });
   }
   for (const m of code.matchAll(/TG_API\s+([\w\s*]+?)\s*\b(tg_\w+)\s*\(([^)]*)\);/g)) {
     abi.functions[m[2]] = { result: m[1].replace(/\s+/g, ' ').trim(), params: splitParams(m[3]) };

@@ -3,13 +3,7 @@ evaluate and predict drive in C, the scoped builds that give variables Keras's n
 checkpoints and the summary text."""
 import ctypes
 
-from .._lib import call, check, int64_array, lib, out_handle
-
-_libc = ctypes.CDLL(None)
-_libc.open_memstream.restype = ctypes.c_void_p
-_libc.open_memstream.argtypes = [ctypes.POINTER(ctypes.c_void_p), ctypes.POINTER(ctypes.c_size_t)]
-_libc.fclose.argtypes = [ctypes.c_void_p]
-_libc.free.argtypes = [ctypes.c_void_p]
+from .._lib import call, int64_array, lib, out_handle
 
 
 class CModel:
@@ -34,21 +28,12 @@ class CModel:
         call(lib.tg_model_build, self.handle, dims, rank)
 
     def summary_text(self):
-        """What tg_model_summary prints, through a memory stream."""
-        buffer, size = ctypes.c_void_p(), ctypes.c_size_t()
-        stream = _libc.open_memstream(ctypes.byref(buffer), ctypes.byref(size))
-        if not stream:
-            raise MemoryError("open_memstream failed")
-        try:
-            status = lib.tg_model_summary(self.handle, stream)
-        finally:
-            _libc.fclose(stream)  # why first: it writes the final buffer and size
-        try:
-            text = ctypes.string_at(buffer.value, size.value).decode() if buffer.value else ""
-        finally:
-            _libc.free(buffer)
-        check(status)
-        return text
+        """What tg_model_summary prints (tg_model_summary_text: size first, then the text)."""
+        length = ctypes.c_size_t()
+        call(lib.tg_model_summary_text, self.handle, None, 0, ctypes.byref(length))
+        buffer = ctypes.create_string_buffer(length.value + 1)
+        call(lib.tg_model_summary_text, self.handle, buffer, len(buffer), ctypes.byref(length))
+        return buffer.value.decode()
 
 
 def build_layer(layer_handle, batch_shape, scope):

@@ -1,8 +1,9 @@
 """Keras layers (tf.keras.layers).
 
-Dense, Dropout, Flatten and Embedding are layers of the C library (tg_layer): a Sequential made
-of them is a C model that fit, evaluate and predict run without Python in the loop, and whose
-structural checkpoints C programs read. A Dense whose activation or initializers the C library
+Dense, Dropout, Flatten, Reshape, Embedding and the layers of convolutional.py (Conv1D, Conv2D,
+the poolings, BatchNormalization, LayerNormalization) are layers of the C library (tg_layer): a
+Sequential made of them is a C model that fit, evaluate and predict run without Python in the
+loop, and whose structural checkpoints C programs read. A Dense whose activation or initializers the C library
 lacks (a Python function, VarianceScaling with other parameters, ...) is still a C layer: the
 activation runs in Python after it, the initializers once it is built. Activation, ReLU and
 Softmax, and layers subclassed from Layer, run in Python.
@@ -18,6 +19,7 @@ from ._c_model import build_layer
 from .base_layer import Input, InputLayer, Layer, scopes, unsupported  # noqa: F401 (re-exported)
 
 TG_LAYER_DENSE, TG_LAYER_DROPOUT, TG_LAYER_FLATTEN, TG_LAYER_EMBEDDING = 0, 1, 2, 3
+TG_LAYER_RESHAPE = 12
 
 # tg_activation of the activations the C library has.
 _C_ACTIVATIONS = {
@@ -54,14 +56,15 @@ class CLayer(Layer):
         call(lib.tg_layer_create, ctypes.byref(config), ctypes.byref(out))
         self._h = out.value
 
-    def _initializer(self, weight, identifier):
-        """Fills a tg_initializer for `identifier`, or leaves it to Python after the build."""
+    def _set_initializer(self, field, weight, identifier):
+        """Fills the tg_initializer `field` for `identifier`, or leaves it to Python after the
+        build."""
         init = initializers.get(identifier)
         c = initializers.c_initializer(init)
         if c is None:
             self._python_initializers[weight] = init
-            return (6, 0.0, 0.0, 0)  # zeros until the Python initializer runs
-        return c
+            c = (6, 0.0, 0.0, 0)  # zeros until the Python initializer runs
+        field.kind, field.a, field.b, field.seed = c
 
     def __del__(self, _free=lib.tg_layer_free):
         h = self.__dict__.get("_h")
@@ -123,7 +126,37 @@ class CLayer(Layer):
         return Tensor(out.value)
 
 
-class Dense(CLayer):
+class KernelLayer(CLayer):
+    """A C layer with Dense's kernel options (Dense, Conv1D, Conv2D): activation(x ∘ kernel +
+    bias). An activation the C library lacks runs in Python after the C layer."""
+
+    def _kernel_options(self, config, activation, use_bias, kernel_initializer,
+                        bias_initializer):
+        """Sets activation, use_bias and the two initializers on config; returns it."""
+        self.activation = activations.get(activation)
+        self.use_bias = bool(use_bias)
+        c_activation = _C_ACTIVATIONS.get(self.activation)
+        config.activation = 0 if c_activation is None else c_activation
+        self.plain = c_activation is not None
+        config.use_bias = int(self.use_bias)
+        self._set_initializer(config.kernel_initializer, "kernel", kernel_initializer)
+        self._set_initializer(config.bias_initializer, "bias", bias_initializer)
+        return config
+
+    @property
+    def kernel(self):
+        return self._weight("kernel")
+
+    @property
+    def bias(self):
+        return self._weight("bias")
+
+    def call(self, inputs, training=None):
+        y = super().call(inputs, training)
+        return y if self.plain else self.activation(y)
+
+
+class Dense(KernelLayer):
     """Dense(units, activation=None, use_bias=True, kernel_initializer='glorot_uniform',
     bias_initializer='zeros'): activation(inputs · kernel + bias), contracting the last axis of
     inputs of any rank >= 2. Regularizers and constraints are not implemented (NotImplementedError
@@ -143,31 +176,10 @@ class Dense(CLayer):
             raise ValueError("Received an invalid value for `units`, expected a positive "
                              "integer. Received: units=%s" % units)
         self.units = int(units)
-        self.activation = activations.get(activation)
-        self.use_bias = bool(use_bias)
         config = self._config()
         config.units = self.units
-        c_activation = _C_ACTIVATIONS.get(self.activation)
-        config.activation = 0 if c_activation is None else c_activation
-        self.plain = c_activation is not None
-        config.use_bias = int(self.use_bias)
-        for field, identifier in (("kernel", kernel_initializer), ("bias", bias_initializer)):
-            kind, a, b, seed = self._initializer(field, identifier)
-            init = getattr(config, field + "_initializer")
-            init.kind, init.a, init.b, init.seed = kind, a, b, seed
-        self._create(config)
-
-    @property
-    def kernel(self):
-        return self._weight("kernel")
-
-    @property
-    def bias(self):
-        return self._weight("bias")
-
-    def call(self, inputs, training=None):
-        y = super().call(inputs, training)
-        return y if self.plain else self.activation(y)
+        self._create(self._kernel_options(config, activation, use_bias, kernel_initializer,
+                                          bias_initializer))
 
 
 class Dropout(CLayer):
@@ -204,6 +216,25 @@ class Flatten(CLayer):
         self._create(self._config())
 
 
+class Reshape(CLayer):
+    """Reshape(target_shape): (N, ...) -> (N,) + target_shape; one entry may be -1 (inferred
+    from the others)."""
+
+    _type = TG_LAYER_RESHAPE
+
+    def __init__(self, target_shape, **kwargs):
+        super().__init__(**kwargs)
+        self.target_shape = tuple(int(d) for d in target_shape)
+        config = self._config()
+        if len(self.target_shape) > len(config.reshape.target_shape):
+            raise ValueError("Reshape: target_shape %r has more than %d dimensions"
+                             % (self.target_shape, len(config.reshape.target_shape)))
+        for i, d in enumerate(self.target_shape):
+            config.reshape.target_shape[i] = d
+        config.reshape.rank = len(self.target_shape)
+        self._create(config)
+
+
 class Embedding(CLayer):
     """Embedding(input_dim, output_dim, embeddings_initializer='uniform', input_length=None):
     integer indices S -> rows of a (input_dim, output_dim) table, shape S + (output_dim,)."""
@@ -224,9 +255,7 @@ class Embedding(CLayer):
         self.input_dim, self.output_dim = int(input_dim), int(output_dim)
         config = self._config()
         config.input_dim, config.output_dim = self.input_dim, self.output_dim
-        init = config.embeddings_initializer
-        init.kind, init.a, init.b, init.seed = self._initializer("embeddings",
-                                                                 embeddings_initializer)
+        self._set_initializer(config.embeddings_initializer, "embeddings", embeddings_initializer)
         self._create(config)
 
     @property
@@ -276,3 +305,10 @@ class Softmax(Layer):
 
     def call(self, inputs):
         return _ops.softmax(inputs, self.axis)
+
+
+# The C layers of convolutional.py, under tf.keras.layers as in Keras (imported last: that
+# module builds on CLayer above).
+from .convolutional import (  # noqa: E402,F401
+    AveragePooling2D, BatchNormalization, Conv1D, Conv2D, GlobalAveragePooling2D,
+    GlobalMaxPooling2D, LayerNormalization, MaxPooling2D)

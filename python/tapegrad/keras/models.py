@@ -205,6 +205,17 @@ class Sequential(Model):
         elif self._build_input_shape is not None:  # built, or given an Input
             self.build(self._build_input_shape)
 
+    @property
+    def built(self):
+        """Built by build() or a call, or because every layer is built (as the C model)."""
+        layers = self.__dict__.get("_layers", [])
+        return self.__dict__.get("_built", False) or \
+            bool(layers) and all(layer.built for layer in layers)
+
+    @built.setter
+    def built(self, value):
+        self.__dict__["_built"] = bool(value)
+
     def pop(self):
         if not self._layers:
             raise TypeError("There are no layers in the model.")
