@@ -167,6 +167,8 @@ const char* tag_name(Tag t) {
     case Tag::history: return "tg_history";
     case Tag::logs: return "tg_logs";
     case Tag::training: return "tg_training";
+    case Tag::custom_op: return "tg_custom_op";
+    case Tag::custom_call: return "tg_custom_call";
   }
   return "unknown handle";
 }
@@ -232,6 +234,15 @@ void set_last_error(const char* function, const char* message, const char* detai
 }
 
 void clear_last_error() { t_last_error.clear(); }
+
+void set_last_error_text(const char* text) {
+  try {
+    t_last_error.assign(text);
+  } catch (...) {
+    t_last_error.assign("out of memory");  // why: fits the small-string buffer, cannot throw
+    throw;
+  }
+}
 
 }  // namespace tg::capi
 

@@ -47,6 +47,8 @@ enum class Tag : uint32_t {
   history = 0x54474859,
   logs = 0x54474c47,
   training = 0x54475452,
+  custom_op = 0x5447434f,  // capi/custom_op.cpp
+  custom_call = 0x5447434c,
 };
 
 struct HandleBase {
@@ -203,6 +205,9 @@ Differentiable differentiable_of(const void* p, const char* what);
 // Never throws: if the message cannot be stored, a fixed out-of-memory text stands in.
 void set_last_error(const char* function, const char* message, const char* detail = "") noexcept;
 void clear_last_error();
+// Sets the message to `text` as is (no function prefix): tg_set_error_message. Throws
+// std::bad_alloc, leaving "out of memory", if it cannot be stored.
+void set_last_error_text(const char* text);
 
 // Runs `body` and converts every exception into a status, recording the message prefixed
 // with the C function's name.

@@ -85,7 +85,10 @@ tg_status free_any(HandleBase* h) {
     case Tag::callback:
     case Tag::history:
     case Tag::logs:
-    case Tag::training: break;
+    case Tag::training:
+    case Tag::custom_op:    // retiring the handle is all tg_custom_op_free does
+    case Tag::custom_call:  // retired by the shim that made it, when the callback returns
+      break;
   }
   return guard("tg_scope_end", [&] { retire_handle(h); });
 }

@@ -212,6 +212,10 @@ tg_status tg_tape_free(tg_tape* tape) {
   return tg::capi::guard("tg_tape_free", [&] {
     if (!tape) return;
     Tape& t = tape_arg(tape);
+    if (t.busy())
+      tg::fail(Status::invalid_state,
+               "the tape is computing gradients (a custom op's backward callback runs inside that "
+               "computation); free it after that call returns");
     if (t.recording()) {
       if (t.owner() != std::this_thread::get_id())
         tg::fail(Status::invalid_state,

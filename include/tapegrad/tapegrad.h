@@ -1055,8 +1055,190 @@ TG_API tg_status tg_tape_is_persistent(const tg_tape* tape, int* out);
 /* Frees the tape and everything its record keeps alive (the tensors saved for gradients: a
  * persistent tape holds them until it is freed); stops its recording if it is still active.
  * NULL: no-op. Returns TG_OK, TG_INVALID_HANDLE, or TG_INVALID_STATE if the tape is
- * recording on another thread (it is then not freed). */
+ * recording on another thread, or computing gradients (from a custom op's backward callback
+ * that this tape's gradient call runs); it is then not freed. */
 TG_API tg_status tg_tape_free(tg_tape* tape);
+
+/* ------------------------------------------------------------------------------------- */
+/* Custom ops and custom gradients (tf.custom_gradient)                                   */
+/* ------------------------------------------------------------------------------------- */
+
+/*
+ * An op whose forward and gradient are the caller's functions: a clipped or straight-through
+ * gradient, a fused kernel of one's own, a call into another library. A call of it is recorded
+ * on every recording tape that watches one of its inputs, like a built-in op: its outputs are
+ * watched in turn, and tg_tape_gradient, tg_tape_jacobian and tg_tape_batch_jacobian call its
+ * backward function. It is TensorFlow's tf.custom_gradient:
+ *
+ *   @tf.custom_gradient                     tg_custom_op_create("clip_grad", 1, 1, 0,
+ *   def clip_grad(x):                                           forward, backward, ...)
+ *     def grad(dy):                         forward:  outputs[0] = new tensor equal to inputs[0]
+ *       return tf.clip_by_value(dy, -1, 1)  backward: grads[0] = clip(output_grads[0], -1, 1)
+ *     return tf.identity(x), grad
+ *   y = clip_grad(x)                        tg_custom_op_call(op, &x, 1, &y, 1, NULL)
+ *
+ * FORWARD. The forward function computes the outputs with any tapegrad ops (or none: it may
+ * copy data in and out of another library). While it runs, the tapes that were recording
+ * when the call began record nothing and watch no variable, as the ops inside a
+ * tf.custom_gradient function are not what its gradient is taken through: only the op itself
+ * is recorded, with the outputs it returned. Tapes the forward begins itself record as usual.
+ *
+ * BACKWARD. The backward function receives one incoming gradient per output (zeros of the
+ * output's shape and dtype for an output no gradient reached, as in TensorFlow) and returns
+ * one gradient per input, of that input's shape and dtype, or NULL for none (TF's None). It
+ * runs while the tape computes gradients, and its ops are recorded on the tapes recording
+ * then: written with differentiable tapegrad ops, it gives second and higher derivatives
+ * (a gradient taken while an outer tape records, a jacobian of a gradient). Written with raw
+ * data (tg_tensor_data / tg_tensor_create), its gradient is a constant for the outer tapes.
+ * backward NULL makes the op not differentiable: gradients through it are NULL, as for
+ * TensorFlow's NotDifferentiable ops.
+ *
+ * VARIABLES. With TG_CUSTOM_OP_VARIABLES, the forward may read trainable variables
+ * (tg_variable_read): they are recorded as further inputs of the call, after its own, and
+ * the backward returns their gradients after the inputs' (TF's `variables=` argument of the
+ * grad_fn); tg_custom_call_variables lists them. Without the flag, a forward that reads a
+ * trainable variable fails with TG_INVALID_ARGUMENT naming it (its gradient would be lost).
+ *
+ * ERRORS. A callback returns TG_OK, or another status to fail. It may explain why with
+ * tg_set_error_message (or leave the message of a tapegrad call of its own that failed). The
+ * call that ran it — tg_custom_op_call for the forward, the gradient or jacobian call for the
+ * backward — returns that status, with a message naming the op and the callback:
+ *   "[tg_tape_gradient] custom op 'clip_grad': the backward callback returned
+ *    TG_INVALID_ARGUMENT: <the callback's message>"
+ * A returned value that is not a tg_status gives TG_INVALID_STATE. Outputs left NULL,
+ * gradients of the wrong shape or dtype, and slots holding no live tensor handle give
+ * TG_INVALID_ARGUMENT or TG_INVALID_HANDLE naming the op, the slot and both shapes. After any of these errors the
+ * tapes are as before the failed call: still recording, with their records; a persistent tape
+ * may take the gradient again (a non-persistent one is used up by the failed gradient call,
+ * as for any error while walking the record).
+ *
+ * OWNERSHIP. The handles a callback receives (inputs, outputs, output_grads, call) are the
+ * library's, valid only during the callback: do not free them or keep them (make a new
+ * tensor with tg_identity to keep one). The handles a callback writes to outputs[] or
+ * grads[] become the library's, which frees them when the callback returns, whatever it
+ * returns: write new handles (the results of tapegrad ops or tg_tensor_create), never one
+ * that the caller still uses or frees. A callback that runs inside a scope (tg_scope_begin)
+ * may leave the handles it writes there; they are freed once.
+ *
+ * LIFETIME. user_data is passed to both callbacks as given. destroy (optional) is called with
+ * user_data exactly once, when the op can no longer run: after tg_custom_op_free, once no tape
+ * record of a call of it remains (a persistent tape keeps its records until it is freed or
+ * reset; a non-persistent one until its gradient call). It runs on the thread that drops the
+ * last reference (the one calling tg_custom_op_free, tg_tape_free, tg_tape_reset or the
+ * gradient call), and must not call tapegrad functions on the object being freed.
+ *
+ * THREADS AND RE-ENTRY. The forward runs on the thread that calls tg_custom_op_call, the
+ * backward on the thread that computes the gradient (the tape's own), synchronously, before
+ * that call returns. One op may be called from several threads at once: then its callbacks run
+ * concurrently and must be thread-safe for their user_data. Callbacks may call any tapegrad
+ * function on the same thread — run ops and custom ops (the same one, recursively), begin and
+ * use tapes, take gradients — with one limit: while a backward runs, the tape whose gradient
+ * is being computed may not be reset or freed, and a non-persistent one may not be asked for
+ * another gradient (TG_INVALID_STATE); a persistent one may.
+ */
+
+/* A custom op (handle). */
+typedef struct tg_custom_op tg_custom_op;
+/* One call of a custom op, as its callbacks see it; valid only during the callback. */
+typedef struct tg_custom_call tg_custom_call;
+
+/* num_inputs / num_outputs of tg_custom_op_create: each call decides. */
+#define TG_CUSTOM_ANY SIZE_MAX
+
+#define TG_CUSTOM_OP_DEFAULT 0u   /* the forward reads no trainable variable */
+#define TG_CUSTOM_OP_VARIABLES 1u /* it may read some (see VARIABLES) */
+
+/* The forward function of a custom op.
+ * inputs: num_inputs tensors (borrowed). outputs: num_outputs slots, each NULL on entry; write
+ *   a new tensor to each (ownership passes to the library). For an op of TG_CUSTOM_ANY
+ *   outputs, num_outputs is the room the caller gave: fill slots 0..k-1, for some k >= 1, and
+ *   leave the rest NULL.
+ * Returns TG_OK, or a status that fails the call (see ERRORS). */
+typedef tg_status (*tg_custom_forward_fn)(tg_custom_call* call, tg_tensor* const* inputs,
+                                          size_t num_inputs, tg_tensor** outputs,
+                                          size_t num_outputs, void* user_data);
+
+/* The backward function of a custom op.
+ * inputs, outputs: the forward call's num_inputs inputs and num_outputs outputs (borrowed).
+ * output_grads: num_outputs incoming gradients (borrowed), each of its output's shape and
+ *   dtype.
+ * grads: num_grads slots, each NULL on entry: num_grads = num_inputs, plus one per variable
+ *   the forward read with TG_CUSTOM_OP_VARIABLES. Write to grads[i] a new tensor of input i's
+ *   (or variable i - num_inputs's) shape and dtype, or leave it NULL for no gradient.
+ *   Ownership passes to the library.
+ * Returns TG_OK, or a status that fails the gradient computation (see ERRORS). */
+typedef tg_status (*tg_custom_backward_fn)(tg_custom_call* call, tg_tensor* const* inputs,
+                                           size_t num_inputs, tg_tensor* const* outputs,
+                                           size_t num_outputs, tg_tensor* const* output_grads,
+                                           tg_tensor** grads, size_t num_grads, void* user_data);
+
+/* Releases a user pointer (an op's user_data, a call's state). Must not fail. */
+typedef void (*tg_destroy_fn)(void* data);
+
+/* Creates a custom op.
+ * name: shown in errors and in messages about the records (copied). num_inputs: the number
+ *   of inputs of every call, or TG_CUSTOM_ANY. num_outputs: >= 1, or TG_CUSTOM_ANY.
+ * flags: TG_CUSTOM_OP_DEFAULT or TG_CUSTOM_OP_VARIABLES.
+ * forward: required. backward: NULL for an op that is not differentiable.
+ * user_data, destroy: see LIFETIME; destroy may be NULL. If creation fails, destroy is not
+ *   called: user_data stays the caller's.
+ * *out owned by the caller (tg_custom_op_free).
+ * Returns TG_OK, TG_INVALID_ARGUMENT (name, forward or out NULL, num_outputs 0, unknown flag
+ * bits), TG_OUT_OF_MEMORY. Thread-safe. */
+TG_API tg_status tg_custom_op_create(const char* name, size_t num_inputs, size_t num_outputs,
+                                     uint32_t flags, tg_custom_forward_fn forward,
+                                     tg_custom_backward_fn backward, void* user_data,
+                                     tg_destroy_fn destroy, tg_custom_op** out);
+
+/* Runs the op: calls its forward on `inputs`, then records the call on every recording tape
+ * of this thread that watches one of the inputs (or, with TG_CUSTOM_OP_VARIABLES, one of the
+ * variables the forward read).
+ * inputs: num_inputs tensors (NULL only when num_inputs is 0).
+ * outputs: `capacity` slots. For an op of a fixed number of outputs, capacity must be that
+ *   number; for TG_CUSTOM_ANY, the most outputs the caller takes. Receives new tensors, owned
+ *   by the caller (the slots after the last output are set to NULL); *num_outputs (may be
+ *   NULL) receives their number.
+ * Returns TG_OK, TG_INVALID_HANDLE, TG_INVALID_ARGUMENT (wrong number of inputs or outputs,
+ * bad outputs from the forward, a variable read without TG_CUSTOM_OP_VARIABLES), the
+ * forward's own status (see ERRORS), TG_OUT_OF_MEMORY. On error nothing is written. */
+TG_API tg_status tg_custom_op_call(tg_custom_op* op, tg_tensor* const* inputs, size_t num_inputs,
+                                   tg_tensor** outputs, size_t capacity, size_t* num_outputs);
+
+/* Frees the caller's handle. The op lives on while a tape record of one of its calls does
+ * (see LIFETIME). NULL: no-op. Returns TG_OK or TG_INVALID_HANDLE. */
+TG_API tg_status tg_custom_op_free(tg_custom_op* op);
+
+/* From the forward callback: keeps `state` for this call's backward (tf.custom_gradient's
+ * grad_fn closure: intermediate tensors, saved values). destroy (may be NULL) is called with
+ * it once, when no tape record of the call remains (at once if no tape recorded the call);
+ * it runs on the thread that drops the record, as for LIFETIME. Setting it again replaces
+ * (and destroys) the previous state. Tensors kept in the state must be handles the state
+ * owns (and destroy frees): outside any scope, or kept with tg_scope_keep.
+ * Returns TG_OK, TG_INVALID_HANDLE (call not live: the callback has returned),
+ * TG_INVALID_STATE (called from a backward callback), TG_OUT_OF_MEMORY (destroy has then
+ * been called). */
+TG_API tg_status tg_custom_call_set_state(tg_custom_call* call, void* state, tg_destroy_fn destroy);
+
+/* The state the forward set for this call (NULL if none), from either callback. Returns
+ * TG_OK, TG_INVALID_HANDLE, TG_INVALID_ARGUMENT (out NULL). */
+TG_API tg_status tg_custom_call_state(const tg_custom_call* call, void** out);
+
+/* The trainable variables the forward read, in first-read order: from the backward, all of
+ * them (grads[num_inputs + i] is variable i's gradient, with TG_CUSTOM_OP_VARIABLES); from the
+ * forward, those read so far (a forward may refuse some, as TensorFlow refuses a grad_fn
+ * without a `variables` argument).
+ * variables: array of `capacity` slots, or NULL to only count; receives min(capacity, total)
+ * new handles owned by the callback (tg_variable_free), and *count = total.
+ * Returns TG_OK, TG_INVALID_HANDLE, TG_INVALID_ARGUMENT (count NULL, variables NULL with
+ * capacity > 0), TG_OUT_OF_MEMORY. */
+TG_API tg_status tg_custom_call_variables(const tg_custom_call* call, tg_variable** variables,
+                                          size_t capacity, size_t* count);
+
+/* Sets this thread's tg_last_error_message() to `message` (copied; NULL or "" clears it), for
+ * a callback that fails to say why (see ERRORS of custom ops, tg_callback_fn, tg_batch_fn).
+ * Returns TG_OK, or TG_OUT_OF_MEMORY if the message cannot be stored (it is then "out of
+ * memory"). */
+TG_API tg_status tg_set_error_message(const char* message);
 
 /* ------------------------------------------------------------------------------------- */
 /* Layers and models (Keras)                                                              */

@@ -39,6 +39,7 @@ from ._ops import (abs, add, argmax, argmin, broadcast_to, cast, ceil, clip_by_v
                    strided_slice, subtract, tanh, tile, transpose, truediv, where, zeros,
                    zeros_like)
 from ._tape import GradientTape, UnconnectedGradients
+from ._custom import custom_gradient
 from ._dlpack import from_dlpack
 from . import linalg, math, nn, random
 from . import keras

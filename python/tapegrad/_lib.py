@@ -17,6 +17,7 @@ the warning handler) take the GIL themselves.
 import ctypes
 import glob
 import os
+import threading
 
 from . import errors
 
@@ -75,6 +76,16 @@ class PredictOptions(ctypes.Structure):
 # tg_callback_fn(training, event, index, logs, user_data) -> tg_status
 CALLBACK_FN = ctypes.CFUNCTYPE(c_int, c_void_p, c_int, c_int64, c_void_p, c_void_p)
 
+# Custom ops (python/tapegrad/_custom.py):
+# tg_custom_forward_fn(call, inputs, num_inputs, outputs, num_outputs, user_data) -> tg_status
+CUSTOM_FORWARD_FN = ctypes.CFUNCTYPE(c_int, c_void_p, P, c_size_t, P, c_size_t, c_void_p)
+# tg_custom_backward_fn(call, inputs, num_inputs, outputs, num_outputs, output_grads, grads,
+#                       num_grads, user_data) -> tg_status
+CUSTOM_BACKWARD_FN = ctypes.CFUNCTYPE(c_int, c_void_p, P, c_size_t, P, c_size_t, P, P, c_size_t,
+                                      c_void_p)
+# tg_destroy_fn(data)
+DESTROY_FN = ctypes.CFUNCTYPE(None, c_void_p)
+
 # Short type codes for the signature table below.
 _T = {
     "h": c_void_p,                    # any handle or const void*
@@ -98,6 +109,9 @@ _T = {
     "eop": ctypes.POINTER(EvaluateOptions),
     "pop": ctypes.POINTER(PredictOptions),
     "cbf": CALLBACK_FN,
+    "cfw": CUSTOM_FORWARD_FN,
+    "cbw": CUSTOM_BACKWARD_FN,
+    "dst": DESTROY_FN,
 }
 
 # name: argument codes (every function returns tg_status unless listed in _RESTYPES).
@@ -272,6 +286,14 @@ _SIGNATURES = {
     "tg_logs_size": "h szp",
     "tg_logs_name": "h sz sp",
     "tg_logs_value": "h sz dp",
+    # custom ops
+    "tg_custom_op_create": "s sz sz u32 cfw cbw h dst hp",
+    "tg_custom_op_call": "h hp sz hp sz szp",
+    "tg_custom_op_free": "h",
+    "tg_custom_call_set_state": "h h dst",
+    "tg_custom_call_state": "h hp",
+    "tg_custom_call_variables": "h hp sz szp",
+    "tg_set_error_message": "s",
 }
 # Elementwise unary ops: (x, out); binary ops: (x, y, out); reductions: (x, axes, n, keepdims, out).
 UNARY_OPS = (
@@ -388,16 +410,45 @@ def last_error():
     return message.decode("utf-8", "replace") if message else ""
 
 
+# The exception a Python callback called from C raised on this thread, and the message it gave
+# the library, until the library call that ran the callback fails with that message.
+_callback_errors = threading.local()
+
+
+def callback_failed(exc):
+    """For a Python callback called from C (a custom op's forward or backward) that raised
+    `exc`: gives the library the exception's message and remembers `exc`, so that the library
+    call that ran the callback raises `exc` itself. Returns the status for the callback."""
+    message = "%s: %s" % (type(exc).__name__, exc)
+    _callback_errors.pending = (exc, message)
+    lib.tg_set_error_message(message.encode("utf-8", "replace"))
+    return exc.status if isinstance(exc, errors.TapegradError) and exc.status else errors.TG_INVALID_ARGUMENT
+
+
+def _error(status):
+    message = last_error()
+    error = errors.from_status(status, message)
+    pending = getattr(_callback_errors, "pending", None)
+    if pending is not None:
+        _callback_errors.pending = None
+        exc, text = pending
+        if text in message:  # the call that ran the callback, not an unrelated later failure
+            exc.__cause__ = error
+            return exc
+    return error
+
+
 def check(status):
-    """Raises the exception for a tg_status that is not TG_OK, with the library's message."""
+    """Raises the exception for a tg_status that is not TG_OK, with the library's message (or
+    the exception of a Python callback that caused it)."""
     if status != TG_OK:
-        raise errors.from_status(status, last_error())
+        raise _error(status)
 
 
 def call(fn, *args):
     status = fn(*args)
     if status != TG_OK:
-        raise errors.from_status(status, last_error())
+        raise _error(status)
 
 
 def out_handle():

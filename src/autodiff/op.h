@@ -34,6 +34,12 @@ struct TensorMeta {
   DType dtype = DType::f32;
 };
 
+// What a record keeps for its op's gradient rule besides the saved tensors: per-call state
+// of ops whose rule is not a fixed function (a custom op's callbacks and saved tensors).
+struct OpState {
+  virtual ~OpState() = default;
+};
+
 // Everything a gradient rule may read. Inputs and the output are available only when the
 // OpDef asks the tape to save them.
 struct GradContext {
@@ -41,8 +47,12 @@ struct GradContext {
   std::span<const TensorMeta> input_meta;
   std::span<const Tensor> inputs;  // saved inputs (empty span if not saved)
   const Tensor& output;            // saved output (undefined if not saved)
-  const Tensor& grad;              // incoming gradient, shaped like the output
+  const Tensor& grad;              // incoming gradient, shaped like the (first) output
   std::span<const bool> needed;    // needed[i]: is a gradient for input i wanted
+  // One incoming gradient per output (grads[0] is `grad`). For an op with several outputs,
+  // an output no gradient reached gets zeros of its shape and dtype, as in TensorFlow.
+  std::span<const Tensor> grads;
+  const OpState* state;            // the record's state (nullptr for built-in ops)
 };
 
 using ForwardFn = Tensor (*)(std::span<const Tensor> inputs, const Attrs& attrs);

@@ -46,12 +46,27 @@ constexpr const char* kUsedMessage =
 // recording and belong to no thread, so another thread can free them.
 struct ActiveTapes {
   std::vector<Tape*> tapes;
+  // PauseRecording objects alive: a tape records only at the depth it was entered at.
+  int pause_depth = 0;
+  VariableWatcher* watchers = nullptr;  // the innermost VariableWatcher alive
   ~ActiveTapes() {
     for (Tape* t : tapes) t->orphan();
   }
 };
 thread_local ActiveTapes t_active_tapes;
 thread_local std::vector<Tape*>& t_active = t_active_tapes.tapes;
+
+// Counts a gradient pass on a tape while it runs.
+class BusyGuard {
+ public:
+  explicit BusyGuard(int& busy) : busy_(busy) { ++busy_; }
+  ~BusyGuard() { --busy_; }
+  BusyGuard(const BusyGuard&) = delete;
+  BusyGuard& operator=(const BusyGuard&) = delete;
+
+ private:
+  int& busy_;
+};
 
 // Adds `g` into slot (which may be empty); the sum is an op, so outer tapes record it.
 void accumulate(Tensor& slot, const Tensor& g) { slot = slot ? ops::add(slot, g) : g; }
@@ -111,6 +126,16 @@ void Tape::check_not_used() const {
   if (used_) fail(Status::invalid_state, "{}", kUsedMessage);
 }
 
+void Tape::check_not_busy(const char* what) const {
+  if (busy_ > 0)
+    fail(Status::invalid_state,
+         "{}: the tape is computing gradients (a custom op's backward callback runs inside that "
+         "computation), and this would drop the record it is walking",
+         what);
+}
+
+bool Tape::paused() const { return recording_ && pause_depth_ != t_active_tapes.pause_depth; }
+
 // ---- the recording state machine (TF's _push_tape / _pop_tape) -------------------------
 
 void Tape::push() {
@@ -124,6 +149,7 @@ void Tape::push() {
   }
   t_active.push_back(this);
   recording_ = true;
+  pause_depth_ = t_active_tapes.pause_depth;
 }
 
 void Tape::pop() {
@@ -161,12 +187,14 @@ void Tape::resume_recording() {
 void Tape::reset() {
   check_thread("tape_reset");
   if (!recording_) fail(Status::invalid_state, "Tape is not recording.");
+  check_not_busy("tape_reset");
   clear_record();
   watched_variables_.clear();
 }
 
 void Tape::clear_record() {
   records_.clear();
+  num_slots_ = 0;
   tensor_op_.clear();
   metas_.clear();
   saved_.clear();
@@ -220,6 +248,7 @@ Tape::Record& Tape::start_record(const OpDef& def, const Attrs& attrs, const Ten
   r.def = &def;
   r.attrs = attrs;
   r.output_id = output.id();
+  r.first_slot = num_slots_;
   r.arity = arity;
   if (def.saves_output) r.saved_output = output;
   return r;
@@ -245,7 +274,7 @@ void Tape::record(const OpDef& def, const Attrs& attrs, std::span<const Tensor> 
   Record& r = start_record(def, attrs, output, arity);
   r.inputs = metas;
   r.saved_inputs = saved;
-  tensor_op_.insert(output.id(), static_cast<int64_t>(records_.size()) - 1);
+  tensor_op_.insert(output.id(), static_cast<int64_t>(num_slots_++));
 }
 
 void Tape::record(const OpDef& def, const Attrs& attrs, std::span<const TensorMeta> inputs,
@@ -258,13 +287,64 @@ void Tape::record(const OpDef& def, const Attrs& attrs, std::span<const TensorMe
   Record& r = start_record(def, attrs, output, arity);
   r.inputs = metas;
   r.saved_inputs = saved;
-  tensor_op_.insert(output.id(), static_cast<int64_t>(records_.size()) - 1);
+  tensor_op_.insert(output.id(), static_cast<int64_t>(num_slots_++));
+}
+
+void Tape::record(const OpDef& def, std::span<const TensorMeta> inputs,
+                  std::span<const Tensor> outputs, std::shared_ptr<const OpState> state) {
+  const auto arity = static_cast<uint32_t>(inputs.size());
+  const auto m = static_cast<uint32_t>(outputs.size());
+  if (m == 0) fail(Status::internal, "{}: an op must have at least one output", def.name);
+  TensorMeta* metas = metas_.alloc(arity + m);
+  std::copy(inputs.begin(), inputs.end(), metas);
+  for (uint32_t j = 0; j < m; ++j) metas[arity + j] = {outputs[j].id(), outputs[j].shape(), outputs[j].dtype()};
+  Record& r = start_record(def, Attrs{}, outputs[0], arity);
+  r.inputs = metas;
+  r.outputs = metas + arity;
+  r.num_outputs = m;
+  r.state = std::move(state);
+  const size_t first = num_slots_;
+  num_slots_ += m;
+  for (uint32_t j = 0; j < m; ++j) tensor_op_.insert(outputs[j].id(), static_cast<int64_t>(first + j));
 }
 
 void record_operation(const OpDef& def, const Attrs& attrs, std::span<const Tensor> inputs,
                       const Tensor& output) {
-  for (Tape* tape : t_active)
-    if (tape->should_record(inputs)) tape->record(def, attrs, inputs, output);
+  const ActiveTapes& active = t_active_tapes;  // why: one thread-local lookup, not two
+  const int depth = active.pause_depth;
+  for (Tape* tape : active.tapes)
+    if (tape->pause_depth() == depth && tape->should_record(inputs))
+      tape->record(def, attrs, inputs, output);
+}
+
+bool record_operation(const OpDef& def, std::span<const TensorMeta> inputs,
+                      std::span<const Tensor> outputs, const std::shared_ptr<const OpState>& state) {
+  const int depth = t_active_tapes.pause_depth;
+  bool recorded = false;
+  for (Tape* tape : t_active) {
+    if (tape->pause_depth() != depth || !tape->should_record(inputs)) continue;
+    tape->record(def, inputs, outputs, state);
+    recorded = true;
+  }
+  return recorded;
+}
+
+PauseRecording::PauseRecording() { ++t_active_tapes.pause_depth; }
+PauseRecording::~PauseRecording() {
+  const int depth = --t_active_tapes.pause_depth;
+  for (Tape* tape : t_active) tape->lower_pause_depth(depth);
+}
+
+VariableWatcher::VariableWatcher() : parent_(t_active_tapes.watchers) { t_active_tapes.watchers = this; }
+VariableWatcher::~VariableWatcher() { t_active_tapes.watchers = parent_; }
+
+void notify_variable_read(Variable& v) {
+  VariableWatcher* const innermost = t_active_tapes.watchers;
+  if (!innermost) return;
+  const std::shared_ptr<Variable> shared = v.shared_from_this();
+  for (VariableWatcher* w = innermost; w; w = w->parent_)
+    if (std::find(w->variables_.begin(), w->variables_.end(), shared) == w->variables_.end())
+      w->variables_.push_back(shared);
 }
 
 // ---- the backward pass (TF's ComputeGradient) ----------------------------------------
@@ -273,22 +353,29 @@ std::vector<Tensor> Tape::backprop(std::span<const Differentiable> targets,
                                    std::span<const Tensor> seeds,
                                    std::span<const Differentiable> sources, Unconnected unconnected,
                                    bool release) {
+  const BusyGuard busy(busy_);
   // Only the records that exist now take part: a persistent tape that is recording appends
   // the gradient computation's own records while this pass runs.
   const size_t n = records_.size();
+  const size_t num_slots = num_slots_;
   // Sources, without repeats: id -> index into `leaf`, the gradients of sources that no
   // record produced (watched tensors, variables, unrecorded tensors).
   IdMap source_index;
   for (const Differentiable& s : sources)
     source_index.insert(s.id, static_cast<int64_t>(source_index.size()));
   std::vector<Tensor> leaf(source_index.size());
-  // slot[k]: the gradient flowing into record k's output; `live` counts the filled slots
-  // not yet walked, so the walk stops as soon as nothing is left to propagate.
-  std::vector<Tensor> slot(n);
+  // slot[k]: the gradient flowing into the output whose slot is k; `live` counts the filled
+  // slots not yet walked, so the walk stops as soon as nothing is left to propagate.
+  std::vector<Tensor> slot(num_slots);
   size_t live = 0;
   const auto producer = [&](uint64_t id) {
     const int64_t k = tensor_op_.find(id);
-    return (k >= 0 && static_cast<size_t>(k) < n) ? k : int64_t{-1};
+    return (k >= 0 && static_cast<size_t>(k) < num_slots) ? k : int64_t{-1};
+  };
+  // The gradient in slot k, moved out unless its tensor is a source: a source keeps its
+  // gradient (it is a result) and still passes it on, as in TF.
+  const auto take = [&](size_t k, uint64_t id) {
+    return source_index.contains(id) ? slot[k] : std::move(slot[k]);
   };
   const auto add = [&](uint64_t id, const Tensor& g) {
     if (const int64_t k = producer(id); k >= 0) {
@@ -313,14 +400,29 @@ std::vector<Tensor> Tape::backprop(std::span<const Differentiable> targets,
 
   // Walk the record backwards: it is in execution order, a topological order.
   std::vector<Tensor> grads;
+  std::vector<Tensor> incoming;  // the output gradients of a record with several outputs
   std::unique_ptr<bool[]> needed;
   size_t needed_capacity = 0;
   for (size_t k = n; k-- > 0 && live > 0;) {
-    if (!slot[k]) continue;
-    --live;
     Record& r = records_[k];
-    // A source keeps its gradient (it is a result) and still passes it on, as in TF.
-    const Tensor grad = source_index.contains(r.output_id) ? slot[k] : std::move(slot[k]);
+    const size_t first = r.first_slot;
+    if (r.num_outputs == 1) {
+      if (!slot[first]) continue;
+      --live;
+    } else {
+      size_t filled = 0;
+      for (size_t j = 0; j < r.num_outputs; ++j) filled += slot[first + j] ? 1 : 0;
+      if (filled == 0) continue;
+      live -= filled;
+      incoming.assign(r.num_outputs, Tensor());
+      for (size_t j = 0; j < r.num_outputs; ++j) {
+        const TensorMeta& out = r.outputs[j];
+        incoming[j] = slot[first + j] ? take(first + j, out.id) : Tensor::zeros(out.shape, out.dtype);
+      }
+    }
+    const Tensor grad = r.num_outputs == 1 ? take(first, r.output_id) : incoming[0];  // of the first output
+    const std::span<const Tensor> output_grads =
+        r.num_outputs == 1 ? std::span<const Tensor>(&grad, 1) : std::span<const Tensor>(incoming);
     const OpDef& def = *r.def;
     if (def.differentiability == Differentiability::unregistered)
       fail(Status::no_gradient, "gradient registry has no entry for: {}", def.name);
@@ -345,7 +447,9 @@ std::vector<Tensor> Tape::backprop(std::span<const Differentiable> targets,
                             std::span<const Tensor>(r.saved_inputs, r.saved_inputs ? arity : 0),
                             r.saved_output,
                             grad,
-                            std::span<const bool>(needed.get(), arity)};
+                            std::span<const bool>(needed.get(), arity),
+                            output_grads,
+                            r.state.get()};
       def.backward(ctx, grads);
       for (size_t i = 0; i < arity; ++i) {
         if (!needed[i] || !grads[i]) continue;
@@ -361,6 +465,7 @@ std::vector<Tensor> Tape::backprop(std::span<const Differentiable> targets,
     if (release) {  // a non-persistent tape lets go of what the record kept, once used
       for (size_t i = 0; r.saved_inputs && i < arity; ++i) r.saved_inputs[i] = Tensor();
       r.saved_output = Tensor();
+      if (r.state) r.state.reset();
     }
   }
 
@@ -384,6 +489,7 @@ std::vector<Tensor> Tape::gradient(std::span<const Differentiable> targets,
                                    Unconnected unconnected) {
   check_thread("tape_gradient");
   check_not_used();
+  if (!persistent_) check_not_busy("tape_gradient");
   if (!output_gradients.empty() && output_gradients.size() != targets.size())
     fail(Status::invalid_argument, "gradient: {} output gradients for {} targets",
          output_gradients.size(), targets.size());
@@ -414,6 +520,7 @@ std::vector<Tensor> Tape::jacobian(const Differentiable& target,
                                    Unconnected unconnected) {
   check_thread("tape_jacobian");
   check_not_used();
+  if (!persistent_) check_not_busy("tape_jacobian");
   const Tensor& y = target.value;
   std::vector<Shape> shapes;  // of each jacobian: made first, so a too large one fails before any pass
   for (size_t j = 0; j < sources.size(); ++j) {
@@ -474,6 +581,7 @@ Tensor Tape::batch_jacobian(const Differentiable& target, const Differentiable& 
                             Unconnected unconnected) {
   check_thread("tape_batch_jacobian");
   check_not_used();
+  if (!persistent_) check_not_busy("tape_batch_jacobian");
   const Tensor& y = target.value;
   const Tensor& x = source.value;
   if (y.rank() < 2)

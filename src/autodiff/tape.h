@@ -165,6 +165,14 @@ class Tape {
   bool persistent() const { return persistent_; }
   bool recording() const { return recording_; }
   std::thread::id owner() const { return owner_; }
+  // Recording, but paused by a PauseRecording that began after this tape was entered.
+  bool paused() const;
+  // A gradient pass over its record is running (a custom op's backward callback may be
+  // running inside it): what would drop the record (reset, a non-persistent tape's gradient,
+  // freeing the tape) is refused meanwhile.
+  bool busy() const { return busy_ > 0; }
+  // This thread's pause depth when the tape was last entered (see PauseRecording).
+  int pause_depth() const { return pause_depth_; }
 
   // Pushes the tape on this thread's stack (`with tape:`). Entering a tape that has been
   // entered before continues its record; entering a used non-persistent tape starts a fresh
@@ -219,24 +227,38 @@ class Tape {
               const Tensor& output);
   void record(const OpDef& def, const Attrs& attrs, std::span<const TensorMeta> inputs,
               std::span<const Tensor> saved_inputs, const Tensor& output);
+  // An op with any number of outputs (>= 1) whose rule reads `state` (custom ops). The
+  // outputs must be new tensors, unknown to the tape.
+  void record(const OpDef& def, std::span<const TensorMeta> inputs,
+              std::span<const Tensor> outputs, std::shared_ptr<const OpState> state);
   void variable_accessed(const std::shared_ptr<Variable>& v);
   // Called when the owning thread exits while the tape is recording.
   void orphan();
 
  private:
+  friend class PauseRecording;
+  // A tape entered during a pause that ends while it records records at the outer level.
+  void lower_pause_depth(int depth) { pause_depth_ = std::min(pause_depth_, depth); }
+  // An op's outputs have gradient slots first_slot, first_slot + 1, …: the values of
+  // tensor_op_ for the tensors they produce.
   struct Record {
     const OpDef* def = nullptr;
     Attrs attrs;
     const TensorMeta* inputs = nullptr;  // arity entries in metas_
     Tensor* saved_inputs = nullptr;      // arity entries in saved_, when the op saves inputs
     Tensor saved_output;                 // undefined unless the op saves its output
-    uint64_t output_id = 0;
+    uint64_t output_id = 0;              // the first output
+    const TensorMeta* outputs = nullptr;  // num_outputs entries in metas_ when there are several
+    std::shared_ptr<const OpState> state;
+    size_t first_slot = 0;
     uint32_t arity = 0;
+    uint32_t num_outputs = 1;
   };
   static constexpr int64_t kWatched = -1;
 
   void check_thread(const char* what) const;
   void check_not_used() const;
+  void check_not_busy(const char* what) const;
   void push();  // onto this thread's stack; a used tape starts afresh
   void pop();
   void clear_record();
@@ -255,8 +277,11 @@ class Tape {
   bool recording_ = false;
   bool used_ = false;        // a non-persistent tape after its one gradient call
   int pending_resumes_ = 0;  // stop_recording() calls not yet resumed
+  int pause_depth_ = 0;      // this thread's pause depth when the tape was last pushed
+  int busy_ = 0;             // gradient passes running
   std::thread::id owner_;
-  tape_detail::IdMap tensor_op_;  // watched id -> producing record, or kWatched
+  tape_detail::IdMap tensor_op_;  // watched id -> gradient slot of its producer, or kWatched
+  size_t num_slots_ = 0;          // gradient slots of the records so far
   tape_detail::StableVector<Record> records_;
   tape_detail::Arena<TensorMeta> metas_;
   tape_detail::Arena<Tensor> saved_;
@@ -269,5 +294,41 @@ std::span<Tape* const> active_tapes();
 // Records a finished op on the active tapes (apply() calls this).
 void record_operation(const OpDef& def, const Attrs& attrs, std::span<const Tensor> inputs,
                       const Tensor& output);
+// The same for an op with several outputs and per-call state (Tape::record above). The
+// inputs are given by their metadata, so variables can be inputs too. Returns whether some
+// tape recorded it.
+bool record_operation(const OpDef& def, std::span<const TensorMeta> inputs,
+                      std::span<const Tensor> outputs, const std::shared_ptr<const OpState>& state);
+
+// While one lives, the tapes recording on this thread record nothing and watch no variable
+// read: a custom op's forward runs so, and only the op itself is recorded. Tapes entered
+// meanwhile record as usual (a forward may take gradients of its own); the pause ends with
+// the object, whatever the code inside did.
+class PauseRecording {
+ public:
+  PauseRecording();
+  ~PauseRecording();
+  PauseRecording(const PauseRecording&) = delete;
+  PauseRecording& operator=(const PauseRecording&) = delete;
+};
+
+// TF's VariableWatcher: while one lives, it collects the trainable variables read on this
+// thread, in first-read order, without repeats (every watcher alive sees every read).
+class VariableWatcher {
+ public:
+  VariableWatcher();
+  ~VariableWatcher();
+  VariableWatcher(const VariableWatcher&) = delete;
+  VariableWatcher& operator=(const VariableWatcher&) = delete;
+  const std::vector<std::shared_ptr<Variable>>& variables() const { return variables_; }
+
+ private:
+  friend void notify_variable_read(Variable& v);
+  VariableWatcher* parent_;
+  std::vector<std::shared_ptr<Variable>> variables_;
+};
+
+// Called by Variable::read for a trainable variable: tells the watchers alive.
+void notify_variable_read(Variable& v);
 
 }  // namespace tg

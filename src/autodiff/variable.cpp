@@ -26,11 +26,13 @@ Variable::Variable(std::string name, const Tensor& initial, bool trainable)
 
 Tensor Variable::read() {
   Tensor snapshot = Tensor::from_storage(value_.storage(), value_.shape(), value_.dtype());
+  if (trainable_) notify_variable_read(*this);
   const auto active = active_tapes();
   if (active.empty()) return snapshot;
   const auto self = shared_from_this();
   const TensorMeta input{id_, value_.shape(), value_.dtype()};
   for (Tape* tape : active) {
+    if (tape->paused()) continue;  // a custom op's forward: the op records the variable
     tape->variable_accessed(self);
     const std::span<const TensorMeta> inputs(&input, 1);
     if (tape->should_record(inputs)) tape->record(kReadVariable, {}, inputs, {}, snapshot);

@@ -13,6 +13,10 @@ module.exports = {
   "TG_TAPE_DEFAULT": 0,
   "TG_TAPE_PERSISTENT": 1,
   "TG_TAPE_NO_WATCH_ACCESSED_VARIABLES": 2,
+  "TG_CUSTOM_OP_DEFAULT": 0,
+  "TG_CUSTOM_OP_VARIABLES": 1,
+  "TG_MAX_PATTERN_BYTES": 1024,
+  "TG_MAX_PATTERN_NAME_BYTES": 65536,
   "TG_UNKNOWN_STEPS": 0
  },
  "enums": {
@@ -109,6 +113,8 @@ module.exports = {
   "tg_tensor",
   "tg_variable",
   "tg_tape",
+  "tg_custom_op",
+  "tg_custom_call",
   "tg_model",
   "tg_layer",
   "tg_optimizer",
@@ -130,6 +136,85 @@ module.exports = {
     ],
     [
      "context",
+     "void*"
+    ]
+   ]
+  },
+  "tg_custom_forward_fn": {
+   "result": "tg_status",
+   "params": [
+    [
+     "call",
+     "tg_custom_call*"
+    ],
+    [
+     "inputs",
+     "tg_tensor* const*"
+    ],
+    [
+     "num_inputs",
+     "size_t"
+    ],
+    [
+     "outputs",
+     "tg_tensor**"
+    ],
+    [
+     "num_outputs",
+     "size_t"
+    ],
+    [
+     "user_data",
+     "void*"
+    ]
+   ]
+  },
+  "tg_custom_backward_fn": {
+   "result": "tg_status",
+   "params": [
+    [
+     "call",
+     "tg_custom_call*"
+    ],
+    [
+     "inputs",
+     "tg_tensor* const*"
+    ],
+    [
+     "num_inputs",
+     "size_t"
+    ],
+    [
+     "outputs",
+     "tg_tensor* const*"
+    ],
+    [
+     "num_outputs",
+     "size_t"
+    ],
+    [
+     "output_grads",
+     "tg_tensor* const*"
+    ],
+    [
+     "grads",
+     "tg_tensor**"
+    ],
+    [
+     "num_grads",
+     "size_t"
+    ],
+    [
+     "user_data",
+     "void*"
+    ]
+   ]
+  },
+  "tg_destroy_fn": {
+   "result": "void",
+   "params": [
+    [
+     "data",
      "void*"
     ]
    ]
@@ -3070,6 +3155,145 @@ module.exports = {
     [
      "tape",
      "tg_tape*"
+    ]
+   ]
+  },
+  "tg_custom_op_create": {
+   "result": "tg_status",
+   "params": [
+    [
+     "name",
+     "const char*"
+    ],
+    [
+     "num_inputs",
+     "size_t"
+    ],
+    [
+     "num_outputs",
+     "size_t"
+    ],
+    [
+     "flags",
+     "uint32_t"
+    ],
+    [
+     "forward",
+     "tg_custom_forward_fn"
+    ],
+    [
+     "backward",
+     "tg_custom_backward_fn"
+    ],
+    [
+     "user_data",
+     "void*"
+    ],
+    [
+     "destroy",
+     "tg_destroy_fn"
+    ],
+    [
+     "out",
+     "tg_custom_op**"
+    ]
+   ]
+  },
+  "tg_custom_op_call": {
+   "result": "tg_status",
+   "params": [
+    [
+     "op",
+     "tg_custom_op*"
+    ],
+    [
+     "inputs",
+     "tg_tensor* const*"
+    ],
+    [
+     "num_inputs",
+     "size_t"
+    ],
+    [
+     "outputs",
+     "tg_tensor**"
+    ],
+    [
+     "capacity",
+     "size_t"
+    ],
+    [
+     "num_outputs",
+     "size_t*"
+    ]
+   ]
+  },
+  "tg_custom_op_free": {
+   "result": "tg_status",
+   "params": [
+    [
+     "op",
+     "tg_custom_op*"
+    ]
+   ]
+  },
+  "tg_custom_call_set_state": {
+   "result": "tg_status",
+   "params": [
+    [
+     "call",
+     "tg_custom_call*"
+    ],
+    [
+     "state",
+     "void*"
+    ],
+    [
+     "destroy",
+     "tg_destroy_fn"
+    ]
+   ]
+  },
+  "tg_custom_call_state": {
+   "result": "tg_status",
+   "params": [
+    [
+     "call",
+     "const tg_custom_call*"
+    ],
+    [
+     "out",
+     "void**"
+    ]
+   ]
+  },
+  "tg_custom_call_variables": {
+   "result": "tg_status",
+   "params": [
+    [
+     "call",
+     "const tg_custom_call*"
+    ],
+    [
+     "variables",
+     "tg_variable**"
+    ],
+    [
+     "capacity",
+     "size_t"
+    ],
+    [
+     "count",
+     "size_t*"
+    ]
+   ]
+  },
+  "tg_set_error_message": {
+   "result": "tg_status",
+   "params": [
+    [
+     "message",
+     "const char*"
     ]
    ]
   },

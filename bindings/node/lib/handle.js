@@ -17,8 +17,30 @@ class TapegradError extends Error {
   }
 }
 
+// The exception a JS callback called from C threw (a custom op's forward or backward: see
+// custom_op.js), and the message it gave the library, until the call that ran it fails.
+let pendingCallbackError = null;
+
+// For a JS callback that threw `error`: tells the library why, and returns the status for the
+// callback to return. The library call that ran the callback then throws `error` itself, with
+// the library's error (naming the op) as its `cause`.
+function callbackFailed(error) {
+  const text = `${error && error.name}: ${error && error.message}`;
+  pendingCallbackError = { error, text };
+  c.tg_set_error_message(text);
+  return error instanceof TapegradError ? error.status : 1;  // TG_INVALID_ARGUMENT
+}
+
 function check(status) {
-  if (status !== 0) throw new TapegradError(status);
+  if (status === 0) return;
+  const failure = new TapegradError(status);
+  const pending = pendingCallbackError;
+  pendingCallbackError = null;
+  if (pending && failure.message.includes(pending.text)) {
+    if (pending.error instanceof Error && pending.error.cause === undefined) pending.error.cause = failure;
+    throw pending.error;
+  }
+  throw failure;
 }
 
 // Calls a C function whose last parameter is an out-pointer to a handle or a string, and
@@ -78,4 +100,4 @@ function pointerOf(value) {
   return value instanceof Handle ? value.pointer : value;
 }
 
-module.exports = { TapegradError, check, callOut, callValue, Handle, pointerOf, finalized };
+module.exports = { TapegradError, check, callbackFailed, callOut, callValue, Handle, pointerOf, finalized };

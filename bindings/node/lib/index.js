@@ -15,6 +15,7 @@ const handle = require('./handle');
 const tensor = require('./tensor');
 const tape = require('./tape');
 const model = require('./model');
+const customOp = require('./custom_op');
 
 module.exports = {
   version: c.tg_version(),
@@ -35,6 +36,7 @@ module.exports = {
   losses: model.losses,
   metrics: model.metrics,
   Optimizer: model.Optimizer,
+  CustomOp: customOp.CustomOp,
   c,
   abi,
   _finalized: handle.finalized,  // for the tests: how many objects the GC has freed
