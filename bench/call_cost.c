@@ -4,7 +4,10 @@
  *   add       tg_add of two float32 scalars, then tg_tensor_free of the result (no tape);
  *   gradient  tg_tape_begin, tg_tape_watch(x), tg_mul(x, x), tg_tape_end, tg_tape_gradient,
  *             then freeing y, dy/dx and the tape: record + gradient through the C ABI;
- *   matmul    tg_matmul of two 64x64 float32 tensors, then freeing the result.
+ *   matmul    tg_matmul of two 64x64 float32 tensors, then freeing the result;
+ *   chain     one op of bench/tape_bench.cpp's chain y <- y*k + c recorded on a tape and
+ *             differentiated: N ops (N/2 steps of mul + add) under one tape, then one
+ *             gradient; the count per iteration is record + gradient per taped op.
  * Usage (from a Release build):
  *   valgrind --tool=callgrind --callgrind-out-file=/dev/null build/bench/tapegrad_call_cost add 1000
  *   valgrind --tool=callgrind --callgrind-out-file=/dev/null build/bench/tapegrad_call_cost add 11000
@@ -68,9 +71,38 @@ static void run_matmul(long n) {
   tg_tensor_free(b);
 }
 
+static void run_chain(long n) {
+  tg_tensor *x, *k, *c, *g;
+  tg_tape* tape;
+  check(tg_tensor_scalar(TG_FLOAT32, 1.0, &x));
+  check(tg_tensor_scalar(TG_FLOAT32, 0.999, &k));
+  check(tg_tensor_scalar(TG_FLOAT32, 0.001, &c));
+  check(tg_tape_begin(TG_TAPE_DEFAULT, &tape));
+  check(tg_tape_watch(tape, x));
+  tg_tensor* y = x;
+  for (long i = 0; i < n / 2; ++i) {
+    tg_tensor *p, *s;
+    check(tg_mul(y, k, &p));
+    check(tg_add(p, c, &s));
+    check(tg_tensor_free(p));
+    if (y != x) check(tg_tensor_free(y));
+    y = s;
+  }
+  check(tg_tape_end(tape));
+  const void* targets[1] = {y};
+  const void* sources[1] = {x};
+  check(tg_tape_gradient(tape, targets, 1, sources, 1, &g));
+  tg_tensor_free(g);
+  if (y != x) tg_tensor_free(y);
+  tg_tape_free(tape);
+  tg_tensor_free(x);
+  tg_tensor_free(k);
+  tg_tensor_free(c);
+}
+
 int main(int argc, char** argv) {
   if (argc != 3) {
-    fprintf(stderr, "usage: %s add|gradient|matmul ITERATIONS\n", argv[0]);
+    fprintf(stderr, "usage: %s add|gradient|matmul|chain ITERATIONS\n", argv[0]);
     return 2;
   }
   const long n = strtol(argv[2], NULL, 10);
@@ -78,6 +110,7 @@ int main(int argc, char** argv) {
   if (strcmp(argv[1], "add") == 0) run_add(n);
   else if (strcmp(argv[1], "gradient") == 0) run_gradient(n);
   else if (strcmp(argv[1], "matmul") == 0) run_matmul(n);
+  else if (strcmp(argv[1], "chain") == 0) run_chain(n);
   else {
     fprintf(stderr, "call_cost: unknown scenario '%s'\n", argv[1]);
     return 2;

@@ -202,7 +202,7 @@ std::vector<std::shared_ptr<Variable>> variables_arg(tg_variable* const* variabl
   std::vector<std::shared_ptr<Variable>> out;
   out.reserve(count);
   for (size_t i = 0; i < count; ++i)
-    out.push_back(get<tg_variable>(variables[i], fmt::format("{}[{}]", what, i).c_str())->value);
+    out.push_back(get_element<tg_variable>(variables[i], what, i)->value);
   return out;
 }
 

@@ -116,6 +116,15 @@ H* get(const void* p, const char* what) {
   return static_cast<H*>(h);
 }
 
+// get<H>(p, "<what>[index]") for an element of an array argument; the name is formatted
+// only when the check fails (formatting it on every call cost an allocation per element).
+template <class H>
+H* get_element(const void* p, const char* what, size_t index) {
+  HandleBase* h = p ? lookup(p) : nullptr;
+  if (h && h->tag == H::kTag) return static_cast<H*>(h);
+  return get<H>(p, fmt::format("{}[{}]", what, index).c_str());
+}
+
 // Allocates and registers a handle owning `value`; returns the id that C receives.
 template <class H, class V>
 H* make_handle(V&& value) {

@@ -9,6 +9,7 @@
 #include "nn/warning.h"
 
 using tg::capi::get;
+using tg::capi::get_element;
 using tg::capi::guard;
 using tg::capi::require_out;
 
@@ -115,7 +116,7 @@ tg_status tg_optimizer_apply(tg_optimizer* optimizer, tg_variable* const* variab
     std::vector<tg::Tensor> grads;
     grads.reserve(count);
     for (size_t i = 0; i < count; ++i) {
-      if (gradients[i]) grads.push_back(get<tg_tensor>(gradients[i], fmt::format("gradients[{}]", i).c_str())->value);
+      if (gradients[i]) grads.push_back(get_element<tg_tensor>(gradients[i], "gradients", i)->value);
       else grads.emplace_back();
     }
     const int64_t it = opt.apply(vars, grads);

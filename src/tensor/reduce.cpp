@@ -10,6 +10,8 @@
 
 #include "tensor/kernels.h"
 #include "tensor/reduce_kernels.h"
+#include "tensor/scratch.h"
+#include "tensor/vmath.h"
 
 namespace tg {
 namespace {
@@ -122,12 +124,16 @@ void reduce_typed(const Tensor& x, std::span<const int> axes, ReduceKind kind, T
   }
 }
 
-// e[k] = exp(x[k] − m) along a row of n, returning Σ e. why two loops: the exp calls then carry
-// no dependency from one element to the next (a running sum kept across a call is spilled to
-// memory and serialises the loop); the sum runs on four accumulators.
 template <class T>
-T exp_shifted_row(const T* x, int64_t n, T m, T* e) {
-  for (int64_t k = 0; k < n; ++k) e[k] = std::exp(x[k] - m);
+T row_max(const T* x, int64_t n) {
+  T m = -std::numeric_limits<T>::infinity();
+  for (int64_t k = 0; k < n; ++k) m = std::max(m, x[k]);
+  return m;
+}
+
+// Σ e over a row of n, on four accumulators.
+template <class T>
+T row_sum(const T* e, int64_t n) {
   T s0 = 0, s1 = 0, s2 = 0, s3 = 0;
   int64_t k = 0;
   for (; k + 4 <= n; k += 4) {
@@ -140,11 +146,21 @@ T exp_shifted_row(const T* x, int64_t n, T m, T* e) {
   return (s0 + s1) + (s2 + s3);
 }
 
+// For `rows` contiguous rows of n: shifted = x − m (m the row's max, or with finite_max its
+// max when finite and 0 otherwise), e = exp(shifted), sum[r] = Σ e over row r. e may equal
+// shifted. why in three passes over all rows: exp runs as one vectorised call over
+// rows·n elements instead of a short call per row (a class axis is often 10 long).
 template <class T>
-T row_max(const T* x, int64_t n) {
-  T m = -std::numeric_limits<T>::infinity();
-  for (int64_t k = 0; k < n; ++k) m = std::max(m, x[k]);
-  return m;
+void shifted_exp_rows(const T* x, int64_t rows, int64_t n, bool finite_max, T* shifted, T* e, T* sum) {
+  for (int64_t r = 0; r < rows; ++r) {
+    const T* xr = x + r * n;
+    T* sr = shifted + r * n;
+    T m = row_max(xr, n);
+    if (finite_max && !std::isfinite(m)) m = T(0);  // a NaN reaches the sum
+    for (int64_t k = 0; k < n; ++k) sr[k] = xr[k] - m;
+  }
+  exp_array(shifted, e, rows * n);
+  for (int64_t r = 0; r < rows; ++r) sum[r] = row_sum(e + r * n, n);
 }
 
 template <class T>
@@ -155,18 +171,19 @@ void softmax_typed(const Tensor& x, int axis, bool log, Tensor& out) {
   for (int d = axis + 1; d < s.rank(); ++d) inner *= s[d];
   const T* in = x.data<T>();
   T* o = out.mutable_data<T>();
-  if (inner == 1) {  // the last axis: one contiguous row per slice, scalars instead of vectors
-    for (int64_t p = 0; p < outer; ++p) {
-      const T* xr = in + p * n;
-      T* orow = o + p * n;
-      const T m = row_max(xr, n);
-      const T sum = exp_shifted_row(xr, n, m, orow);  // the exps land in the output row
-      if (log) {  // (x − max) first: max + log(sum) would round away log(sum) for large x
-        const T log_sum = std::log(sum);
-        for (int64_t k = 0; k < n; ++k) orow[k] = (xr[k] - m) - log_sum;
-      } else {
-        for (int64_t k = 0; k < n; ++k) orow[k] /= sum;
-      }
+  if (inner == 1) {  // the last axis: one contiguous row per slice
+    Scratch sums(static_cast<size_t>(outer) * sizeof(T));
+    T* sum = sums.as<T>();  // (outer)
+    if (log) {  // (x − max) − log(sum): max + log(sum) would round away log(sum) for large x
+      Scratch exps(static_cast<size_t>(outer * n) * sizeof(T));
+      shifted_exp_rows(in, outer, n, false, o, exps.as<T>(), sum);
+      log_array(sum, sum, outer);
+      for (int64_t p = 0; p < outer; ++p)
+        for (int64_t k = 0; k < n; ++k) o[p * n + k] -= sum[p];
+    } else {
+      shifted_exp_rows(in, outer, n, false, o, o, sum);  // the exps land in the output
+      for (int64_t p = 0; p < outer; ++p)
+        for (int64_t k = 0; k < n; ++k) o[p * n + k] /= sum[p];
     }
     return;
   }
@@ -260,18 +277,18 @@ T finite_or_zero(T m) {
 // x viewed as (outer, n, inner); out (outer, inner).
 template <class T>
 void logsumexp_typed(const T* x, Layout l, T* out) {
-  std::vector<T> scratch(static_cast<size_t>(l.inner == 1 ? l.n : 0));
+  if (l.inner == 1) {
+    Scratch exps(static_cast<size_t>(l.outer * l.n) * sizeof(T));
+    shifted_exp_rows(x, l.outer, l.n, true, exps.as<T>(), exps.as<T>(), out);
+    log_array(out, out, l.outer);
+    for (int64_t p = 0; p < l.outer; ++p) out[p] += finite_or_zero(row_max(x + p * l.n, l.n));
+    return;
+  }
   std::vector<T> mx(static_cast<size_t>(l.inner));
   std::vector<double> sum(static_cast<size_t>(l.inner));
   for (int64_t p = 0; p < l.outer; ++p) {
     const T* xb = x + p * l.n * l.inner;
     T* ob = out + p * l.inner;
-    if (l.inner == 1) {
-      const T m = finite_or_zero(row_max(xb, l.n));  // a NaN reaches the sum
-      const T row_sum = exp_shifted_row(xb, l.n, m, scratch.data());
-      ob[0] = std::log(row_sum) + m;
-      continue;
-    }
     std::fill(mx.begin(), mx.end(), -std::numeric_limits<T>::infinity());
     std::fill(sum.begin(), sum.end(), 0.0);
     for (int64_t k = 0; k < l.n; ++k)
@@ -338,14 +355,17 @@ void prod_others_typed(const T* x, Layout l, T* out) {
 template <class T>
 void softmax_xent_typed(const T* y, const T* z, Layout l, T* out) {
   if (l.inner == 1) {  // classes on the last axis: one contiguous row per example
-    std::vector<T> scratch(static_cast<size_t>(l.n));
+    const size_t bytes = static_cast<size_t>(l.outer * l.n) * sizeof(T);
+    Scratch shifted(bytes), exps(bytes), sums(static_cast<size_t>(l.outer) * sizeof(T));
+    T* sh = shifted.as<T>();  // (outer, n): z − max
+    T* log_sum = sums.as<T>();  // (outer)
+    shifted_exp_rows(z, l.outer, l.n, false, sh, exps.as<T>(), log_sum);
+    log_array(log_sum, log_sum, l.outer);
     for (int64_t p = 0; p < l.outer; ++p) {
-      const T* zr = z + p * l.n;
       const T* yr = y + p * l.n;
-      const T m = row_max(zr, l.n);
-      const T log_sum = std::log(exp_shifted_row(zr, l.n, m, scratch.data()));
+      const T* sr = sh + p * l.n;
       T loss = 0;
-      for (int64_t k = 0; k < l.n; ++k) loss += yr[k] * (log_sum - (zr[k] - m));
+      for (int64_t k = 0; k < l.n; ++k) loss += yr[k] * (log_sum[p] - sr[k]);
       out[p] = loss;
     }
     return;
@@ -376,12 +396,12 @@ void softmax_xent_typed(const T* y, const T* z, Layout l, T* out) {
 
 template <class L, class T>
 void sparse_softmax_xent_typed(const L* labels, const T* z, int64_t rows, int64_t classes, T* out) {
-  std::vector<T> scratch(static_cast<size_t>(classes));
-  for (int64_t r = 0; r < rows; ++r) {
-    const T* zr = z + r * classes;
-    const T m = row_max(zr, classes);
-    out[r] = std::log(exp_shifted_row(zr, classes, m, scratch.data())) - (zr[labels[r]] - m);
-  }
+  const size_t bytes = static_cast<size_t>(rows * classes) * sizeof(T);
+  Scratch shifted(bytes), exps(bytes);
+  T* sh = shifted.as<T>();  // (rows, classes): z − max
+  shifted_exp_rows(z, rows, classes, false, sh, exps.as<T>(), out);
+  log_array(out, out, rows);
+  for (int64_t r = 0; r < rows; ++r) out[r] -= sh[r * classes + labels[r]];
 }
 
 // Visits the C++ type of an int32/int64 label tensor.

@@ -16,6 +16,14 @@ class Storage {
   // Takes ownership of caller memory: `deleter(data)` runs when the last tensor using it dies.
   static std::shared_ptr<Storage> wrap(void* data, size_t bytes, Deleter deleter);
 
+  // Only allocate() and wrap() make a Storage (Key is private); public for make_shared.
+  class Key {
+    friend class Storage;
+    Key() = default;
+  };
+  Storage(Key, void* data, size_t bytes, Deleter deleter)
+      : data_(data), bytes_(bytes), deleter_(std::move(deleter)) {}
+
   Storage(const Storage&) = delete;
   Storage& operator=(const Storage&) = delete;
   ~Storage();
@@ -25,8 +33,6 @@ class Storage {
   bool owned_by_allocator() const { return !deleter_; }
 
  private:
-  Storage(void* data, size_t bytes, Deleter deleter)
-      : data_(data), bytes_(bytes), deleter_(std::move(deleter)) {}
   void* data_;
   size_t bytes_;
   Deleter deleter_;  // empty: the block came from tg::allocate
