@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // One full training step of the seed model (forward, loss, gradient, Adam), float32, one
 // thread: tapegrad through the C ABI against the same step written by hand with cblas.
 // Legend: N = 1000 samples, D = 32 inputs, H = 32 hidden units, C = 10 classes.

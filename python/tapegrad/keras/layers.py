@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """Keras layers (tf.keras.layers).
 
 Dense, Dropout, Flatten and Embedding are layers of the C library (tg_layer): a Sequential made
