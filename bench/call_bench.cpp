@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The cost of one C ABI call with its handles, timed (bench/call_cost.c counts the same three
 // scenarios' instructions under callgrind, which the shared machine's load cannot disturb):
 //   add_free        tg_add of two float32 scalars + tg_tensor_free, no tape;

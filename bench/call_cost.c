@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The cost of one C ABI call, counted without timing noise: runs one of three scenarios N
  * times, so that under callgrind the difference between two counts divided by the
  * difference of N is the instructions per iteration (start-up and loading cancel out):

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // tapegrad side of the CNN benchmarks (shapes and model in cnn_cases.h), through the C ABI as
 // a user would call it: conv2d forward and backward (both gradients) at three shapes, and one
 // training step of the Fashion-MNIST CNN written with ops and a gradient tape.

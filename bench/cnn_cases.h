@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 // The convolution shapes and the CNN training step measured by cnn_bench.cpp (tapegrad) and
 // torch/cnn_torch_bench.cpp (libtorch), so both libraries run exactly the same work.
 //

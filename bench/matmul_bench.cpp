@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // tapegrad's matmul (through the C ABI, as users call it) against a direct cblas_sgemm on
 // the same square shapes, one thread each. The ratio of the two is the library's overhead.
 // Legend: n = M = N = K.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // One full training step of the seed model (forward, loss, gradient, Adam), float32, on 1 and
 // 2 threads (the benchmark argument): tapegrad through the C ABI against the same step
 // written by hand with cblas on as many OpenBLAS threads.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Per-op cost of the gradient tape on tiny tensors (the design goal is well under a
 // microsecond to record and replay), through the C ABI as users call it. A chain of scalar
 // float32 ops y ← y·k + c (kSteps steps, two ops each; mul saves its inputs) is run

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // tg_model_train_step against the same step written with tape calls through the C ABI: forward
 // with training behaviour under a tape, loss, gradient, optimizer step, metric update, reading
 // the loss. float32, one thread. Two workloads:

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // C shims for callbacks: the caller's own (a function pointer wrapped as a tg::Callback), the
 // built-in ones (src/nn/training/), and the logs and run handles a callback receives.
 #include <string>

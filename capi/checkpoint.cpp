@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Checkpoints and safetensors files: thin shims over src/nn/checkpoint.h and
 // src/nn/safetensors.h.
 #include <memory>

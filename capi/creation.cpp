@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Creation: zeros, ones, range, eye and truncated-normal random tensors. Thin shims over
 // src/autodiff/ops/creation.h and src/tensor/random.h: validate, compute into locals, write
 // the out-parameter last.

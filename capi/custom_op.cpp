@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Custom ops through the C ABI: the caller's forward and backward functions as a
 // tg::CustomOp (src/autodiff/custom_op.h). This file lends handles to the callbacks, takes
 // the handles they write, and turns their statuses into errors; the recording is the core's.

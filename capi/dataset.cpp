@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // C shims for datasets the caller feeds batch by batch: a tg_batch_fn as a tg::DataSource.
 #include <exception>
 #include <optional>

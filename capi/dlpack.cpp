@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // DLPack export and import (DLPack 0.6, Debian's libdlpack-dev): zero-copy exchange of CPU
 // buffers with numpy, PyTorch and other array libraries. Thin shims: the buffer sharing is
 // tg::Storage's (a reference-counted buffer that can wrap caller memory with a deleter).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 // Handle objects behind the opaque C types, the handle table that turns NULL, freed or
 // wrong-type handles into TG_INVALID_HANDLE, and the guard that turns every C++ exception
 // into a status and a thread-local message. No logic of the library lives here.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // C shims for the History that tg_model_fit returns (src/nn/training/history.h).
 #include <algorithm>
 #include <string>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 // The tg_layer_config argument, which the model shims share with the layer shims.
 #pragma once
 

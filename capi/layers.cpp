@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // C shims for layers (src/nn/layer.h, src/nn/layers.h): the tg_layer_config ↔ LayerConfig
 // conversion, and the tg_layer handle.
 #include "layer_config.h"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Library-wide queries: version, status names, thread count. Thin shims over src/.
 #include <climits>
 #include <cstring>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // C shims for the Keras loss objects (src/nn/losses.h): check handles and arguments, build or
 // call the tg::Loss, write the new handle last.
 #include <cstring>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // C shims for the Keras accuracy metrics (src/nn/metrics.h).
 #include <memory>
 

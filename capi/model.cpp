@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // C shims for models (src/nn/model.h), their summary and their structural checkpoints.
 #include <algorithm>
 #include <cstdio>

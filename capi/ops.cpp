@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Ops: thin shims over src/autodiff/ops.h. Each checks its handles and arrays, runs the op
 // (which records it on the active tapes) and writes the new tensor handle last.
 #include <cstdint>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Binary math, comparisons, logic and selection: thin shims over the binary family of
 // src/autodiff/ops.h (ops/binary.h). Each checks its handles, runs the op (which records it
 // on the active tapes) and writes the new tensor handle last.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Convolution, pooling and normalization: thin shims over the conv, pool and norm families of
 // src/autodiff/ops.h. Each checks its handles and arguments, runs the op (which records it
 // on the active tapes) and writes the new tensor handles last.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Fused losses: thin shims over the nn family of src/autodiff/ops.h (ops/nn.h). Each checks
 // its handles, runs the op (which records it on the active tapes) and writes the new tensor
 // handle last.

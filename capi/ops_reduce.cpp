@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Reductions and arg-reductions: thin shims over the reduce family of src/autodiff/ops.h
 // (ops/reduce.h). Each checks its handles and arrays, runs the op (which records it on the
 // active tapes) and writes the new tensor handle last. (tg_matmul, batched, is in ops.cpp.)

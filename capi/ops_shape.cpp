@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Shape ops: thin shims over the shape family of src/autodiff/ops.h (ops/shape.h) and
 // broadcast_to. Each checks its handles and arrays, runs the op (which records it on the
 // active tapes) and writes the new tensor handle(s) last.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Unary math and activations: thin shims over the unary family of src/autodiff/ops.h
 // (ops/unary.h). Each checks its handle, runs the op (which records it on the active tapes)
 // and writes the new tensor handle last.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // C shims for optimizers, learning-rate schedules and the warning handler.
 #include <memory>
 #include <string>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Scopes: which handles each open scope holds, and how they leave it.
 //
 // Each thread has a stack of open scopes (thread-local, changed only by that thread). A scope

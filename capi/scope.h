@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 // Scopes (tg_scope_begin / tg_scope_end / tg_scope_keep): every handle created on a thread
 // while one of its scopes is open belongs to the innermost one, and is freed when that scope
 // ends unless it was freed before or kept. The handle table calls the two hooks below.

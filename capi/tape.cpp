@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Gradient tape: thin shims over tg::Tape (src/autodiff/tape.h).
 #include <cstring>
 #include <memory>

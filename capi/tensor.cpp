@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Tensors: creation (copying or wrapping caller memory), metadata, element access, random
 // tensors. Thin shims over src/tensor: validate, compute into locals, write out-params last.
 #include <algorithm>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // C shims for fit / evaluate / predict / train_step (src/nn/training/).
 #include "handles.h"
 #include "nn/losses.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 // Handles of the training section of the C ABI, and the argument readers its shims share.
 #pragma once
 

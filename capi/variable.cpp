@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Variables: thin shims over tg::Variable (src/autodiff/variable.h).
 #include <algorithm>
 #include <memory>

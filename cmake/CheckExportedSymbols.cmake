@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # Fails unless every symbol that a shared library exports starts with a given prefix.
 # The C ABI is the library's only interface: a leaked C++ symbol (an inline function, a
 # template instance, a vendored dependency) is a hidden ABI that users could start to rely on.

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # Fails unless the symbols a shared library exports are exactly those of a committed list,
 # each declared (TG_API ...) in the public header and tagged with the ABI's version node
 # (TAPEGRAD_<ABI_VERSION>), and the library's SONAME is libtapegrad.so.<ABI_VERSION>. The

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # Warnings, sanitizers and floating-point flags shared by every target of the project.
 
 add_library(tapegrad_options INTERFACE)

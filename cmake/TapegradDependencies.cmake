@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # Finds every dependency with CMake's own modules; a missing one stops configuration with
 # the name of the Debian package that provides it.
 

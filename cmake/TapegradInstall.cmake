@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # `cmake --install <build> [--prefix <dir>]` puts under the prefix:
 #   include/tapegrad/tapegrad.h                       the C ABI (needs only <stddef.h>, <stdint.h>)
 #   include/tapegrad/tapegrad.hpp, tapegrad_model.hpp the header-only C++17 wrapper of it

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # Runs the Fashion-MNIST example on LIMIT (3000) images for one epoch, saving the weights, then
 # a second run that only loads them; both must report the same test accuracy.
 # Usage: cmake -DPROGRAM=<fashion_mnist> -DWORK_DIR=<dir> [-DMODEL_ARGS="--model;cnn"]

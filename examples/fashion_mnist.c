@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Fashion-MNIST from C: a multilayer perceptron (or a small CNN) trained with tg_model_fit on
  * the data of Debian's dataset-fashion-mnist package (gzip'd IDX files, read with zlib), as

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The seed notebook (a TensorFlow 2 GradientTape tutorial) in C++ with tapegrad.hpp: dy/dx of
 // x·x at 3, then one training step of MyModel (Dense(32, relu), Dense(10)) on random data with
 // CategoricalCrossentropy(from_logits=True) and Adam. Every object frees itself; every failing

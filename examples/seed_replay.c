@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The seed notebook (TF 2.0 GradientTape tutorial), replayed from plain C.
  *

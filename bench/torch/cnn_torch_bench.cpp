@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // libtorch side of the CNN benchmarks (shapes and model in ../cnn_cases.h): the same
 // convolutions and the same training step, written the way a libtorch user would (NCHW
 // tensors, torch::nn modules, torch::optim::Adam). Built only when CMake finds Torch.

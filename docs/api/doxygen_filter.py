@@ -1,8 +1,9 @@
+# SPDX-License-Identifier: Apache-2.0
 """Doxygen input filter for include/tapegrad/tapegrad.h (docs/api/Doxyfile.in).
 
 The header is written for people reading it: plain C comments, aligned like text. This turns
 them into Doxygen comments as Doxygen reads the file, without changing the header:
-  - the first comment of the file documents the file;
+  - the first comment of the file (after its SPDX license line) documents the file;
   - a comment that ends on the line before a declaration (a function, typedef, struct, enum
     or #define) documents that declaration;
   - a comment after code on the same line (an enum value, a field, a #define) documents it;
@@ -48,7 +49,11 @@ def filter_text(lines):
             block = lines[i:j + 1]
             following = lines[j + 1] if j + 1 < len(lines) else ""
             indent = line[:len(line) - len(stripped)]
-            if first_comment and i == 0:
+            if "SPDX-License-Identifier" in block[0]:
+                out.extend(block)  # the license line is not documentation
+                i = j + 1
+                continue
+            if first_comment:
                 out.append(verbatim(block, "** @file tapegrad.h\n"))
                 out.extend([""] * (len(block) - 1))
             elif DECLARATION.match(following) and not block[0].strip().startswith("/* ---"):

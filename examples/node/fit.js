@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Keras's compile / fit / evaluate / predict from Node.js with the tapegrad package:
 //   model = Sequential([Dense(32, relu), Dense(10)])
 //   model.compile(Adam(0.01), CategoricalCrossentropy(from_logits=True), ["accuracy"])

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The seed notebook from Node.js with the tapegrad package (bindings/node):
 //   cell 1: x = 3; with GradientTape() as g: g.watch(x); y = x * x  ->  dy/dx = 6
 //   cell 2: MyModel = Dense(32, relu) -> Dense(10); data (1000, 32), labels (1000, 10);

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * tapegrad.h — the C ABI of tapegrad.
  *

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // tapegrad.hpp — a header-only C++17 wrapper of the C ABI in tapegrad.h.
 //
 // Every object owns one C handle and frees it in its destructor (RAII); objects are move-only,

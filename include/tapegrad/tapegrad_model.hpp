@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // tapegrad_model.hpp — layers, models, callbacks and fit / evaluate / predict of the C++
 // wrapper. Included by tapegrad.hpp; include that one.
 #ifndef TAPEGRAD_TAPEGRAD_MODEL_HPP

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """How much Python's model.fit costs over the C library's tg_model_fit: one epoch of the
 Fashion-MNIST MLP (784-256-128-10, Adam, sparse categorical cross-entropy from logits,
 "accuracy"), timed both ways in the same process, alternating, on the same data.

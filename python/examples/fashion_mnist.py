@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """Fashion-MNIST with tapegrad from Python, as Keras would: an MLP (784-256-128-10), or with
 --model cnn a small CNN, trained with compile / fit / evaluate on the data of Debian's
 dataset-fashion-mnist package (gzip'd IDX files, read with gzip and numpy). The model is a

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """The seed notebook (a TensorFlow 2.0 GradientTape tutorial), replayed line for line with
 tapegrad: `import tensorflow as tf` becomes `import tapegrad as tf`, nothing else changes.
 

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """tapegrad for Python: TensorFlow-2-style training over libtapegrad.so's C ABI (ctypes, no
 compiled extension).
 

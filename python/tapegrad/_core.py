@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """Tensor and Variable: Python objects that own one C handle each, freed when they are
 collected (in any order: the C library reference-counts what handles share).
 

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """tg.custom_gradient: TensorFlow's decorator over the C library's custom ops (tg_custom_op_*).
 
     @tg.custom_gradient

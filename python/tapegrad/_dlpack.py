@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """DLPack in Python: tensor.__dlpack__() / __dlpack_device__() and tg.from_dlpack(x), sharing
 memory with numpy (np.from_dlpack), PyTorch (torch.from_dlpack) or any DLPack producer.
 

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """Loads libtapegrad.so with ctypes, declares the C functions, and turns statuses into exceptions.
 
 Where the library is looked for, in order:

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """Ops (tf.math, tf.nn, tf.linalg, shape ops): each calls one C function and returns a new
 Tensor. Arguments may be Tensors, Variables (read, so the read is recorded on tapes), numpy
 arrays or Python values; in binary ops a Python value takes the other operand's dtype, as in

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """tg.GradientTape: tf.GradientTape over tg_tape_* (docs/gradient-tape.md).
 
     with tg.GradientTape(persistent=False, watch_accessed_variables=True) as tape:

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """tapegrad's dtypes (tf.float32, ...): float32 (the default, as in Keras), float64, int32,
 int64 and bool. A DType compares equal to its name and to the matching numpy dtype."""
 import builtins

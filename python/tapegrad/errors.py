@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """Exceptions raised for the C library's statuses. Each carries the library's message
 (`str(e)`, e.g. "[tg_matmul] matmul: inner dimensions differ: (2,3) x (4,5)"), the status
 code (`e.status`) and its name (`e.status_name`).

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """tg.math: elementwise math, comparisons and reductions (tf.math)."""
 from ._ops import (abs, add, argmax, argmin, ceil, cos, divide, equal, exp, expm1,  # noqa: F401
                    floor, greater, greater_equal, less, less_equal, log, log1p, log_softmax,

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """tg.random: seeded random tensors (tf.random). Without set_seed each run differs; after
 tg.random.set_seed(s) a program draws the same numbers on every run (Philox4x32-10)."""
 from ._core import seeds

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """pytest setup: import the package from this repository (python/), with the library given by
 TAPEGRAD_LIBRARY (ctest sets it to the build's libtapegrad.so) or found as _lib.py says.
 

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """The seed notebook's model, shared by the tests: a subclassed Keras model with a Python call."""
 import tapegrad as tg
 

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """Nothing is silently ignored: a keyword the package does not implement raises
 NotImplementedError naming it, an unknown one TypeError; and numpy or Python operands take the
 tensor's dtype, as in TensorFlow."""

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """Keras callbacks in fit / evaluate / predict, in the C loop and the Python loop: the order of
 the hooks, stop_training, History, EarlyStopping, ModelCheckpoint, LearningRateScheduler, the
 progress bar, and errors raised in a callback."""

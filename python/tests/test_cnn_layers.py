@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """Conv1D, Conv2D, the poolings, BatchNormalization, LayerNormalization and Reshape from Python:
 values against hand-worked or numpy numbers, training behaviour in calls and in fit / evaluate /
 predict, Keras's weight order, the summary's counts, checkpoints."""

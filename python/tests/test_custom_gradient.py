@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """tg.custom_gradient with TensorFlow's contract, over the C library's custom ops. Expected
 numbers are worked out by hand in the comments."""
 import gc

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """DLPack: tensors export with __dlpack__ / __dlpack_device__ and import any producer with
 tg.from_dlpack, sharing memory (checked by data pointers and by writing through the producer's
 buffer). numpy always; PyTorch where Debian's python3-torch is installed."""

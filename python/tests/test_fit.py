@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """compile / fit / evaluate / predict against numbers worked out with numpy, in both loops (the C
 loop of a Sequential of C layers, and the Python step loop of run_eagerly=True and subclassed
 models)."""

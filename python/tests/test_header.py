@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """The package's ctypes declarations agree with the C header: every function the package
 declares exists in include/tapegrad/tapegrad.h with the same argument and result types, and
 every structure the package mirrors has the header's fields, in order, with the same types.

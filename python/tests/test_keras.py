@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """Keras-style models, layers, losses, metrics and optimizers from Python."""
 import ctypes
 import logging

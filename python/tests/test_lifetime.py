@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """Handles are freed when Python objects are collected, in any order."""
 import gc
 import itertools

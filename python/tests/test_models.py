@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """Layers and models: dtypes, build and input_shape, summary, layer handles, weights, and
 structural checkpoints that a second model of the same architecture loads."""
 import numpy as np

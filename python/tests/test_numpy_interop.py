@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """numpy without copies: tg.from_numpy wraps an array (kept alive while tensors use it),
 tensor.numpy() is a read-only view (keeping the tensor alive); copies where documented."""
 import gc

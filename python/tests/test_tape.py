@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """tg.GradientTape with TensorFlow's semantics (docs/gradient-tape.md), through Python."""
 import numpy as np
 import pytest

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """Tensors from Python: creation and dtypes, metadata, operators, indexing, errors."""
 import numpy as np
 import pytest

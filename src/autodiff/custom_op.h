@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 // Custom ops: an op whose forward and gradient rule are functions given at run time (TF's
 // tf.custom_gradient and tape.record_operation, PyTorch's autograd.Function). A call runs the
 // forward with this thread's recording tapes paused, then records the op itself, like a

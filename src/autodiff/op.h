@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 // The op table entry: one op's name, arity, forward and gradient rule, side by side.
 // Every op the library runs is an OpDef listed in op_registry(); the gradient-check tests
 // walk that list, so an op cannot be added without a check.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 // The library's differentiable ops, as C++ functions, one header per family. Each op runs
 // its OpDef through apply(), which records it on the active tapes; errors are tg::Error
 // naming the op.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 // The gradient tape (docs/design.md, docs/gradient-tape.md). A flat record of ops in execution
 // order, walked backwards in a loop: no recursion anywhere, so a 100,000-op chain works.
 //

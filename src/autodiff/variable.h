@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 // Variables: the only mutable state (docs/design.md). A read is a snapshot that shares the
 // buffer; a later update copies the buffer first if a snapshot still holds it.
 #pragma once

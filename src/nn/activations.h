@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 // Keras activations by name (keras/activations.py), built from the library's ops.
 #pragma once
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 // Checkpoints: variables, and optionally an optimizer's state, saved to one safetensors file
 // (src/nn/safetensors.h) and loaded back — to resume training exactly where it stopped.
 //

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 // Keras Conv1D and Conv2D (K/keras/layers/convolutional/base_conv.py, conv1d.py, conv2d.py),
 // channels last: out = activation(conv(x, kernel) + bias).
 //   Conv2D: x (batch…, H, W, C), kernel (KH, KW, C/groups, filters) → (batch…, OH, OW, filters)

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 // Keras's conv_utils (K/keras/utils/conv_utils.py) for the convolution and pooling layers: the
 // checks of their tuple arguments and the output size of one spatial axis.
 #pragma once

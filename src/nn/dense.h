@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 // Keras Dense (keras/layers/core/dense.py): out = activation(x · kernel + bias), kernel of
 // shape (in_features, units), bias (units,), both of the layer's dtype. Rank > 2 inputs
 // contract the last axis (tensordot). Inputs of another dtype are cast to the layer's.

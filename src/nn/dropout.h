@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 // Keras Dropout: in training, each element is kept with probability 1 − rate and scaled by
 // 1/(1 − rate); at inference it is the identity. Masks come from Philox with a seed derived
 // from (seed, call number), so a run is reproducible and each call draws a new mask.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 // Keras Embedding: integer indices (…) → rows of a (input_dim, output_dim) table of the
 // layer's dtype, (…, output_dim). Its gradient accumulates rows whose index repeats (gather's
 // gradient). As in Keras, inputs are not autocast: other dtypes are cast to int32.

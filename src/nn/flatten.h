@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 // Keras Flatten: (N, d1, d2, …) → (N, d1·d2·…); a rank-1 input becomes (N, 1).
 #pragma once
 

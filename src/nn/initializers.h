@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 // Keras initializers (keras/initializers/initializers.py), seeded and deterministic: the
 // same initializer and seed give the same tensor on every run (Philox, src/tensor/random.h).
 #pragma once

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 // A Keras-style layer (keras/engine/base_layer.py): a name, a dtype, a trainable flag and
 // the variables it creates when it is built, either by build(input_shape) or by its first
 // call. Every layer is described by a LayerConfig, Keras's get_config(): make_layer(config)

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 // Every layer type, made from its configuration (Keras's Layer.from_config).
 #pragma once
 

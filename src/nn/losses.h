@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 // Keras losses, built from the library's ops so they are differentiable to any order.
 #pragma once
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Keras accuracy metrics. Values are computed with the tensor kernels directly (not the
 // recorded ops): a metric is never differentiated, so it must not grow a tape.
 //

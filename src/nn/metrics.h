@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 // Keras accuracy metrics (keras/metrics/accuracy_metrics.py, base_metric.py, Keras 2.15): stateful
 // objects that accumulate a weighted mean of per-element matches over batches.
 //

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 // A Keras model that applies its layers in the order they were added (the seed notebook's
 // MyModel subclass, or a Sequential). Its name prefixes its layers' variable names when it
 // builds them ("my_model/dense/kernel:0").

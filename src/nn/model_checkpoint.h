@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 // A model's weights in a checkpoint, keyed by the model's structure as Keras's TF-format
 // checkpoints are: the k-th layer that has variables is "layer_with_weights-k", and each of its
 // variables is stored under "layer_with_weights-k/<Keras name>" ("layer_with_weights-0/kernel").

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 // The regular expressions that exclude variables from weight decay, by name (Keras's
 // exclude_from_weight_decay(var_names=...)): a name is matched if a pattern is found anywhere
 // in it, as Python's re.search. RE2 runs them in time linear in the name, without recursion,

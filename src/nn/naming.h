@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 // Keras object naming: per-base counters ("dense", "dense_1", …), process-wide like Keras in
 // eager mode, reset by reset_names() (tf.keras.backend.clear_session()).
 #pragma once

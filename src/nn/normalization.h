@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 // Keras's normalization layers (K/keras/layers/normalization/batch_normalization.py,
 // layer_normalization.py).
 //

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The optimizer base class: Keras's apply_gradients pipeline (keras/optimizers/optimizer.py
 // and utils.py; docs/tensorflow.md). The update rules live in src/nn/optimizers/.
 #include "nn/optimizer.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 // Optimizers: the new Keras optimizers (TF ≥ 2.11, keras/optimizers/*.py;
 // docs/tensorflow.md). apply() is apply_gradients: build on first use, skip NULL
 // gradients (with Keras's warning), clip, decay weights, one fused update per variable,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 // Keras's 2-D pooling layers (K/keras/layers/pooling/), channels last, no variables:
 //   MaxPooling2D, AveragePooling2D: (N, H, W, C) → (N, OH, OW, C) over pool_size windows moved
 //     by strides (the pool size by default), padding valid or same, as tf.nn.max_pool2d /

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 // Keras Reshape (K/keras/layers/reshaping/reshape.py): (N, …) → (N,) + target_shape, the batch
 // dimension kept; one entry of target_shape may be -1, inferred from the others. No variables.
 #pragma once

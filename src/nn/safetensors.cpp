@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // safetensors reading (every check listed in safetensors.h) and writing (the reference's
 // layout). The header is parsed with nlohmann/json's SAX interface straight into TensorInfo
 // records: no JSON tree is built, duplicate keys are seen (a tree would keep one of them

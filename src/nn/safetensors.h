@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 // The safetensors file format (Hugging Face): a fully validating reader for untrusted files
 // and a writer that lays files out as the reference implementation does
 // (huggingface/safetensors, safetensors/src/tensor.rs).

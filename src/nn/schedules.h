@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 // Learning-rate schedules (keras/optimizers/schedules/learning_rate_schedule.py).
 // An optimizer evaluates its schedule at its current iteration counter, before the step
 // increments it (docs/tensorflow.md), so the first step uses schedule(0).

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The layout follows Keras 2.15's print_summary for sequential-like models: lines of 65
 // characters, columns ending at 29, 55 and 65 (positions 0.45, 0.85, 1.0), each cell cut to
 // fit with two spaces before the next column, and an empty (all-spaces) line after each layer.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 // Keras model.summary() (Keras 2.15, keras/utils/layer_utils.py print_summary, for a model
 // whose layers run in sequence): the layer table and the parameter totals, as text.
 #pragma once

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 // Warnings from the library (e.g. Keras's "Gradients do not exist for variables ..."):
 // library code never prints; it hands the text to one process-wide handler, which the C API
 // sets with tg_set_warning_handler. No handler (the default): warnings are dropped.

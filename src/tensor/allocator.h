@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 // Size-class caching allocator (docs/design.md). A page fault costs ~11 µs per 4 KiB here, so
 // a training loop must get back the buffers it used last step instead of returning them to
 // the system and faulting them in again. Blocks are 64-byte aligned.

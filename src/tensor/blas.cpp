@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // GEMM through OpenBLAS, with the thread count chosen per call (docs/design.md: on small
 // products two OpenBLAS threads are 1.5–4.3× slower than one).
 // Legend: M, N = rows and columns of C; K = the shared (inner) dimension.

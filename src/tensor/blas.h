@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 // Raw GEMM for kernels that address matrices inside larger buffers (convolutions): row-major
 // C (M,N; ldc) = alpha · op(A) · op(B) + beta · C, op(X) = X or Xᵀ passed as a flag. It runs
 // with OpenBLAS's current thread count: set it first with set_blas_threads (parallel.h),

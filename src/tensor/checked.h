@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 // Checked arithmetic for every size, shape and count the library computes from its callers'
 // numbers (dimensions, multiples, paddings, offsets, step counters). The GCC/Clang overflow
 // builtins do the arithmetic; an overflow becomes Error(invalid_argument) whose message names

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // 2-D convolution as im2col + GEMM (legend in conv_kernels.h).
 //
 // The output is cut into "lines" (one output row of one image, index n·OH + oh). A work item

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 // Kernels of the 2-D convolution ops (src/autodiff/ops/conv.cpp): the convolution and its two
 // gradients, as im2col + GEMM (our AVX-512 SGEMM where the CPU has it, else OpenBLAS), split
 // over the batch with parallel_for. They compute values only; the op has checked shapes,

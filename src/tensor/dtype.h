@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 // Element types. float32 is the default, as in Keras; integers are labels and indices and
 // are never differentiated.
 #pragma once

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 // Elementwise kernels: a unary map and a broadcasting binary map. Broadcasting is handled
 // here and nowhere else. Loop bodies stay simple so the compiler vectorises them.
 //

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 // The one error type of the C++ core. capi/ turns it into a tg_status and a message.
 #pragma once
 

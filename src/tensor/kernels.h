@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 // Kernels that are not plain elementwise maps: reductions, softmax, data movement, casts,
 // GEMM and random fills. They compute values only; shape checks and gradients live with
 // the op definitions in src/autodiff/ops/.

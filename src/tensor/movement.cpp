@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Data movement: transpose, broadcast, cast.
 #include <cstring>
 #include <limits>

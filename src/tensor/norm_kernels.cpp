@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Normalization kernels (legend in norm_kernels.h).
 //
 // Two kinds of pass over x, both split into items of whole rows under parallel_for:

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 // Kernels of the normalization ops (src/autodiff/ops/norm.cpp): standardize each group of
 // values to zero mean and unit variance, then scale and shift, and the two gradients. They
 // compute values only; the op has checked shapes and dtypes.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The thread pool behind parallel_for (see parallel.h for the rules it serves).
 //
 // One job at a time is published in the pool; a job is shared (shared_ptr), so a helper that

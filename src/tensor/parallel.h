@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 // The library's one thread knob and its one parallel loop.
 //
 // The machines this library runs on are small and shared: two cores, other processes busy on

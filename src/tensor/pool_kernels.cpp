@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // 2-D pooling (legend in pool_kernels.h). Each output pixel's window is walked cell by cell
 // in row-major order with the channels innermost, so the inner loops run over C contiguous
 // values. Work is split over whole images (windows of one image overlap only each other).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 // Kernels of the 2-D pooling ops (src/autodiff/ops/pool.cpp), as TensorFlow's CPU kernels
 // define them. They compute values only; the op has checked shapes and geometry.
 //

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 // Seeded random tensors from Philox4x32-10 (Salmon et al., "Parallel random numbers: as easy
 // as 1, 2, 3", SC 2011), the counter-based generator TensorFlow's stateless ops use. Element
 // i of a tensor depends only on (seed, i), so the same seed gives the same numbers on every

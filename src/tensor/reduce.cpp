@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Reductions and softmax.
 // Legend: outer = product of axes before the reduced block, n = reduced extent,
 // inner = product of axes after it.

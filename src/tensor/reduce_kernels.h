@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 // Kernels of the issue-3 reductions (src/autodiff/ops/reduce.cpp), the batched matmul
 // (ops/matmul.cpp) and the fused cross-entropies (ops/nn.cpp). Like kernels.h they compute
 // values only; every shape, dtype and index they receive has been checked by the op.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 // A scratch buffer from the caching allocator (64-byte aligned) for the life of one kernel
 // call or work item: kernels get temporary memory without a system allocation per call.
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // SGEMM with an AVX-512 micro-kernel (see sgemm_avx512.h), in the usual three-level blocking:
 //   for each block of KC of the inner dimension:   panels of NR columns of op(B)
 //     for each panel of MR rows of op(A):

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 // A single-threaded SGEMM with an AVX-512 micro-kernel, for the convolution kernels.
 //
 // OpenBLAS runs its AVX2 (Haswell) kernels on these machines; on CPUs with AVX-512 this

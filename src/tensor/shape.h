@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 // Shapes of rank 0..8, stored inline so that copying one never allocates.
 //
 // The size limit, the same for every order of the dimensions: the product of the non-zero

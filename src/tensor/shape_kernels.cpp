@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Shape-op kernels: windows (slice, strided_slice, pad and their gradients), concat, gather,
 // gather_grad, one_hot, tile. Loops walk the output (or the window) row by row: the innermost
 // axis is a plain loop or a memcpy, the outer axes an odometer with per-axis strides.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 // Kernels of the shape ops (src/autodiff/ops/shape.cpp): strided windows and their scatter,
 // concatenation, gather and its scatter-add, one-hot, tiling. They compute values only; every
 // index they receive has been checked by the op (shape and range checks live there).

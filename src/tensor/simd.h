@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 // Run-time choice of wider SIMD for hot loops. The library is built for the x86-64 baseline
 // (SSE2) so that one binary runs everywhere; a function marked TG_SIMD_CLONES is compiled a
 // second time for AVX2, and the loader picks the version for the CPU at hand (GCC/Clang

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 // A reference-counted byte buffer: either a block from the caching allocator or caller
 // memory wrapped with a deleter (zero-copy numpy / DLPack).
 #pragma once

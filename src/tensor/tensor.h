@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 // Tensor: an immutable value (shape, dtype, shared storage) with a unique id that the
 // gradient tape uses to follow it. Copying a Tensor copies a reference, not the data.
 #pragma once

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 // A broadcasting map over three inputs (where, clip_by_value). Broadcasting follows NumPy,
 // as binary_broadcast_loop in tensor/elementwise.h does for two inputs.
 //

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Legend: n = element count; a block = 4 elements, the width of one AVX2 double vector.
 #include "tensor/vmath.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 // Vectorised exp and log over arrays, for the kernels whose time goes into them (softmax,
 // cross-entropy, logsumexp). A scalar expf per element cost a third of the seed model's
 // training step.

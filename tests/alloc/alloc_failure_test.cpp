@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Allocation-failure injection through the C ABI. This program replaces the global operator
 // new (every variant), which libtapegrad.so uses for all of its memory, tensors included
 // (src/tensor/allocator.cpp), so it can make the N-th allocation of a call fail. For every N

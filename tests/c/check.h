@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * check.h — a minimal assertion kit for the C tests of the tapegrad C ABI (C99).
  *

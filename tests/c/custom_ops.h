@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * custom_ops.h — custom ops shared by the C tests of tg_custom_op_* (test_custom_op*.c).
  * Each callback returns the status of the first tapegrad call that fails.

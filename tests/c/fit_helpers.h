@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * fit_helpers.h — models, data and readers shared by the C tests of fit / evaluate / predict
  * (test_fit*.c). Built on helpers.h: each helper records a check failure instead of stopping.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Compile-only check: the public header, alone, is valid C99 under -pedantic -Werror, and
  * its version macros agree with the CMake project version (passed in as

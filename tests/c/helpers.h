@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * helpers.h — small builders and readers shared by the C tests. Each helper records a check
  * failure (check.h) instead of stopping, and returns NULL / 0 when something went wrong.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * test_checkpoint.c — checkpoints and safetensors files through the C ABI, compiled as C99:
  * the bytes a save writes, round trips of every dtype, resuming Dense + Adam training bit for

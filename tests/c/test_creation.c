@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * C tests of creation: tg_zeros, tg_ones, tg_range, tg_eye, tg_random_truncated_normal —
  * values against hand-computed numbers (and statistics for the random draws), then bad input.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * C tests of custom ops (tg_custom_op_*): forward values, first and second order gradients,
  * jacobians and batch jacobians through them, several outputs and inputs, variables, the

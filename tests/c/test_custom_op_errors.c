@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * C tests of custom ops when things go wrong, and of callbacks that call back into the
  * library: a callback's status and message reported by the call that ran it (naming the op),

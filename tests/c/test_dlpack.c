@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * C tests of the DLPack section of tapegrad.h: tg_tensor_to_dlpack and tg_tensor_from_dlpack,
  * with the DLManagedTensor struct of Debian's <dlpack/dlpack.h> (DLPack 0.6). Checks that no

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * test_fit.c — tg_model_fit / evaluate / predict / train_step through the C ABI, compiled as
  * C99: the batch-size-weighted epoch loss with a partial last batch, evaluate and predict

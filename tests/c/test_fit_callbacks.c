@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * test_fit_callbacks.c — callbacks of fit / evaluate / predict through the C ABI, compiled as
  * C99: the order of the hooks (Keras's loop), the logs each receives and what a callback adds

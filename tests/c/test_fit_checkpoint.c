@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * test_fit_checkpoint.c — tg_callback_model_checkpoint through the C ABI, compiled as C99:
  * a file per epoch (placeholders filled, directories created) whose content is the weights

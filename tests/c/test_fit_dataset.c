@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * test_fit_dataset.c — datasets fed by the caller batch by batch (tg_dataset_create) through
  * fit / evaluate / predict, compiled as C99: the same batches as tensors give bit-identical

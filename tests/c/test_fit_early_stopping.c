@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * test_fit_early_stopping.c — tg_callback_early_stopping through the C ABI, compiled as C99.
  * A first callback (write_score, fit_helpers.h) writes a scripted value "score" (or

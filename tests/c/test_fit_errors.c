@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * test_fit_errors.c — bad arguments to fit / evaluate / predict / train_step and their options,
  * compiled as C99: each is a status and a message naming the function and what is wrong, never

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * test_fit_progress.c — the Keras progress bar (tg_callback_progress_bar and the options'
  * verbose) written to a tmpfile, compiled as C99. Times vary, so lines are matched against

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The handle table under threads (also run under ThreadSanitizer by scripts/test):
  *   - four threads create and free tensors as fast as they can, each checking its own

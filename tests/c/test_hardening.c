@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * test_hardening.c — the inputs that once crashed, hung or fooled the library, each kept as a
  * regression test (issue: no input crashes, overflows or hangs the host):

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * test_layers.c — Keras layers through the C ABI, compiled as C99: Dense options and
  * initializers, Dropout, Flatten, Embedding, freezing layers, Keras naming, layer handles and

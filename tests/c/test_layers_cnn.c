@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * test_layers_cnn.c — the convolution, pooling, normalization and reshape layers through the C
  * ABI, compiled as C99: Keras's defaults in tg_layer_config_init, a hand-computed Conv2D, bad

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * test_losses.c — the Keras loss objects through the C ABI, compiled as C99: every tg_loss_*
  * function with the values Keras 2.15 prints in its docstrings (docs/tensorflow.md) or values

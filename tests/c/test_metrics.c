@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * test_metrics.c — the Keras accuracy metrics through the C ABI, compiled as C99: every
  * tg_metric_* function with the values of the Keras 2.15 docstrings

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * test_model.c — models through the C ABI, compiled as C99: build from a shape, Keras's
  * summary table (compared with the text Keras 2.15 prints), get/set weights, and checkpoints

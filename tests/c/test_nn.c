@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * test_nn.c — models and Dense layers, and the Adam optimizer through
  * the C ABI, compiled as C99. Expected numbers are worked out by hand from the Keras

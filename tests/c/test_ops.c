@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * C tests of every op: values against hand-computed numbers, then bad input (shapes,
  * dtypes, NULL / freed / wrong-type handles, NULL out, bad axes and shapes).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * C tests of the binary math, comparison, logic and selection ops (tg_pow … tg_clip_by_value):
  * values against hand-computed numbers with broadcasting, NaN and integer behaviour,

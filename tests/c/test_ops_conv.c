@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * C tests of convolution, pooling and normalization (tg_conv2d, tg_conv2d_backprop_*,
  * tg_conv1d, tg_max_pool2d, tg_avg_pool2d, the global pools, tg_fused_batch_norm,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * C tests of the fused losses tg_softmax_cross_entropy_with_logits and
  * tg_sparse_softmax_cross_entropy_with_logits: values and gradients against hand-computed

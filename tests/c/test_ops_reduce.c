@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * C tests of the reductions (max, min, prod, logsumexp, variance), argmax / argmin and the
  * batched tg_matmul: values against hand-computed numbers, gradients through a tape, then bad

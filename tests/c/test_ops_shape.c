@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * C tests of the shape ops: expand_dims, squeeze, broadcast_to, concat, stack, split, slice,
  * pad, strided_slice, gather, one_hot, tile. Values against hand-computed numbers, gradients

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * C tests of the unary math ops (tg_abs … tg_stop_gradient): values against hand-computed
  * numbers in float32 and float64 (TensorFlow's own examples where it has them: gelu(1) =

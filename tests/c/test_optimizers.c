@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * test_optimizers.c — the optimizer C API: SGD, Adam (AMSGrad), AdamW, RMSprop, Adagrad,
  * clipping, weight decay and its exclusions, learning-rate schedules, iterations, build,

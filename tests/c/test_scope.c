@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * test_scope.c — scopes through the C ABI, compiled as C99: handles created in a scope are
  * freed when it ends (not those freed by hand, kept, created before it or on another thread),

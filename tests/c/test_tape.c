@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * C tests of the gradient tape (tf.GradientTape semantics, docs/gradient-tape.md):
  * the seed notebook's first cell, persistent and non-persistent tapes, unconnected sources,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The tape engine through the C ABI: a 100,000-op chain differentiates and frees without
  * recursion, and what a tape keeps alive (the tensors saved for gradients) is returned when

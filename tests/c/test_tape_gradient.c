@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * C tests of tg_tape_gradient / tg_tape_gradient_ex semantics (docs/gradient-tape.md):
  * output gradients, unconnected gradients, targets that are sources, repeated sources,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * C tests of tg_tape_jacobian and tg_tape_batch_jacobian (docs/gradient-tape.md): values,
  * shapes, unconnected sources, one use of a non-persistent tape, Hessians and third

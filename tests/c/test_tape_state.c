@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * C tests of the tape's recording state machine (docs/gradient-tape.md):
  * re-entering a tape, stop_recording / resume_recording, reset, watched_variables, and bad

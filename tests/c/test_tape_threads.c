@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Tapes are per thread (docs/design.md): two threads that each train their own small model
  * (Dense + Adam through the C API, same seeds) get bit-identical results to the same runs

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * C tests of the library queries (version, status names, threads) and of tensors: create,
  * wrap (deleter), scalar, fill, free, metadata, copy_data, data, item, random.

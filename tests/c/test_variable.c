@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * C tests of variables: create, read (a snapshot), assign, metadata, free, bad input.
  */

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Checkpoints (src/nn/checkpoint.h): the file a save writes, round trips, resuming training
 // bit for bit, and loading from malformed or mismatched files — each refused with its message
 // while every variable and the optimizer's state stay exactly as they were. Files are written

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The convolution, pooling and reshape layers (src/nn/conv.h, pooling.h, reshape.h) against
 // numbers worked out by hand or with numpy, their Keras output shapes and their errors.
 #include <gtest/gtest.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Convolution values against a naive reference (direct loops over every output element, in
 // double), at sizes large enough for the kernels to split the work into many items and
 // filter-gradient slots; the results must be bit-for-bit equal for one and two threads.

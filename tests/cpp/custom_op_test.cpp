@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // tg::CustomOp and the tape machinery under it (records with several outputs, PauseRecording),
 // through the C++ API. The C ABI's tests are tests/c/test_custom_op*.c.
 #include <gtest/gtest.h>

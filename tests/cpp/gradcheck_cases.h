@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 // The gradient-check case table (see gradcheck_test.cpp for what is checked). Cases are
 // grouped by op family, one function per family, so families can grow independently.
 #pragma once

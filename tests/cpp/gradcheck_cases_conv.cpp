@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Gradient-check cases: convolutions (conv2d, its two gradient ops, conv1d on conv2d's
 // path). Each op is bilinear, so the second derivative checks the cross terms, which are
 // the other two ops. The shapes are small (finite differences touch every element) but

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Gradient-check cases for the ops of the foundation: arithmetic, matmul, reductions,
 // softmax, movement and cast.
 #include <cmath>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Gradient-check cases: unary and binary math, comparisons, where, clip_by_value.
 // Inputs stay off kinks and poles: sqrt / rsqrt / log1p and pow's base are positive, relu6,
 // leaky_relu, elu and selu inputs are ±[0.5, 2] (scaled where both of relu6's kinks matter),

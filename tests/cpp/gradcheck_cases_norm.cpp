@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Gradient-check cases: normalization. The fused op and its two gradient ops with per-channel
 // groups (batch norm) and per-row groups (layer norm); the second-order check of the gradient
 // ops is the third derivative of the normalization. Then the composites: inference-mode

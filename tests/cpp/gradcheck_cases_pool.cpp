@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Gradient-check cases: pooling (max_pool2d and its two gradient ops, avg_pool2d and its
 // gradient op, the global poolings built on reductions). All are piecewise linear: each case
 // asserts an exactly-zero second derivative. Random inputs have no ties, so the maxima sit

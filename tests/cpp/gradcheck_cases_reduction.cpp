@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Gradient-check cases: reductions (max, min, prod and its helper prod_others, logsumexp,
 // variance), batched matmul, the fused cross-entropies. At the end, value tests for what
 // finite differences cannot check: the split of the gradient among tied maxima, and

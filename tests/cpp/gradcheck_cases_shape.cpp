@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Gradient-check cases: shape ops: concat, stack, split, slice, pad, strided_slice(_grad),
 // gather(_grad), tile. All of them are linear in their differentiable inputs, so every case
 // also asserts an exactly-zero second derivative.

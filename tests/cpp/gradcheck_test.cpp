@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Registry-driven gradient checks: every op in tg::op_registry() whose
 // gradient is a rule has cases below, checked in float64 against central finite differences.
 //

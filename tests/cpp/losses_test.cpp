@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Keras loss objects (src/nn/losses.h) against the numbers Keras 2.15 prints in its docstrings
 // (docs/tensorflow.md, tf_keras/losses.py) and against values worked out independently with
 // numpy from the Keras formulas (each quoted with the expression that produced it). Gradients

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Keras accuracy metrics (src/nn/metrics.h) against the values of the Keras 2.15 docstrings
 // (tf_keras/metrics/accuracy_metrics.py) and hand-worked weighted means (MeanMetricWrapper →
 // Mean.update_state: total += Σ matches·w, count += Σ w).

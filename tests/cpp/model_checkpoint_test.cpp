@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Model checkpoints keyed by structure (src/nn/model_checkpoint.h): a second model of the same
 // architecture with other automatic names loads the file, layers without weights do not count,
 // a mismatch names itself and changes nothing, and the optimizer's state resumes bit for bit.

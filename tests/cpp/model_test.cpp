@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Models and layers: build from a shape, Keras output shapes, layer lookup, dtypes and
 // autocast, Keras weight order, get_weights / set_weights.
 #include <gtest/gtest.h>

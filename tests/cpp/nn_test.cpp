@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // nn layer: Adam against hand-worked steps, glorot_uniform's range, Keras naming and
 // variable order.
 #include <gtest/gtest.h>

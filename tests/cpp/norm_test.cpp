@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Normalization values at sizes that split into many work items, against two-pass statistics
 // computed here in double, with data far from zero (the kernels' one-pass statistics must not
 // lose the variance to cancellation); one and two threads must agree bit for bit.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // BatchNormalization and LayerNormalization (src/nn/normalization.h) against numpy: outputs
 // in training and inference, the moving statistics after two training calls on both of
 // Keras's paths, weight order and trainability, training through fit's step.

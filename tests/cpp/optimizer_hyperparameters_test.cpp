@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Optimizers made by Keras name with Keras's defaults, and hyperparameters set and read by
 // name: checked values, booleans, the clip options, and the ones that decide the slots.
 #include <gtest/gtest.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Optimizers (src/nn/optimizer.*, src/nn/optimizers/*, src/nn/schedules.*): the first three
 // steps of every optimizer and option against values worked out independently, Keras's
 // docstring and optimizer_test.py numbers, build / KeyError / NULL-gradient rules, and the

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // parallel_for: every item runs exactly once, on at most num_threads() threads; errors reach
 // the caller; nested loops run serially; the caller finishes the work alone when helpers are
 // slow to come.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Pooling values against a naive reference written from TensorFlow's CPU kernels' rules:
 // padded cells never win a max and are not counted in an average; the max gradient goes to
 // the first maximal cell in row-major order (inputs are small integers, so ties are common).

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The progress bar's text with a fake clock, exactly. The expected strings come from Keras
 // 2.15's Progbar.update (keras/utils/generic_utils.py) transcribed to Python and run with the
 // same clock readings (1000 + t seconds) and updates, minus the backspaces Keras writes before

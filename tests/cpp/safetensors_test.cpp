@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The safetensors format (src/nn/safetensors.h): the writer against the reference
 // implementation's own byte-exact test vectors (huggingface/safetensors,
 // safetensors/src/tensor.rs: test_serialization, test_serialization_forced_alignement,

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The AVX-512 SGEMM of the convolution kernels against a naive product in double: sizes on
 // both sides of every block edge (MR = 12, NR = 32, KC = 256, MC = 120, NC = 1024), both
 // transposes, beta 0 and 1, leading dimensions wider than the matrices.

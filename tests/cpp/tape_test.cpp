@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Engine semantics of tg::Tape (docs/gradient-tape.md), driven directly through the C++ API.
 // Expected values are worked out by hand (or quoted from TensorFlow's backprop_test.py).
 #include <gtest/gtest.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 // A temporary directory for tests that write files, removed with everything in it.
 #pragma once
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The tensor layer: shapes and broadcasting, elementwise and reduction kernels, softmax,
 // movement, casts, GEMM, the caching allocator and the Philox random generator. Expected
 // values are worked out by hand or by naive reference loops written here.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 // Small helpers shared by the C++ tests: building tensors from literals, reading them back
 // as doubles, and calling Tape::gradient with braced lists.
 #pragma once

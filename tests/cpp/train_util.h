@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 // One step of the seed notebook's training loop, for tests that train a model.
 #pragma once
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * capi_fuzz.c — reads the input as a program of C ABI calls and runs it: tensors of random
  * shapes and dtypes, ops, tapes (begin, watch, end, gradients, jacobians), variables,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * checkpoint_fuzz.c — the checkpoint readers on arbitrary files. The first input byte picks
  * the reader, the rest is the file:

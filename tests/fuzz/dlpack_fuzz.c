@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * dlpack_fuzz.c — tg_tensor_from_dlpack on DLManagedTensors built from the input: any ndim,
  * shape, strides, dtype, device, byte offset and data pointer. Checks the header's ownership

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * fuzz_input.h — reads a fuzzer's input as a stream of small numbers (C99). Past the end every
  * read gives 0, so any input, even an empty one, is a complete program for a target.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * replay_main.c — runs a fuzz target's LLVMFuzzerTestOneInput on files, without libFuzzer, so
  * the seed corpus and every input that once crashed replay as ordinary tests in any build

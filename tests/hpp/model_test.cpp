@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The C++ wrapper's models, layers, callbacks and fit / evaluate / predict.
 #include <gtest/gtest.h>
 

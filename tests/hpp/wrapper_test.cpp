@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The C++ wrapper's tensors, operators, errors, variables, tapes, losses and optimizers, against
 // values worked out by hand.
 #include <gtest/gtest.h>

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # Installs the build tree into a fresh prefix and builds consumer.c against the installed
 # files only, once with find_package(tapegrad) and once with pkg-config, and runs both.
 # Also checks the installed layout: header, libtapegrad.so -> .so.SOVERSION -> .so.MAJOR.MINOR.PATCH

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * A program that uses an installed tapegrad, as a user's would: built by check_install.cmake
  * once with CMake's find_package(tapegrad) (CMakeLists.txt here) and once with pkg-config.

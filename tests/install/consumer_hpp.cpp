@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The C++ side of the installed-tree check: the header-only wrapper (tapegrad/tapegrad.hpp)
 // compiles against the installed headers and links the installed library alone. Prints what
 // consumer.c prints, so check_install.cmake checks both the same way.

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # Installs the pinned koffi into the Node.js package (bindings/node: npm ci, from its
 # package-lock.json) unless it is already there, then runs the package's tests (node:test) and
 # the Node.js examples (examples/node) against one libtapegrad.so.

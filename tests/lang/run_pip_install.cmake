@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # Installs the library (cmake --install) and the Python package (pip install of python/ into
 # a fresh virtual environment, as a user would) into a scratch directory, then runs the
 # package's pytest suite against the installed package, which must find the installed

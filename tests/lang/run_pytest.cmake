@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # Runs the Python package's pytest suite against one libtapegrad.so.
 # Usage: cmake -DPYTHON=/usr/bin/python3 -DTESTS=<python/tests> -DLIBRARY=<libtapegrad.so>
 #              [-DPRELOAD=<sanitizer runtimes>] [-DSANITIZE=...] -P run_pytest.cmake

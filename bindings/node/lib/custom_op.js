@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Custom ops with JavaScript callbacks (the header's "Custom ops and custom gradients"), through
 // koffi callbacks: an op whose forward and gradient are JS functions, recorded on the tapes
 // like a built-in op.

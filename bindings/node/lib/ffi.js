@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Loads libtapegrad.so and declares every function of the C ABI with koffi, from lib/abi.js
 // (generated from the header). `c.tg_add(a, b, out)` is the C function itself.
 //

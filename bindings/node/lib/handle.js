@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Handles as JavaScript objects: each owns one C handle and frees it with the matching
 // tg_*_free, either explicitly (dispose(), or `using` where the runtime has it) or when the
 // object is garbage-collected (a FinalizationRegistry). Statuses become exceptions.

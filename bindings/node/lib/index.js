@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // tapegrad for Node.js: the C library through koffi (no compiled addon).
 //
 //   const tg = require('tapegrad');

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Keras in JavaScript: layers, Sequential models with compile / fit / evaluate / predict,
 // losses, metrics and optimizers, over the C ABI's model and training functions.
 'use strict';

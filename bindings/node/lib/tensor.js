@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Tensors, and every op of the C ABI as a function that takes and returns Tensors.
 'use strict';
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The package declares the C ABI exactly as the header has it.
 'use strict';
 

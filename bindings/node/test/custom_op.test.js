@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Custom ops with JavaScript callbacks (lib/custom_op.js). Expected numbers are worked out by
 // hand in the comments.
 'use strict';

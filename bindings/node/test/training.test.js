@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The seed notebook's workflow and Keras's fit, from JavaScript.
 'use strict';
 

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """tg.keras: Keras-style models, layers, losses, metrics, optimizers, initializers and
 callbacks, with compile / fit / evaluate / predict."""
 from . import activations, backend, callbacks, initializers, layers, losses, metrics, optimizers

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """fit, evaluate, predict and one training step of a plain stack of C layers, run by the C
 library (tg_model_fit, tg_model_evaluate, tg_model_predict, tg_model_train_step). The Python
 callbacks are reached through one C callback (a _Bridge), which skips the batch events no

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """C models (tg_model) made of the C layers of Python layer objects: the plain stacks that fit,
 evaluate and predict drive in C, the scoped builds that give variables Keras's names, structural
 checkpoints and the summary text."""

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """fit, evaluate and predict one step at a time in Python (Keras's train_step / test_step /
 predict_step), for models whose forward pass or loss is Python. The numbers follow the C loop
 (src/nn/training/): batches of the arrays in order or in a per-epoch permutation, the last one

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """Keras activations by name (tf.keras.activations)."""
 from .. import _ops
 

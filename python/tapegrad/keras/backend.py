@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """tf.keras.backend: clear_session() and epsilon()."""
 from .._core import names
 from .._lib import call, lib

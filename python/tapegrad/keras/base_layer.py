@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """The Keras base Layer (keras/engine/base_layer.py): a name, a dtype, a trainable flag, the
 weights it makes when it is built and the layers it tracks. Subclass it for a layer written in
 Python (build() with add_weight, call()); Dense, Dropout, Flatten and Embedding are layers of

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """Keras callbacks (tf.keras.callbacks, Keras 2.15): Callback to subclass, History,
 ProgbarLogger, EarlyStopping, ModelCheckpoint, LearningRateScheduler, LambdaCallback.
 

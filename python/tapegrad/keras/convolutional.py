@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """Keras's convolution, pooling and normalization layers, as layers of the C library (tg_layer):
 Conv1D, Conv2D, MaxPooling2D, AveragePooling2D, GlobalAveragePooling2D, GlobalMaxPooling2D,
 BatchNormalization, LayerNormalization. Channels last only (data_format='channels_last').

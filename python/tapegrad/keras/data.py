@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """The data fit, evaluate and predict take: numpy arrays, tensors, variables or nested lists,
 all with their samples along the first axis (Keras's TensorLikeDataAdapter). Multi-input data
 (lists or dicts of arrays), generators and keras.utils.Sequence raise NotImplementedError."""

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """Keras initializers (tf.keras.initializers), drawing with tapegrad's seeded Philox generator.
 The formulas are the C library's (src/nn/initializers.cpp), so Dense(seed=s) here and
 a C Dense whose tg_layer_config has kernel_initializer.seed = s start from the same kernel. seed=None draws a seed

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """Keras layers (tf.keras.layers).
 
 Dense, Dropout, Flatten, Reshape, Embedding and the layers of convolutional.py (Conv1D, Conv2D,

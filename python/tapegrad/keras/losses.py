@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """Keras losses (tf.keras.losses) over tapegrad's C loss objects: same numbers as Keras 2.15
 (see tg_loss_call in tapegrad.h). loss(y_true, y_pred, sample_weight=None) returns a scalar
 tensor, or the weighted per-sample losses with reduction='none'; it is recorded on active tapes.

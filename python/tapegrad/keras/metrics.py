@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """Keras accuracy metrics (tf.keras.metrics) over tapegrad's C metrics: update_state adds a
 batch, result() reads the weighted mean (a float32 scalar tensor), reset_state() starts again."""
 import ctypes

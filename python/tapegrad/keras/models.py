@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """tf.keras.Model (subclass it: layers in __init__, the forward pass in call()) and
 tf.keras.Sequential, with compile / fit / evaluate / predict (training.py), build, summary,
 count_params, get_layer and structural checkpoints.

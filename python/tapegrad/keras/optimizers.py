@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """The new Keras optimizers (tf.keras.optimizers since TF 2.11) over tapegrad's C optimizers:
 SGD, Adam, AdamW, RMSprop, Adagrad, with Keras's clipnorm / global_clipnorm / clipvalue /
 weight_decay arguments and learning-rate schedules (optimizers.schedules).

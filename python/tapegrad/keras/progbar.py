@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """Keras's Progbar (keras/utils/generic_utils.py, Keras 2.15), the text the C library's progress
 bar also prints: "12/47 [=======>......................] - ETA: 3s - loss: 0.6931", finished as
 "47/47 [==============================] - 4s 83ms/step - loss: 0.5811" (verbose 1), or one line

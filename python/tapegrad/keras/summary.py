@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """Keras 2.15's model.summary() table for models that run in Python, in the layout the C library
 prints for C models (src/nn/summary.cpp): 65-column lines, columns ending at 29, 55 and 65, long
 cells continued on the next line, an all-spaces line after each layer, parameter memory by dtype.

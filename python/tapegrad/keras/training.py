@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """Keras's Model.compile / fit / evaluate / predict / train_on_batch (keras/engine/training.py,
 Keras 2.15), mixed into Model.
 

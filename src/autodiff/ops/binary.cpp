@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Binary math, comparisons, logic and selection: forward kernel and gradient rule side by
 // side. Everything broadcasts (NumPy rules); differentiable ops set OpDef::broadcasts, so
 // their gradient rules return gradients in the output's shape and the tape sums them down.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 // Binary math beyond arithmetic: pow, maximum, minimum, squared_difference, comparisons, where, clip_by_value.
 // Part of autodiff/ops.h; each op's definition and gradient are in ops/binary.cpp.
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Convolution ops: geometry checks, forward kernel calls and gradient rules side by side.
 //
 // Ops in the registry (all three share one Attrs layout):

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 // Convolutions with Keras's channels_last layout (tf.nn.conv2d, tf.nn.conv1d, and the two
 // gradients of conv2d as ops of their own, tf.nn.conv2d_backprop_input / _filter). Part of
 // autodiff/ops.h; definitions and gradient rules in ops/conv.cpp, window arithmetic in

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Creation ops: new tensors from a shape or a few scalars. They have no inputs, so no tape
 // records them (TensorFlow's constants and ranges are never watched either).
 #include <algorithm>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 // Creation: zeros, ones, range, eye (not recorded: no inputs). Random tensors are in
 // tensor/random.h (random_uniform, random_normal, random_truncated_normal).
 // Part of autodiff/ops.h; the definitions are in ops/creation.cpp.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Elementwise ops: forward kernel and gradient rule side by side. Binary ops broadcast; the
 // tape sums their gradients back down to each input's shape (OpDef::broadcasts).
 #include <cmath>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 // Elementwise arithmetic.
 // Part of autodiff/ops.h; each op's definition and gradient are in ops/elementwise.cpp.
 #pragma once

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 // Each op family file exports its OpDefs in declaration order; op_registry() joins them.
 #pragma once
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // matmul: C = op(A) · op(B) for rank >= 2, with NumPy broadcasting of the batch dims (all but
 // the last two), as tf.linalg.matmul / np.matmul. The gradient calls the same GEMM with
 // transpose flags, so nothing is ever transposed in memory; the tape sums it down to each

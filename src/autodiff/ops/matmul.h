@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 // Matrix products.
 // Part of autodiff/ops.h; each op's definition and gradient are in ops/matmul.cpp.
 #pragma once

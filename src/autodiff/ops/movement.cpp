@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Movement and type ops: reshape, transpose, broadcast_to, cast.
 #include <algorithm>
 

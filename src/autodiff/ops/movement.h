@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 // Movement and type ops, and composite helpers built on them.
 // Part of autodiff/ops.h; each op's definition and gradient are in ops/movement.cpp.
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Fused nn ops: forward kernel and gradient rule side by side.
 // why fused: the loss needs logsumexp and the logits in one pass to stay finite for large
 // logits, and the gradient is the short softmax − labels form (TensorFlow's XENT kernels).

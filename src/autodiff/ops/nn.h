@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 // Fused nn ops: softmax cross-entropy with logits (dense and sparse labels).
 // Part of autodiff/ops.h; each op's definition and gradient are in ops/nn.cpp.
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Normalization ops: layout checks, forward kernel calls and gradient rules side by side.
 //
 // Ops in the registry (Attrs: axis = the split axis, normalised; flag = per_row; alpha = ε):

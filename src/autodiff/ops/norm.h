@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 // Normalization: batch normalization (TensorFlow's FusedBatchNorm, training form, and
 // tf.nn.batch_normalization for inference) and layer normalization (Keras's
 // LayerNormalization). Part of autodiff/ops.h; definitions and gradient rules in ops/norm.cpp.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Pooling ops: geometry checks, forward kernel calls and gradient rules side by side.
 //
 // Ops in the registry (one Attrs layout: ints = {KH, KW, SH, SW, pad_top, pad_bottom,

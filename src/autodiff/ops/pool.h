@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 // Pooling with Keras's channels_last layout: tf.nn.max_pool2d / avg_pool2d (as TensorFlow's
 // CPU kernels), and the global poolings of Keras's GlobalMaxPooling2D / GlobalAveragePooling2D.
 // Part of autodiff/ops.h; definitions and gradient rules in ops/pool.cpp.

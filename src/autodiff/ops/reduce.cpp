@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Reductions, arg-reductions and softmax. Attrs::ints holds the normalised, sorted reduction
 // axes; Attrs::axis the normalised axis of softmax and argmax.
 // Legend: s = input shape; keep = s with the reduced axes set to 1; O, n, I = the dims before,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 // Reductions, arg-reductions and softmax.
 // Part of autodiff/ops.h; each op's definition and gradient are in ops/reduce.cpp.
 #pragma once

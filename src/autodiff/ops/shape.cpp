@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Shape ops: forward kernel and gradient rule side by side.
 //
 // Ops in the registry (the composites expand_dims, squeeze, stack and split are built from

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 // Shape ops: expand_dims, squeeze, concat, stack, split, slice, pad, strided_slice, gather,
 // one_hot, tile. Part of autodiff/ops.h; each op's definition and gradient are in
 // ops/shape.cpp. Semantics and error conditions follow TensorFlow's ops of the same name;

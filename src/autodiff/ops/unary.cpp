@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Unary math ops: forward kernel and gradient rule side by side. Every op maps elementwise
 // (output shape = input shape). Gradients are written with library ops, so they are
 // themselves differentiable; activations whose derivative is a mask or a long formula have

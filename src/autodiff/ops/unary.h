@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 // Unary math: abs, sign, sqrt, trig, activations, rounding.
 // Part of autodiff/ops.h; each op's definition and gradient are in ops/unary.cpp.
 #pragma once

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 // Sliding-window arithmetic shared by the convolution and pooling ops: the output size and
 // the padding of one spatial axis, as TensorFlow computes them (GetWindowedOutputSize):
 //   effective window  k_eff = (k − 1)·d + 1      (k cells, dilation d)

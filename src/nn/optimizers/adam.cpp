@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Adam (with AMSGrad) and AdamW, new Keras (keras/optimizers/adam.py, adamw.py;
 // docs/tensorflow.md). Legend: n = elements of the variable.
 #include <algorithm>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Optimizers by their Keras names (keras.optimizers.get), with Keras's defaults.
 #include <algorithm>
 #include <cctype>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // RMSprop, new Keras (keras/optimizers/rmsprop.py; docs/tensorflow.md): ε inside the
 // square root, unlike the legacy optimizer. Legend: n = elements of the variable.
 #include <cmath>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // SGD with momentum and Nesterov momentum, new Keras (keras/optimizers/sgd.py;
 // docs/tensorflow.md). Legend: n = elements of the variable.
 #include <cmath>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 // Keras callbacks (keras/callbacks.py, Keras 2.15): the hooks that fit, evaluate and predict
 // call, the logs they pass, and what a callback can reach of the run (Keras's self.model,
 // self.params and model.stop_training).

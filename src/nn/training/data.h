@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 // The data of fit / evaluate / predict, batch by batch (Keras's DataHandler and
 // TensorLikeDataAdapter, keras/engine/data_adapter.py, Keras 2.15).
 //

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 // Keras's EarlyStopping callback, with the logic of Keras 2.15 (keras/callbacks.py): stop
 // training when a monitored value has stopped improving.
 //

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 // Keras's Model.evaluate and Model.predict (keras/engine/training.py, Keras 2.15): batched,
 // no tape, training behaviour off (Dropout is the identity), never shuffled.
 #pragma once

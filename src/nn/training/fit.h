@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 // Keras's Model.fit (keras/engine/training.py, Keras 2.15), with the model, loss, optimizer and
 // metrics given explicitly instead of through compile().
 //

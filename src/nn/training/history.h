@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 // Keras's History callback (keras/callbacks.py): the epoch indices fit ran and, for each key
 // of the epoch-end logs, its values — Keras's history.epoch and history.history.
 #pragma once

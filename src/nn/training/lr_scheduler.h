@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 // Keras's LearningRateScheduler callback (keras/callbacks.py, Keras 2.15): at the start of
 // every epoch the optimizer's learning rate becomes schedule(epoch, current learning rate),
 // and the epoch-end logs gain "lr", the rate as the optimizer's float32 variable holds it.

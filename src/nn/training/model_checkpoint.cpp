@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #include "nn/training/model_checkpoint.h"
 
 #include <fmt/args.h>

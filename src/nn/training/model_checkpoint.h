@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 // Keras's ModelCheckpoint callback (keras/callbacks.py, Keras 2.15): saves the model's weights
 // with the structural checkpoint (src/nn/model_checkpoint.h: Keras's save_weights) at the end of
 // every epoch (or every save_freq batches), or only when a monitored value improves.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 // What EarlyStopping and ModelCheckpoint share: the monitor's mode, and their messages.
 #pragma once
 

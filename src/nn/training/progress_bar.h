@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 // Keras's progress bar: keras.utils.Progbar (the rendering) and the ProgbarLogger callback
 // that fit / evaluate / predict drive (keras/utils/generic_utils.py, keras/callbacks.py,
 // Keras 2.15), writing to a stream the caller gives.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 // What fit, evaluate and predict share: the callback list with Keras's defaults, the logs of
 // the model's metrics, and the throughput clock.
 #pragma once

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 // One step of Keras's fit / evaluate (keras/engine/training.py train_step and test_step,
 // keras/engine/compile_utils.py, Keras 2.15), and the loss tracker that averages the loss
 // over an epoch.
