@@ -8,15 +8,6 @@
 #              -DWORK_DIR=<scratch> -DLIBDIR=<CMAKE_INSTALL_LIBDIR> -P run_pip_install.cmake
 cmake_minimum_required(VERSION 3.25)
 
-function(missing what package)
-  if(DEFINED ENV{CI} OR DEFINED ENV{TAPEGRAD_REQUIRE_ALL_TESTS})
-    message(FATAL_ERROR "python_pip_install: ${what} is missing (Debian package ${package}; "
-                        "scripts/install-deps installs it)")
-  endif()
-  message("SKIP: ${what} is missing (install the Debian package ${package}, or run "
-          "scripts/install-deps)")
-endfunction()
-
 function(run)
   execute_process(COMMAND ${ARGN} RESULT_VARIABLE rc)
   if(NOT rc EQUAL 0)
@@ -25,17 +16,13 @@ function(run)
   endif()
 endfunction()
 
-foreach(module_package "venv;python3-venv" "pip;python3-pip" "setuptools;python3-setuptools"
-                       "numpy;python3-numpy" "pytest;python3-pytest")
-  list(GET module_package 0 module)
-  list(GET module_package 1 package)
-  execute_process(COMMAND "${PYTHON}" -c "import ${module}, ensurepip" RESULT_VARIABLE rc
-                  OUTPUT_QUIET ERROR_QUIET)
-  if(NOT rc EQUAL 0)
-    missing("the Python module ${module} for ${PYTHON}" ${package})
-    return()
-  endif()
-endforeach()
+include(${CMAKE_CURRENT_LIST_DIR}/python_modules.cmake)
+require_python_modules(python_pip_install "venv:python3-venv" "ensurepip:python3-venv"
+                       "pip:python3-pip" "setuptools:python3-setuptools"
+                       "numpy:python3-numpy" "pytest:python3-pytest")
+if(PYTHON_MODULES_MISSING)
+  return()
+endif()
 
 file(REMOVE_RECURSE "${WORK_DIR}")
 set(prefix "${WORK_DIR}/prefix")

@@ -4,29 +4,11 @@
 #              [-DPRELOAD=<sanitizer runtimes>] [-DSANITIZE=...] -P run_pytest.cmake
 cmake_minimum_required(VERSION 3.25)
 
-function(missing what package)
-  if(DEFINED ENV{CI} OR DEFINED ENV{TAPEGRAD_REQUIRE_ALL_TESTS})
-    message(FATAL_ERROR "lang_python: ${what} is missing (Debian package ${package}; "
-                        "scripts/install-deps installs it)")
-  endif()
-  message("SKIP: ${what} is missing (install the Debian package ${package}, or run "
-          "scripts/install-deps)")
-endfunction()
-
-if(NOT EXISTS "${PYTHON}")
-  missing("${PYTHON}" python3)
+include(${CMAKE_CURRENT_LIST_DIR}/python_modules.cmake)
+require_python_modules(lang_python "numpy:python3-numpy" "pytest:python3-pytest")
+if(PYTHON_MODULES_MISSING)
   return()
 endif()
-foreach(module_package "numpy;python3-numpy" "pytest;python3-pytest")
-  list(GET module_package 0 module)
-  list(GET module_package 1 package)
-  execute_process(COMMAND "${PYTHON}" -c "import ${module}" RESULT_VARIABLE rc
-                  OUTPUT_QUIET ERROR_QUIET)
-  if(NOT rc EQUAL 0)
-    missing("the Python module ${module} for ${PYTHON}" ${package})
-    return()
-  endif()
-endforeach()
 
 set(env "TAPEGRAD_LIBRARY=${LIBRARY}" PYTHONDONTWRITEBYTECODE=1)
 if(PRELOAD)
