@@ -13,7 +13,11 @@
  *   adam_hand the same step written by hand over plain arrays (the reference for adam);
  *   chain     one op of bench/tape_bench.cpp's chain y <- y*k + c recorded on a tape and
  *             differentiated: N ops (N/2 steps of mul + add) under one tape, then one
- *             gradient; the count per iteration is record + gradient per taped op.
+ *             gradient; the count per iteration is record + gradient per taped op, with
+ *             the memory of an N-op tape coming fresh from the system;
+ *   chain_steady  the same in tapes of 1000 ops (as bench/tape_bench.cpp), N/1000 of them,
+ *             after one of warm-up: record + gradient per op once the allocator's caches
+ *             hold what a tape of that length needs (a training loop's steady state).
  * Usage (from a Release build):
  *   valgrind --tool=callgrind --callgrind-out-file=/dev/null build/bench/tapegrad_call_cost add 1000
  *   valgrind --tool=callgrind --callgrind-out-file=/dev/null build/bench/tapegrad_call_cost add 11000
@@ -142,6 +146,13 @@ static void run_adam_hand(long n) {
   }
 }
 
+static void run_chain(long n);
+
+static void run_chain_steady(long n) {
+  enum { kOps = 1000 };
+  for (long i = 0; i <= n / kOps; ++i) run_chain(kOps);  /* the first tape warms the caches */
+}
+
 static void run_chain(long n) {
   tg_tensor *x, *k, *c, *g;
   tg_tape* tape;
@@ -173,7 +184,7 @@ static void run_chain(long n) {
 
 int main(int argc, char** argv) {
   if (argc != 3) {
-    fprintf(stderr, "usage: %s add|gradient|matmul|sgemm|adam|adam_hand|chain ITERATIONS\n", argv[0]);
+    fprintf(stderr, "usage: %s add|gradient|matmul|sgemm|adam|adam_hand|chain|chain_steady ITERATIONS\n", argv[0]);
     return 2;
   }
   const long n = strtol(argv[2], NULL, 10);
@@ -185,6 +196,7 @@ int main(int argc, char** argv) {
   else if (strcmp(argv[1], "adam") == 0) run_adam(n);
   else if (strcmp(argv[1], "adam_hand") == 0) run_adam_hand(n);
   else if (strcmp(argv[1], "chain") == 0) run_chain(n);
+  else if (strcmp(argv[1], "chain_steady") == 0) run_chain_steady(n);
   else {
     fprintf(stderr, "call_cost: unknown scenario '%s'\n", argv[1]);
     return 2;
