@@ -125,11 +125,14 @@ struct ThreadCounters {
   static void add(std::atomic<size_t>& c, size_t v) { c.store(c.load(std::memory_order_relaxed) + v, std::memory_order_relaxed); }
 };
 
-// Small objects (allocate_object): classes of 16 bytes up to 256, at most kThreadBlocks free
-// objects of each per thread, from and to the system beyond that.
+// Small objects (allocate_object): classes of 16 bytes up to 256; a thread keeps free
+// objects up to kThreadObjectBytes in all, and gets and returns them from and to the system
+// beyond that. why a byte budget and not a count per size: a tape of a thousand ops holds
+// a thousand tensors' states, and frees them all at once when its gradient is taken.
 constexpr size_t kObjectStep = 16;
 constexpr size_t kMaxObject = 256;
 constexpr int kObjectClasses = kMaxObject / kObjectStep;
+constexpr size_t kThreadObjectBytes = size_t{512} << 10;
 int object_class(size_t bytes) { return static_cast<int>((bytes + kObjectStep - 1) / kObjectStep) - 1; }
 size_t object_class_bytes(int cls) { return static_cast<size_t>(cls + 1) * kObjectStep; }
 
@@ -137,7 +140,7 @@ struct ThreadCache {
   std::array<void*, kThreadClasses> head{};  // free blocks, linked through their first word
   std::array<int, kThreadClasses> count{};
   std::array<void*, kObjectClasses> object_head{};  // free small objects, linked likewise
-  std::array<int, kObjectClasses> object_count{};
+  size_t object_bytes = 0;                          // in object_head's lists
   ThreadCounters counters;
   ThreadCache* next = nullptr;  // in the list of live thread caches (guarded by the mutex)
 };
@@ -172,7 +175,7 @@ bool shared_put(Cache& c, int cls, void* p) {
 // ---- the per-thread level ----
 
 // why a pointer and not the cache itself in thread-local storage: the library's static TLS
-// stays a few words (capi/CMakeLists.txt explains the TLS model), and a thread that never
+// stays a few words (src/CMakeLists.txt explains the TLS model), and a thread that never
 // allocates small blocks costs nothing.
 constinit thread_local ThreadCache* t_cache = nullptr;
 constinit thread_local bool t_cache_closed = false;  // the thread is exiting: no new cache
@@ -181,20 +184,15 @@ constinit thread_local bool t_cache_closed = false;  // the thread is exiting: n
 // takes it out of the list of live caches.
 void close_thread_cache(ThreadCache* tc) {
   Cache& c = cache();
-  std::vector<void*> to_system;
   {
     std::lock_guard lock(c.mutex);
     for (int cls = 0; cls < kThreadClasses; ++cls) {
       for (void* p = tc->head[cls]; p;) {
         void* next = *static_cast<void**>(p);
-        unpoison(p, sizeof(void*));
         poison(p, class_bytes(cls));
-        if (!shared_put(c, cls, p)) {
+        if (!shared_put(c, cls, p)) {  // the shared cache is full (rare): back to the system
           unpoison(p, class_bytes(cls));
-          try {
-            to_system.push_back(p);
-          } catch (const std::bad_alloc&) {
-          }  // why: a block that cannot even be listed is left to the system at exit (not reachable)
+          system_free(p);
         }
         p = next;
       }
@@ -208,7 +206,6 @@ void close_thread_cache(ThreadCache* tc) {
       }
     }
   }
-  for (void* p : to_system) system_free(p);  // blocks of any class: unpoisoned below
   for (int cls = 0; cls < kObjectClasses; ++cls) {
     for (void* p = tc->object_head[cls]; p;) {
       void* next = *static_cast<void**>(p);
@@ -285,28 +282,18 @@ void thread_put(ThreadCache& tc, int cls, void* p) {
   const size_t block = kThreadClassBytes[static_cast<size_t>(cls)];
   if (tc.count[cls] == kThreadBlocks) {
     Cache& c = cache();
-    std::vector<void*> to_system;
-    {
-      std::lock_guard lock(c.mutex);
-      for (int i = 0; i < kBatch; ++i) {
-        void* q = tc.head[cls];
-        tc.head[cls] = *static_cast<void**>(q);
-        --tc.count[cls];
-        ThreadCounters::add(tc.counters.bytes_cached, -block);
-        unpoison(q, sizeof(void*));
-        poison(q, block);
-        if (!shared_put(c, cls, q)) {
-          // The shared cache is full: back to the system, outside the lock.
-          unpoison(q, block);
-          try {
-            to_system.push_back(q);
-          } catch (const std::bad_alloc&) {
-            system_free(q);
-          }
-        }
+    std::lock_guard lock(c.mutex);
+    for (int i = 0; i < kBatch; ++i) {
+      void* q = tc.head[cls];
+      tc.head[cls] = *static_cast<void**>(q);
+      --tc.count[cls];
+      ThreadCounters::add(tc.counters.bytes_cached, -block);
+      poison(q, block);
+      if (!shared_put(c, cls, q)) {  // the shared cache is full (rare): back to the system
+        unpoison(q, block);
+        system_free(q);
       }
     }
-    for (void* q : to_system) system_free(q);
   }
   poison(p, block);
   unpoison(p, sizeof(void*));
@@ -399,7 +386,7 @@ void* allocate_object(size_t bytes) {
       const int cls = object_class(bytes);
       if (void* p = tc->object_head[cls]) {
         tc->object_head[cls] = *static_cast<void**>(p);
-        --tc->object_count[cls];
+        tc->object_bytes -= object_class_bytes(cls);
         unpoison(p, object_class_bytes(cls));
         return p;
       }
@@ -416,12 +403,13 @@ void deallocate_object(void* p, size_t bytes) noexcept {
   if (bytes <= kMaxObject) {
     ThreadCache* tc = thread_cache();
     const int cls = object_class(bytes);
-    if (tc && tc->object_count[cls] < kThreadBlocks) {
-      poison(p, object_class_bytes(cls));
+    const size_t block = object_class_bytes(cls);
+    if (tc && tc->object_bytes + block <= kThreadObjectBytes) {
+      poison(p, block);
       unpoison(p, sizeof(void*));
       *static_cast<void**>(p) = tc->object_head[cls];
       tc->object_head[cls] = p;
-      ++tc->object_count[cls];
+      tc->object_bytes += block;
       return;
     }
   }

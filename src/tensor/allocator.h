@@ -28,8 +28,8 @@ AllocatorStats allocator_stats();
 void allocator_release_cache();
 
 // Memory for a small object of the library (a tensor's state, its storage, a C handle): from
-// a free list of this thread when it has one of the size (up to 256 bytes, 64 of each size
-// per thread), else from the system (operator new). Aligned as operator new aligns, not to
+// a free list of this thread when it has one of the size (up to 256 bytes; a thread keeps at
+// most 512 KiB of free objects), else from the system (operator new). Aligned as operator new aligns, not to
 // 64 bytes, and not counted in allocator_stats(). Throws Error(out_of_memory).
 void* allocate_object(size_t bytes);
 // Gives back memory from allocate_object(bytes), on any thread.
