@@ -151,7 +151,7 @@ void conv2d_forward(const Conv2dGeometry& g, const T* x, const T* w, const T* bi
       const T* a = pointwise ? x + l0 * OW * g.in_c + gi * K : col.as<T>();
       if (!pointwise) im2col(g, x, l0, l1, gi, col.as<T>());
       gemm_serial<T>(false, false, rows, OG, K, a, pointwise ? g.in_c : K, w + gi * OG, O,
-              bias ? T(1) : T(0), out + gi * OG, O);
+                     bias ? T(1) : T(0), out + gi * OG, O);
     }
   });
 }
@@ -169,8 +169,8 @@ void conv2d_input_grad(const Conv2dGeometry& g, const T* dy, const T* w, T* dx) 
     const int64_t l0 = item * per, l1 = std::min(lines, l0 + per);
     if (pointwise) {
       for (int64_t gi = 0; gi < g.groups; ++gi)
-        gemm_serial<T>(false, true, (l1 - l0) * OW, K, OG, dy + l0 * OW * O + gi * OG, O, w + gi * OG,
-                O, T(0), dx + l0 * OW * g.in_c + gi * K, g.in_c);
+        gemm_serial<T>(false, true, (l1 - l0) * OW, K, OG, dy + l0 * OW * O + gi * OG, O,
+                       w + gi * OG, O, T(0), dx + l0 * OW * g.in_c + gi * K, g.in_c);
       return;
     }
     std::fill(dx + (l0 / g.out_h) * image, dx + (l1 / g.out_h) * image, T(0));
@@ -178,8 +178,8 @@ void conv2d_input_grad(const Conv2dGeometry& g, const T* dy, const T* w, T* dx) 
     for (int64_t s0 = l0; s0 < l1; s0 += sub) {
       const int64_t s1 = std::min(l1, s0 + sub);
       for (int64_t gi = 0; gi < g.groups; ++gi) {
-        gemm_serial<T>(false, true, (s1 - s0) * OW, K, OG, dy + s0 * OW * O + gi * OG, O, w + gi * OG,
-                O, T(0), dcol.as<T>(), K);
+        gemm_serial<T>(false, true, (s1 - s0) * OW, K, OG, dy + s0 * OW * O + gi * OG, O,
+                       w + gi * OG, O, T(0), dcol.as<T>(), K);
         col2im_add(g, dcol.as<T>(), s0, s1, gi, dx);
       }
     }
@@ -208,8 +208,8 @@ void conv2d_filter_grad(const Conv2dGeometry& g, const T* x, const T* dy, T* dw)
       for (int64_t gi = 0; gi < g.groups; ++gi) {
         const T* a = pointwise ? x + l0 * OW * g.in_c + gi * K : col.as<T>();
         if (!pointwise) im2col(g, x, l0, l1, gi, col.as<T>());
-        gemm_serial<T>(true, false, K, OG, rows, a, pointwise ? g.in_c : K, dy + l0 * OW * O + gi * OG,
-                O, item == first ? T(0) : T(1), acc + gi * OG, O);
+        gemm_serial<T>(true, false, K, OG, rows, a, pointwise ? g.in_c : K,
+                       dy + l0 * OW * O + gi * OG, O, item == first ? T(0) : T(1), acc + gi * OG, O);
       }
     }
   });

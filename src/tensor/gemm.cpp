@@ -67,8 +67,9 @@ GemmPlan plan_gemm(bool is_float, int64_t M, int64_t N, int64_t K, int64_t batch
   // OpenBLAS tiles change the rounding, so they must not depend on the thread count.
   const bool whole = wanted < 2 || (uses_avx512(is_float) && threads <= 1);
   if (whole) {
-    const int64_t group = threads <= 1 ? batch : std::max<int64_t>(1, kTileWork / std::max<int64_t>(work, 1));
-    return {M, N, 1, 1, std::min(group, std::max<int64_t>(batch, 1))};
+    // products per item: enough to be worth a tile, all of them on one thread
+    const int64_t group = threads <= 1 ? batch : kTileWork / std::max<int64_t>(work, 1);
+    return {M, N, 1, 1, std::clamp<int64_t>(group, 1, std::max<int64_t>(batch, 1))};
   }
   GemmPlan p{};
   p.row_tiles = ceil_div(M, kMaxTileRows);
