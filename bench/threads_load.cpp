@@ -2,22 +2,25 @@
 // Do threads ever make a step slower? Runs the seed, MLP and CNN training steps (dense_step.h,
 // cnn_step.h) on one thread and on the default thread count, interleaved, first on an
 // otherwise idle machine and then beside 1, 2 and 3 busy processes that this program starts
-// (forked children spinning on the CPU) and stops itself. Prints, per case, the median over
-// rounds of the mean step time of each configuration and the median of the per-round ratios
-// default / 1 thread (below 1: the default is faster).
+// (forked children spinning on the CPU) and stops itself. Prints, per case, the median and
+// the mean step time of each configuration and their ratios default / 1 thread (below 1: the
+// default is faster). The median resists the noise of a shared machine; the mean is what an
+// epoch costs.
 //
 //   build/bench/tapegrad_threads_bench [--busy 0,1,2,3] [--rounds 9] [--ms 300]
 //                                      [--steps seed,mlp,cnn]
 //
-// A round runs each step for --ms milliseconds in each configuration, the order of the two
-// alternating from round to round. Not a Google Benchmark program: it must own the busy
-// processes, and it reports ratios rather than single timings.
+// A round runs each step for --ms milliseconds, alternating the two configurations step by
+// step so that both see the same load from the rest of the machine; the times of all rounds
+// are pooled. Not a Google Benchmark program: it must own the busy processes, and it reports
+// ratios rather than single timings.
 #include <signal.h>
 #include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <array>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -121,18 +124,29 @@ double median(std::vector<double> v) {
   return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
 }
 
-// Mean wall time of one step, in ms, over a window of at least `ms` milliseconds (and at
-// least three steps), after one unmeasured step.
-double mean_step_ms(const std::function<void()>& step, int ms) {
-  step();
-  const auto start = Clock::now();
-  const auto until = start + std::chrono::milliseconds(ms);
-  int steps = 0;
-  for (auto now = start; steps < 3 || now < until; now = Clock::now()) {
+// Wall times of one step (ms) on one thread and on the default count, appended to times[0]
+// and times[1], over a window of at least `ms` milliseconds (and three steps of each): the
+// two alternate step by step, so that both see the same load from the rest of the machine.
+// One unmeasured step of each first.
+void time_steps(const std::function<void()>& step, int ms, std::vector<double> times[2]) {
+  for (const size_t threads : {size_t{1}, size_t{0}}) {
+    tg_bench::must(tg_set_num_threads(threads), "tg_set_num_threads");
     step();
-    ++steps;
   }
-  return std::chrono::duration<double, std::milli>(Clock::now() - start).count() / steps;
+  const auto until = Clock::now() + std::chrono::milliseconds(ms);
+  for (int i = 0, done = 0; done < 6 || Clock::now() < until; ++i, ++done) {
+    const int k = i % 2;  // 0: one thread, 1: the default
+    tg_bench::must(tg_set_num_threads(k == 0 ? 1 : 0), "tg_set_num_threads");
+    const auto start = Clock::now();
+    step();
+    times[k].push_back(std::chrono::duration<double, std::milli>(Clock::now() - start).count());
+  }
+}
+
+double mean(const std::vector<double>& v) {
+  double sum = 0;
+  for (double x : v) sum += x;
+  return sum / static_cast<double>(v.size());
 }
 
 struct Step {
@@ -175,30 +189,21 @@ int main(int argc, char** argv) {
   tg_bench::must(tg_get_num_threads(&default_threads), "tg_get_num_threads");
   std::printf("default threads: %zu; %d rounds of %d ms per step and configuration\n",
               default_threads, o.rounds, o.ms);
-  std::printf("%-5s %-38s %12s %12s %9s %9s  %s\n", "busy", "step", "1 thread ms", "default ms",
-              "ratio", "max ratio", "load average before");
+  std::printf("%-5s %-38s %11s %11s %8s %11s %11s %8s  %s\n", "busy", "step", "median 1", "median dflt",
+              "ratio", "mean 1", "mean dflt", "ratio", "load average before");
   for (const int busy : o.busy) {
     const std::string load = load_average();
     BusyProcesses spinners(busy);
     usleep(200 * 1000);  // let the scheduler spread them
-    std::vector<std::vector<double>> one(steps.size()), dflt(steps.size()), ratio(steps.size());
-    for (int round = 0; round < o.rounds; ++round) {
-      for (size_t s = 0; s < steps.size(); ++s) {
-        double t1 = 0, td = 0;
-        for (int k = 0; k < 2; ++k) {
-          const bool single = (k == 0) == (round % 2 == 0);
-          tg_bench::must(tg_set_num_threads(single ? 1 : 0), "tg_set_num_threads");
-          (single ? t1 : td) = mean_step_ms(steps[s].run, o.ms);
-        }
-        one[s].push_back(t1);
-        dflt[s].push_back(td);
-        ratio[s].push_back(td / t1);
-      }
+    std::vector<std::array<std::vector<double>, 2>> times(steps.size());
+    for (int round = 0; round < o.rounds; ++round)
+      for (size_t s = 0; s < steps.size(); ++s) time_steps(steps[s].run, o.ms, times[s].data());
+    for (size_t s = 0; s < steps.size(); ++s) {
+      const auto& [one, dflt] = times[s];
+      std::printf("%-5d %-38s %11.3f %11.3f %8.3f %11.3f %11.3f %8.3f  %s\n", busy,
+                  steps[s].name.c_str(), median(one), median(dflt), median(dflt) / median(one),
+                  mean(one), mean(dflt), mean(dflt) / mean(one), load.c_str());
     }
-    for (size_t s = 0; s < steps.size(); ++s)
-      std::printf("%-5d %-38s %12.3f %12.3f %9.3f %9.3f  %s\n", busy, steps[s].name.c_str(),
-                  median(one[s]), median(dflt[s]), median(ratio[s]),
-                  *std::max_element(ratio[s].begin(), ratio[s].end()), load.c_str());
     std::fflush(stdout);
   }
   tg_bench::must(tg_set_num_threads(0), "tg_set_num_threads");
