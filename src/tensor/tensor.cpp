@@ -15,7 +15,6 @@ uint64_t next_object_id() {
 
 Tensor Tensor::from_storage(std::shared_ptr<Storage> storage, const Shape& shape, DType dtype) {
   Tensor t;
-  // why parenthesised aggregate initialisation: the Impl is built in its block, not moved there
   t.impl_ = std::allocate_shared<const Impl>(CachingAllocator<Impl>(), std::move(storage), shape, dtype, next_object_id());
   return t;
 }

@@ -53,6 +53,10 @@ class Tensor {
 
  private:
   struct Impl {
+    // why a constructor: allocate_shared builds the Impl with parentheses, which an aggregate
+    // only allows from clang 16 on (Debian 12 has clang 14).
+    Impl(std::shared_ptr<Storage> s, Shape sh, DType dt, uint64_t i)
+        : storage(std::move(s)), shape(std::move(sh)), dtype(dt), id(i) {}
     std::shared_ptr<Storage> storage;
     Shape shape;
     DType dtype;
