@@ -406,21 +406,26 @@ std::vector<Tensor> Tape::backprop(std::span<const Differentiable> targets,
   // slot[k]: the gradient flowing into the output whose slot is k; `live` counts the filled
   // slots not yet walked, so the walk stops as soon as nothing is left to propagate.
   // source_slot[k]: that output is a source, so it keeps its gradient (a result) and still
-  // passes it on, as in TF.
+  // passes it on, as in TF. Empty unless a source is such an output (sources are usually
+  // watched tensors and variables).
   std::vector<Tensor> slot(num_slots);
-  std::vector<uint8_t> source_slot(num_slots);
+  std::vector<uint8_t> source_slot;
   size_t live = 0;
   // Sources that no record produced (watched tensors, variables, unrecorded tensors),
   // without repeats: id -> index into `leaf`, their gradients.
   IdMap source_index;
   for (const Differentiable& s : sources) {
-    if (const int64_t k = producer(s.id); k >= 0)
+    if (const int64_t k = producer(s.id); k >= 0) {
+      source_slot.resize(num_slots);
       source_slot[static_cast<size_t>(k)] = 1;
-    else
+    } else {
       source_index.insert(s.id, static_cast<int64_t>(source_index.size()));
+    }
   }
   std::vector<Tensor> leaf(source_index.size());
-  const auto take = [&](size_t k) { return source_slot[k] ? slot[k] : std::move(slot[k]); };
+  const auto take = [&](size_t k) {
+    return !source_slot.empty() && source_slot[k] ? slot[k] : std::move(slot[k]);
+  };
   const auto add_to_slot = [&](size_t k, Tensor&& g) {
     Tensor& s = slot[k];
     if (!s) ++live;
