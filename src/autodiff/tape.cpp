@@ -269,8 +269,8 @@ bool Tape::find_producers(std::span<const Input> inputs, int64_t* producers) con
 
 Tape::Record& Tape::start_record(const OpDef& def, const Attrs& attrs, const Tensor& output,
                                  std::span<const int64_t> producers) {
-  int64_t* kept_producers = producers_.alloc(producers.size());
-  std::copy(producers.begin(), producers.end(), kept_producers);
+  const bool few = producers.size() <= Record::kFew;
+  int64_t* kept_producers = few ? nullptr : producers_.alloc(producers.size());
   // The shared no_attrs() is kept by address; other attributes are copied first, so that a
   // copy that throws leaves no half-made record (an empty Attrs left behind is harmless).
   const Attrs* kept = &attrs;
@@ -280,6 +280,8 @@ Tape::Record& Tape::start_record(const OpDef& def, const Attrs& attrs, const Ten
     kept = &copy;
   }
   Record& r = records_.emplace_back();
+  if (few) kept_producers = r.few_producers;
+  std::copy(producers.begin(), producers.end(), kept_producers);
   r.def = &def;
   r.attrs = kept;
   r.producers = kept_producers;

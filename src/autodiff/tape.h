@@ -266,6 +266,10 @@ class Tape {
     // the tape knew of it when the op ran). why: the backward pass then finds where each
     // input gradient goes without a hash look-up.
     const int64_t* producers = nullptr;
+    // where producers points for ops of at most two inputs (most): records never move, and
+    // a tape of one op then allocates no producers_ chunk.
+    static constexpr size_t kFew = 2;
+    int64_t few_producers[kFew];
     Tensor* saved_inputs = nullptr;      // arity entries in saved_, when the op saves inputs
     Tensor saved_output;                 // undefined unless the op saves its output
     uint64_t output_id = 0;              // the first output
