@@ -88,7 +88,7 @@ class FitOptions(ctypes.Structure):
                 ("validation_x", c_void_p), ("validation_y", c_void_p),
                 ("validation_sample_weight", c_void_p), ("validation_batch_size", c_size_t),
                 ("validation_freq", c_size_t), ("callbacks", P), ("num_callbacks", c_size_t),
-                ("verbose", c_int), ("verbose_stream", c_void_p)]
+                ("verbose", c_int), ("verbose_stream", c_void_p), ("replica", c_void_p)]
 
 
 class EvaluateOptions(ctypes.Structure):

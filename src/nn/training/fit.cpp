@@ -2,6 +2,7 @@
 #include "nn/training/fit.h"
 
 #include "nn/training/evaluate.h"
+#include "nn/training/fit_replicated.h"
 #include "nn/training/run.h"
 #include "tensor/error.h"
 
@@ -44,6 +45,8 @@ std::shared_ptr<History> fit(Model& model, const Compiled& compiled, const Data&
       validation_data ? batches_of(*validation_data, o.validation_batch_size ? o.validation_batch_size : o.batch_size,
                                    /*shuffle=*/false, 0, /*needs_targets=*/true, "fit: validation_data")
                       : nullptr;
+  if (o.replica) return fit_replicated(model, compiled, train, train_data.source ? -1 : train_data.arrays.samples(),
+                                       validation, o);
   auto history = std::make_shared<History>();
   const CallbackList callbacks = make_callbacks(o.callbacks, history, o.verbose, o.verbose_stream, "fit");
   TrainingState state{model, compiled.optimizer, o.epochs, train->steps(), o.verbose, metric_names(compiled)};
