@@ -40,7 +40,12 @@ std::shared_ptr<History> fit(Model& model, const Compiled& compiled, const Data&
   check_compiled(compiled, /*needs_optimizer=*/true, "fit");
   check_options(o);
   const auto [train_data, validation_data] = split_validation(data, o);
-  const auto train = batches_of(train_data, o.batch_size, o.shuffle, o.seed, /*needs_targets=*/true, "fit");
+  uint64_t seed = o.seed;
+  if (o.replica) {  // every replica shuffles with rank 0's seed, so their global batches agree
+    check_replica(*o.replica, "fit");
+    o.replica->broadcast(&seed, sizeof seed, 0);
+  }
+  const auto train = batches_of(train_data, o.batch_size, o.shuffle, seed, /*needs_targets=*/true, "fit");
   const auto validation =
       validation_data ? batches_of(*validation_data, o.validation_batch_size ? o.validation_batch_size : o.batch_size,
                                    /*shuffle=*/false, 0, /*needs_targets=*/true, "fit: validation_data")

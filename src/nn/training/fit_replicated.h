@@ -4,7 +4,8 @@
 // and, for arrays, the same arrays; `batch_size` is the global batch.
 //
 //   - Data: arrays are split by rows: of every global batch (the same shuffled order on every
-//     replica, drawn from the seed), replica r takes its share (ArrayData::shard). A
+//     replica, drawn from rank 0's seed, which fit broadcasts), replica r takes its share
+//     (ArrayData::shard). A
 //     tg_dataset is the replica's own shard: each replica's source gives its local batches,
 //     and an epoch ends when every replica's source has ended.
 //   - Each step is replicated_train_step: the gradients of the global batch, averaged over
