@@ -64,9 +64,10 @@ tg_status ok() {
   return TG_OK;
 }
 
-// Waits for `request` until the tg_mpi's deadline. Spins while the wait is short (the usual
-// case, where the other ranks are a few microseconds behind), then sleeps between polls so a
-// long wait does not take a core from the ranks that are still computing.
+// Waits for `request` until the tg_mpi's deadline. Spins for the first 50 µs (the usual case:
+// the other ranks are a few microseconds behind), then yields the core between polls to any
+// thread that wants it (a rank still computing, when ranks outnumber cores), and after 10 ms
+// sleeps 100 µs between polls.
 tg_status wait(tg_mpi* mpi, MPI_Request& request, const char* function, const char* call) {
   using clock = std::chrono::steady_clock;
   const auto start = clock::now();
@@ -85,6 +86,7 @@ tg_status wait(tg_mpi* mpi, MPI_Request& request, const char* function, const ch
                   call, mpi->timeout_seconds, mpi->size);
     }
     if (now - start > std::chrono::milliseconds(10)) std::this_thread::sleep_for(std::chrono::microseconds(100));
+    else if (now - start > std::chrono::microseconds(50)) std::this_thread::yield();
   }
 }
 
