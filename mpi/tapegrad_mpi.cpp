@@ -191,10 +191,11 @@ tg_status tg_mpi_init(int* argc, char*** argv, tg_mpi** out) {
     // for most failures (no launcher, no network) nonetheless.
     const int rc = MPI_Init_thread(argc, argv, MPI_THREAD_SERIALIZED, &provided);
     if (rc != MPI_SUCCESS) return mpi_failed(function, "MPI_Init_thread", rc);
+    // MPI is ours: its errors return too (a program that initialised MPI keeps its handler).
+    MPI_Comm_set_errhandler(MPI_COMM_WORLD, MPI_ERRORS_RETURN);
     std::lock_guard<std::mutex> lock(live_mutex);
     initialised_mpi = true;
   }
-  MPI_Comm_set_errhandler(MPI_COMM_WORLD, MPI_ERRORS_RETURN);
   return make(MPI_COMM_WORLD, function, out);
 }
 

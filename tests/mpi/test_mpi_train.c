@@ -270,6 +270,14 @@ static void test_error_on_one_rank(void) {
   s = tg_model_fit(model, cce, adam, NULL, 0, rank == 1 ? bad : x, y, &o, NULL);
   if (rank == 1) CHECK_ERR(s, TG_INVALID_ARGUMENT, "[tg_model_fit]", "(4,31)");
   else CHECK_ERR(s, TG_INVALID_ARGUMENT, "[tg_model_fit] replica 1 of 2 failed: ", "(4,31)");
+  /* An argument fit rejects before training (x and y of different lengths) on rank 1 only. */
+  {
+    tg_tensor* short_y = rows_of(y, 0, 15);
+    s = tg_model_fit(model, cce, adam, NULL, 0, x, rank == 1 ? short_y : y, &o, NULL);
+    if (rank == 1) CHECK_ERR(s, TG_INVALID_ARGUMENT, "[tg_model_fit] fit: Data cardinality is ambiguous");
+    else CHECK_ERR(s, TG_INVALID_ARGUMENT, "[tg_model_fit] replica 1 of 2 failed: fit: Data cardinality");
+    tg_tensor_free(short_y);
+  }
   s = tg_model_train_step_distributed(model, cce, adam, NULL, 0, rank == 1 ? bad : x, y, NULL, replica, NULL);
   if (rank == 0) CHECK_ERR(s, TG_INVALID_ARGUMENT, "[tg_model_train_step_distributed] replica 1 of 2 failed: ");
   else CHECK(s == TG_INVALID_ARGUMENT);
