@@ -2441,9 +2441,11 @@ TG_API tg_status tg_model_train_step_distributed(tg_model* model, const tg_loss*
  * Horovod's allreduce with op=Average), packed into buckets. Each replica passes its own
  * tensors, the same number with the same dtypes and shapes; a NULL entry must be NULL on every
  * replica and gives NULL. out[i]: new tensors owned by the caller (NULL where tensors[i] is).
- * Each tensor is scaled by 1/size before the sum (exact when size is a power of two).
+ * Each tensor is scaled by 1/size before the sum (exact when size is a power of two). Two
+ * collectives: an agreement on the list (a hash of the count, the NULL entries, the dtypes and
+ * shapes) and one allreduce_sum per bucket.
  * Collective. Returns TG_OK; TG_INVALID_HANDLE; TG_INVALID_ARGUMENT (NULL arrays, an integer
- * tensor, entries NULL or shaped differently on different replicas: on every replica);
+ * tensor, lists that differ between replicas: on every replica, each naming its own list);
  * TG_OUT_OF_MEMORY; TG_TIMEOUT. On error nothing is written. */
 TG_API tg_status tg_replica_allreduce_mean(const tg_replica* replica, tg_tensor* const* tensors,
                                            size_t count, tg_tensor** out);

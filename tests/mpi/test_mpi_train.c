@@ -294,7 +294,8 @@ static void test_error_on_one_rank(void) {
   tg_model_free(model);
 }
 
-/* tg_replica_allreduce_mean: the mean everywhere; NULL on one rank only is an error on both. */
+/* tg_replica_allreduce_mean: the mean everywhere; NULL on one rank only is an error on both,
+ * each naming what it passed. */
 static void test_allreduce_mean(void) {
   const int64_t shape[1] = {3};
   const double mine[3] = {1.0 + rank, 10.0 * rank, -4.0};
@@ -309,7 +310,8 @@ static void test_allreduce_mean(void) {
   CHECK(out[1] == NULL);
   tg_tensor_free(out[0]);
   in[1] = rank == 0 ? t : NULL;
-  CHECK_ERR(tg_replica_allreduce_mean(replica, in, 2, out), TG_INVALID_ARGUMENT, "tensor 1 is NULL on 1 of 2 replicas");
+  CHECK_ERR(tg_replica_allreduce_mean(replica, in, 2, out), TG_INVALID_ARGUMENT, "the replicas pass different tensors",
+            rank == 0 ? "this one passes float32(3) float32(3)" : "this one passes float32(3) NULL");
   tg_tensor_free(t);
 }
 

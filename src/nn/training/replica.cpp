@@ -197,30 +197,23 @@ std::vector<Tensor> allreduce_sum(const Replica& replica, std::span<const Tensor
 
 std::vector<Tensor> allreduce_mean(const Replica& replica, std::span<const Tensor> tensors) {
   check_replica(replica, "allreduce");
-  std::vector<double> words;
-  append_same_check(words, tensors.size());
-  if (!same_everywhere(agree_and_sum(replica, nullptr, words).data(), replica.size))
-    fail(Status::invalid_argument, "allreduce: the replicas pass different numbers of tensors (this one {})",
-         tensors.size());
-  // Per entry: 1 if it is undefined here, then a check of its dtype and shape.
-  std::vector<double> control;
+  // One agreement: the count, which entries are NULL, and every dtype and shape, hashed.
+  uint64_t h = mix(tensors.size());
   for (const Tensor& t : tensors) {
-    control.push_back(t.defined() ? 0.0 : 1.0);
-    uint64_t h = t.defined() ? static_cast<uint64_t>(t.dtype()) + 1 : 0;
+    h = mix(h) + (t.defined() ? static_cast<uint64_t>(t.dtype()) + 1 : 0);
     if (t.defined())
       for (int64_t d : t.shape().dims()) h = mix(h) + static_cast<uint64_t>(d);
-    append_same_check(control, h);
   }
-  replica.allreduce_sum(control.data(), control.size(), DType::f64);
-  for (size_t i = 0; i < tensors.size(); ++i) {
-    const double* entry = control.data() + i * (1 + kSameCheckWords);
-    if (entry[0] > 0 && entry[0] < replica.size)
-      fail(Status::invalid_argument, "allreduce: tensor {} is NULL on {} of {} replicas: pass the same ones everywhere",
-           i, entry[0], replica.size);
-    if (!same_everywhere(entry + 1, replica.size))
-      fail(Status::invalid_argument, "allreduce: tensor {} ({} {} here) differs in dtype or shape between replicas", i,
-           tensors[i].defined() ? dtype_name(tensors[i].dtype()) : "NULL",
-           tensors[i].defined() ? tensors[i].shape().str() : "");
+  std::vector<double> words;
+  append_same_check(words, h);
+  if (!same_everywhere(agree_and_sum(replica, nullptr, words).data(), replica.size)) {
+    std::string mine;
+    for (const Tensor& t : tensors)
+      mine += t.defined() ? fmt::format(" {}{}", dtype_name(t.dtype()), t.shape().str()) : std::string(" NULL");
+    fail(Status::invalid_argument,
+         "allreduce: the replicas pass different tensors (their number, which are NULL, dtypes or shapes); "
+         "this one passes{}",
+         mine.empty() ? std::string(" none") : mine);
   }
   return allreduce_sum(replica, tensors, 1.0 / replica.size);
 }

@@ -108,9 +108,10 @@ ReplicatedStep replicated_train_step(Model& model, const Compiled& compiled, con
   compiled.optimizer->apply(variables, gradients);
 
   out.samples = static_cast<int64_t>(sum.rows);
-  if (!is_mean(*compiled.loss) && compiled.loss->config().reduction == Reduction::sum) out.loss = sum.loss_sum;
-  else if (is_mean(*compiled.loss)) out.loss = sum.weighted_loss / sum.rows;
-  else out.loss = sum.loss_elements > 0 ? sum.loss_sum / sum.loss_elements : 0.0;
+  // The loss one process would report for the global batch (train_step's loss_value).
+  if (is_mean(*compiled.loss)) out.loss = sum.weighted_loss / sum.rows;
+  else if (compiled.loss->config().reduction == Reduction::sum) out.loss = sum.loss_sum;
+  else out.loss = sum.loss_elements > 0 ? sum.loss_sum / sum.loss_elements : 0.0;  // NONE: the elements' mean
   for (size_t i = 0; i < M; ++i) out.metrics.emplace_back(control[2 * V + 2 * i], control[2 * V + 2 * i + 1]);
   return out;
 }
