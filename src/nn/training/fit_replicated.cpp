@@ -129,10 +129,7 @@ std::shared_ptr<History> fit_replicated(Model& model, const Compiled& compiled, 
     local.run([&] {
       Logs epoch_logs = global_results(tracker, compiled, metrics);
       throughput.write(epoch_logs);
-      if (validation && (epoch + 1) % o.validation_freq == 0) {
-        const Logs results = run_test_loop(model, compiled, *validation, callbacks, state, epoch);
-        for (size_t i = 0; i < results.size(); ++i) epoch_logs.set("val_" + results.name(i), results.value(i));
-      }
+      validate_epoch(model, compiled, validation.get(), o.validation_freq, callbacks, state, epoch, epoch_logs);
       callbacks.for_each(&Callback::on_epoch_end, state, epoch, epoch_logs);
       training_logs = epoch_logs;
     });
