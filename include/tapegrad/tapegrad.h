@@ -2385,7 +2385,7 @@ TG_API tg_status tg_model_train_step(tg_model* model, const tg_loss* loss, tg_op
  *   tg_model_fit(model, loss, opt, ..., x, y, &o, &h)  on every rank, with the same x, y
  *
  * SHARDING. With arrays, every replica passes the same x and y; the global batches are drawn
- * as without replicas (the same shuffled order on every replica, from the seed), and replica r
+ * as without replicas (the same shuffled order on every replica, from rank 0's seed), and replica r
  * of R takes rows [floor(c·r/R), floor(c·(r+1)/R)) of each global batch of c rows: B/R rows
  * when R divides B, and the replicas' rows in rank order are the global batch. With a
  * tg_dataset, each replica's dataset gives that replica's own batches (its shard), and an epoch
@@ -2408,9 +2408,11 @@ TG_API tg_status tg_model_train_step(tg_model* model, const tg_loss* loss, tg_op
  * ERRORS. Each step begins with an agreement on every replica's status: an error on one
  * replica (data of the wrong shape, out of memory, a failed callback or checkpoint) makes every
  * replica return that status, its message naming the replica ("replica 1 of 2 failed: ..."),
- * and no replica changes its variables. A replica that stops calling or dies makes the others
- * return TG_TIMEOUT after the transport's timeout (tg_mpi_set_timeout). stop_training set by a
- * callback on any replica stops all.
+ * and no replica changes its variables; so do arguments that one replica's fit rejects. A
+ * replica that stops calling or dies makes the others return TG_TIMEOUT after the transport's
+ * timeout (tg_mpi_set_timeout); so does a call that fails at once on one replica for an invalid
+ * handle or a malformed tg_replica, before any collective. stop_training set by a callback on
+ * any replica stops all.
  */
 
 /* Copies replica `root`'s model weights (trainable or not) and, if optimizer is not NULL, its

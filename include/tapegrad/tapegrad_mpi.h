@@ -49,9 +49,12 @@ typedef struct tg_mpi tg_mpi;
 /* Initialises MPI (MPI_Init_thread with MPI_THREAD_SERIALIZED) unless the program already
  * did, and returns a tg_mpi over (a duplicate of) MPI_COMM_WORLD. argc and argv may be NULL,
  * as for MPI_Init. *out: owned by the caller (tg_mpi_free).
- * Returns TG_OK; TG_INVALID_ARGUMENT (out NULL); TG_INVALID_STATE (MPI already finalized, or
- * initialised with less than MPI_THREAD_SERIALIZED... by this library: never); TG_IO_ERROR (an
- * MPI call failed; the message has MPI's error text); TG_OUT_OF_MEMORY. */
+ * When the program initialised MPI itself, it must have asked for a thread level that lets
+ * it call tapegrad from the thread it calls it from (MPI_THREAD_SINGLE suffices for the main
+ * thread), and it finalizes MPI itself.
+ * Returns TG_OK; TG_INVALID_ARGUMENT (out NULL); TG_INVALID_STATE (MPI already finalized);
+ * TG_IO_ERROR (an MPI call failed; the message has MPI's error text; MPI errors are reported
+ * as TG_IO_ERROR throughout); TG_OUT_OF_MEMORY. */
 TG_API tg_status tg_mpi_init(int* argc, char*** argv, tg_mpi** out);
 
 /* A tg_mpi over a duplicate of the caller's communicator, given by its Fortran handle
