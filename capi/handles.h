@@ -21,6 +21,7 @@
 #include "autodiff/tape.h"
 #include "autodiff/variable.h"
 #include "tapegrad/tapegrad.h"
+#include "tensor/allocator.h"
 #include "tensor/error.h"
 #include "tensor/tensor.h"
 
@@ -55,6 +56,10 @@ enum class Tag : uint32_t {
 struct HandleBase {
   explicit HandleBase(Tag t) : tag(t) {}
   virtual ~HandleBase() = default;
+  // why: a handle per op result; the thread's cache of small blocks serves it without a lock
+  // or malloc. (The destructor is virtual, so delete passes the whole object's size.)
+  static void* operator new(size_t bytes) { return tg::allocate_object(bytes); }
+  static void operator delete(void* p, size_t bytes) noexcept { tg::deallocate_object(p, bytes); }
   Tag tag;
   uintptr_t id = 0;  // what the C side holds (set by register_handle)
   // The scope that holds the handle, if any, and its place there (capi/scope.cpp; guarded by

@@ -82,10 +82,14 @@ struct OpDef {
   bool broadcasts = false;
 };
 
+// The attributes of an op called without any. why one shared object: a default argument of
+// `= {}` built and destroyed an Attrs (three vectors, a shape) on every op call.
+const Attrs& no_attrs();
+
 // Runs `def` on `inputs` and records it on every active tape that watches an input.
-Tensor apply(const OpDef& def, std::span<const Tensor> inputs, const Attrs& attrs = {});
+Tensor apply(const OpDef& def, std::span<const Tensor> inputs, const Attrs& attrs = no_attrs());
 inline Tensor apply(const OpDef& def, std::initializer_list<Tensor> inputs,
-                    const Attrs& attrs = {}) {
+                    const Attrs& attrs = no_attrs()) {
   return apply(def, std::span<const Tensor>(inputs.begin(), inputs.size()), attrs);
 }
 

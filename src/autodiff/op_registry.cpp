@@ -6,6 +6,11 @@
 
 namespace tg {
 
+const Attrs& no_attrs() {
+  static const Attrs* const none = new Attrs;  // why never destroyed: ops may run at exit
+  return *none;
+}
+
 Tensor apply(const OpDef& def, std::span<const Tensor> inputs, const Attrs& attrs) {
   if (def.arity >= 0 && static_cast<int>(inputs.size()) != def.arity)
     fail(Status::internal, "{}: expected {} inputs, got {}", def.name, def.arity, inputs.size());

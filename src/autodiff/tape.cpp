@@ -55,7 +55,6 @@ struct ActiveTapes {
   }
 };
 thread_local ActiveTapes t_active_tapes;
-thread_local std::vector<Tape*>& t_active = t_active_tapes.tapes;
 
 // Counts a gradient pass on a tape while it runs.
 class BusyGuard {
@@ -96,7 +95,7 @@ Shape concat_shapes(Shape shape, const Shape& tail, int from, const char* what) 
 
 }  // namespace
 
-std::span<Tape* const> active_tapes() { return t_active; }
+std::span<Tape* const> active_tapes() { return t_active_tapes.tapes; }
 
 Tape::Tape(bool persistent, bool watch_accessed_variables)
     : persistent_(persistent),
@@ -107,7 +106,7 @@ Tape::~Tape() {
   // Only the owning thread can hold this tape on its stack; capi refuses to free a tape
   // that is recording on another thread.
   if (recording_ && owner_ == std::this_thread::get_id()) {
-    t_active.erase(std::remove(t_active.begin(), t_active.end(), this), t_active.end());
+    std::erase(t_active_tapes.tapes, this);
   }
 }
 
@@ -148,14 +147,14 @@ void Tape::push() {
     clear_record();
     watched_variables_.clear();
   }
-  t_active.push_back(this);
+  t_active_tapes.tapes.push_back(this);
   recording_ = true;
   pause_depth_ = t_active_tapes.pause_depth;
 }
 
 void Tape::pop() {
   if (!recording_) fail(Status::invalid_state, "Tape is not recording.");
-  t_active.erase(std::remove(t_active.begin(), t_active.end(), this), t_active.end());
+  std::erase(t_active_tapes.tapes, this);
   recording_ = false;
 }
 
@@ -199,6 +198,7 @@ void Tape::clear_record() {
   tensor_op_.clear();
   metas_.clear();
   saved_.clear();
+  attrs_.clear();
 }
 
 void Tape::consume() {
@@ -245,9 +245,17 @@ bool Tape::should_record(std::span<const TensorMeta> inputs) const {
 
 Tape::Record& Tape::start_record(const OpDef& def, const Attrs& attrs, const Tensor& output,
                                  uint32_t arity) {
+  // The shared no_attrs() is kept by address; other attributes are copied first, so that a
+  // copy that throws leaves no half-made record (an empty Attrs left behind is harmless).
+  const Attrs* kept = &attrs;
+  if (kept != &no_attrs()) {
+    Attrs& copy = attrs_.emplace_back();
+    copy = attrs;
+    kept = &copy;
+  }
   Record& r = records_.emplace_back();
   r.def = &def;
-  r.attrs = attrs;
+  r.attrs = kept;
   r.output_id = output.id();
   r.first_slot = num_slots_;
   r.arity = arity;
@@ -258,20 +266,19 @@ Tape::Record& Tape::start_record(const OpDef& def, const Attrs& attrs, const Ten
 void Tape::record(const OpDef& def, const Attrs& attrs, std::span<const Tensor> inputs,
                   const Tensor& output) {
   const auto arity = static_cast<uint32_t>(inputs.size());
+  for (uint32_t i = 0; i < arity; ++i)
+    if (inputs[i].id() == output.id())
+      fail(Status::internal, "{}: the op returned its input {} itself; it must return a new tensor",
+           def.name, i);
   TensorMeta* metas = metas_.alloc(arity);
   for (uint32_t i = 0; i < arity; ++i) {
     const Tensor& t = inputs[i];
-    if (t.id() == output.id())
-      fail(Status::internal, "{}: the op returned its input {} itself; it must return a new tensor",
-           def.name, i);
-    // why field by field: a braced temporary is built on the stack and copied back in
-    // overlapping 16-byte pieces, a store-forwarding stall that cost ~40% of record().
-    metas[i].id = t.id();
-    metas[i].shape = t.shape();
-    metas[i].dtype = t.dtype();
+    // why built in place: a braced temporary assigned to metas[i] is built on the stack and
+    // copied back in overlapping 16-byte pieces, a store-forwarding stall.
+    ::new (static_cast<void*>(metas + i)) TensorMeta{t.id(), t.shape(), t.dtype()};
   }
   Tensor* saved = def.saves_inputs ? saved_.alloc(arity) : nullptr;
-  if (saved) std::copy(inputs.begin(), inputs.end(), saved);
+  if (saved) std::uninitialized_copy(inputs.begin(), inputs.end(), saved);
   Record& r = start_record(def, attrs, output, arity);
   r.inputs = metas;
   r.saved_inputs = saved;
@@ -282,9 +289,9 @@ void Tape::record(const OpDef& def, const Attrs& attrs, std::span<const TensorMe
                   std::span<const Tensor> saved_inputs, const Tensor& output) {
   const auto arity = static_cast<uint32_t>(inputs.size());
   TensorMeta* metas = metas_.alloc(arity);
-  std::copy(inputs.begin(), inputs.end(), metas);
+  std::uninitialized_copy(inputs.begin(), inputs.end(), metas);
   Tensor* saved = def.saves_inputs ? saved_.alloc(arity) : nullptr;
-  if (saved) std::copy(saved_inputs.begin(), saved_inputs.end(), saved);
+  if (saved) std::uninitialized_copy(saved_inputs.begin(), saved_inputs.end(), saved);
   Record& r = start_record(def, attrs, output, arity);
   r.inputs = metas;
   r.saved_inputs = saved;
@@ -297,9 +304,10 @@ void Tape::record(const OpDef& def, std::span<const TensorMeta> inputs,
   const auto m = static_cast<uint32_t>(outputs.size());
   if (m == 0) fail(Status::internal, "{}: an op must have at least one output", def.name);
   TensorMeta* metas = metas_.alloc(arity + m);
-  std::copy(inputs.begin(), inputs.end(), metas);
-  for (uint32_t j = 0; j < m; ++j) metas[arity + j] = {outputs[j].id(), outputs[j].shape(), outputs[j].dtype()};
-  Record& r = start_record(def, Attrs{}, outputs[0], arity);
+  std::uninitialized_copy(inputs.begin(), inputs.end(), metas);
+  for (uint32_t j = 0; j < m; ++j)
+    ::new (static_cast<void*>(metas + arity + j)) TensorMeta{outputs[j].id(), outputs[j].shape(), outputs[j].dtype()};
+  Record& r = start_record(def, no_attrs(), outputs[0], arity);
   r.inputs = metas;
   r.outputs = metas + arity;
   r.num_outputs = m;
@@ -322,7 +330,7 @@ bool record_operation(const OpDef& def, std::span<const TensorMeta> inputs,
                       std::span<const Tensor> outputs, const std::shared_ptr<const OpState>& state) {
   const int depth = t_active_tapes.pause_depth;
   bool recorded = false;
-  for (Tape* tape : t_active) {
+  for (Tape* tape : t_active_tapes.tapes) {
     if (tape->pause_depth() != depth || !tape->should_record(inputs)) continue;
     tape->record(def, inputs, outputs, state);
     recorded = true;
@@ -333,7 +341,7 @@ bool record_operation(const OpDef& def, std::span<const TensorMeta> inputs,
 PauseRecording::PauseRecording() { ++t_active_tapes.pause_depth; }
 PauseRecording::~PauseRecording() {
   const int depth = --t_active_tapes.pause_depth;
-  for (Tape* tape : t_active) tape->lower_pause_depth(depth);
+  for (Tape* tape : t_active_tapes.tapes) tape->lower_pause_depth(depth);
 }
 
 VariableWatcher::VariableWatcher() : parent_(t_active_tapes.watchers) { t_active_tapes.watchers = this; }
@@ -443,7 +451,7 @@ std::vector<Tensor> Tape::backprop(std::span<const Differentiable> targets,
     }
     if (any) {
       grads.assign(arity, Tensor());
-      const GradContext ctx{r.attrs,
+      const GradContext ctx{*r.attrs,
                             std::span<const TensorMeta>(r.inputs, arity),
                             std::span<const Tensor>(r.saved_inputs, r.saved_inputs ? arity : 0),
                             r.saved_output,

@@ -296,19 +296,28 @@ int64_t Optimizer::apply(std::span<const std::shared_ptr<Variable>> variables, s
   }
   for (size_t i = 0; i < variables.size(); ++i)
     if (grads[i]) variables[i]->mutable_buffer();
+  std::vector<Target> targets;
+  targets.reserve(variables.size());  // here, so that filling it below cannot throw
   if (!built_) commit_entries(std::move(planned));
 
-  // Decay then update, fused per variable. (Keras decays every variable before updating
-  // any; the result is the same unless a variable appears twice in one call.)
-  const Step base{lr, iterations_ + 1, 0.0};
+  // Decay then update, fused per variable, all variables in one update_all call. (Keras
+  // decays every variable before updating any; the result is the same unless a variable
+  // appears twice in one call.)
   for (size_t i = 0; i < variables.size(); ++i) {
     if (!grads[i]) continue;
     Entry& e = entries_[index_.at(variables[i]->id())];
-    Step step = base;
-    if (e.decay) step.weight_decay = weight_decay_;
-    update(*variables[i], grads[i], e.slots, step);
+    targets.push_back({variables[i].get(), &grads[i], &e.slots, e.decay});
   }
+  update_all(targets, Step{lr, iterations_ + 1, weight_decay_});
   return ++iterations_;
+}
+
+void Optimizer::update_all(std::span<const Target> targets, const Step& step) {
+  for (const Target& target : targets) {
+    Step own = step;
+    if (!target.decay) own.weight_decay = 0.0;
+    update(*target.variable, *target.grad, *target.slots, own);
+  }
 }
 
 // ---- checkpoints --------------------------------------------------------------------------

@@ -157,6 +157,18 @@ class Optimizer {
   // dtype, already clipped): first θ ← θ − θ·wd·lr when step.weight_decay != 0, then the
   // optimizer's rule.
   virtual void update(Variable& variable, const Tensor& g, Slots& slots, const Step& step) = 0;
+  // One variable of a step, for update_all.
+  struct Target {
+    Variable* variable;
+    const Tensor* grad;  // defined, already clipped
+    Slots* slots;
+    bool decay;  // step.weight_decay applies to this variable
+  };
+  // The whole step: every target in order, as update() with weight_decay = 0 for the targets
+  // that do not decay. The default calls update() per target; an optimizer whose per-step
+  // constants cost something (Adam's bias corrections) overrides it to compute them once and
+  // run one pass per dtype over all the variables.
+  virtual void update_all(std::span<const Target> targets, const Step& step);
 
   // Calls f.template operator()<T, kDecay>() for a floating dtype (float32/float64) and
   // whether weight decay applies, so kernels test neither inside their loops.
@@ -304,6 +316,7 @@ class Adam : public OptionsOptimizer<AdamOptions> {
  protected:
   std::vector<SlotSpec> slot_specs() const override;
   void update(Variable& variable, const Tensor& g, Slots& slots, const Step& step) override;
+  void update_all(std::span<const Target> targets, const Step& step) override;
 };
 
 // Keras AdamW: Adam with the base class's weight decay switched on (default 0.004).

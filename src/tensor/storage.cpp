@@ -7,10 +7,10 @@ namespace tg {
 
 std::shared_ptr<Storage> Storage::allocate(size_t bytes) {
   void* p = tg::allocate(bytes);
-  // why make_shared: the Storage and its control block in one allocation (one malloc per
-  // tensor fewer). If it throws, no Storage exists yet, so the buffer is freed here, once.
+  // why allocate_shared: the Storage and its control block in one small block of the
+  // caching allocator. If it throws, no Storage exists yet, so the buffer is freed here, once.
   try {
-    return std::make_shared<Storage>(Key{}, p, bytes, nullptr);
+    return std::allocate_shared<Storage>(CachingAllocator<Storage>(), Key{}, p, bytes, nullptr);
   } catch (...) {
     tg::deallocate(p, bytes);
     throw;

@@ -4,6 +4,8 @@
 #include <atomic>
 #include <cstring>
 
+#include "tensor/allocator.h"
+
 namespace tg {
 
 uint64_t next_object_id() {
@@ -13,7 +15,8 @@ uint64_t next_object_id() {
 
 Tensor Tensor::from_storage(std::shared_ptr<Storage> storage, const Shape& shape, DType dtype) {
   Tensor t;
-  t.impl_ = std::make_shared<const Impl>(Impl{std::move(storage), shape, dtype, next_object_id()});
+  // why parenthesised aggregate initialisation: the Impl is built in its block, not moved there
+  t.impl_ = std::allocate_shared<const Impl>(CachingAllocator<Impl>(), std::move(storage), shape, dtype, next_object_id());
   return t;
 }
 

@@ -1575,7 +1575,7 @@ TEST(TapeStorage, StableVectorNeverMovesAndDestroysWhatItHolds) {
   EXPECT_EQ(Counted::alive, 0) << "the destructor frees what clear() would";
 }
 
-TEST(TapeStorage, ArenaRunsAreDisjointAndInitialised) {
+TEST(TapeStorage, ArenaRunsAreDisjoint) {
   tape_detail::Arena<int64_t> arena;
   std::vector<std::pair<int64_t*, size_t>> runs;
   for (size_t n : {1u, 3u, 0u, 31u, 2u, 5000u, 64u, 4096u, 7u}) {
@@ -1584,13 +1584,26 @@ TEST(TapeStorage, ArenaRunsAreDisjointAndInitialised) {
       EXPECT_EQ(p, nullptr);
       continue;
     }
-    for (size_t i = 0; i < n; ++i) ASSERT_EQ(p[i], 0);
-    for (size_t i = 0; i < n; ++i) p[i] = static_cast<int64_t>(runs.size());
+    std::uninitialized_fill_n(p, n, static_cast<int64_t>(runs.size()));  // the caller constructs
     runs.emplace_back(p, n);
   }
   for (size_t r = 0; r < runs.size(); ++r)
     for (size_t i = 0; i < runs[r].second; ++i)
       ASSERT_EQ(runs[r].first[i], static_cast<int64_t>(r));
+}
+
+TEST(TapeStorage, ArenaDestroysWhatItHandedOut) {
+  const auto counted = std::make_shared<int>(0);
+  {
+    tape_detail::Arena<std::shared_ptr<int>> arena;
+    for (size_t n : {5u, 40u, 3u}) std::uninitialized_fill_n(arena.alloc(n), n, counted);
+    EXPECT_EQ(counted.use_count(), 49);
+    arena.clear();
+    EXPECT_EQ(counted.use_count(), 1);
+    std::uninitialized_fill_n(arena.alloc(2), 2, counted);  // usable again after clear
+    EXPECT_EQ(counted.use_count(), 3);
+  }
+  EXPECT_EQ(counted.use_count(), 1) << "the destructor destroys the elements";
 }
 
 }  // namespace

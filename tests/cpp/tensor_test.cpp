@@ -11,6 +11,7 @@
 #include <numeric>
 #include <random>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "autodiff/ops.h"
@@ -636,6 +637,44 @@ TEST(Allocator, StatsAccountForBytesInUseAndCache) {
   allocator_release_cache();
   EXPECT_EQ(allocator_stats().bytes_cached, 0u);
   EXPECT_EQ(allocator_stats().bytes_in_use, s0.bytes_in_use);
+}
+
+// A thread keeps small blocks for itself; when it exits they go to the shared cache, where
+// any thread gets them without asking the system again.
+TEST(Allocator, AThreadsSmallBlocksComeBackWhenItExits) {
+  constexpr int kBlocks = 300;  // more than a thread keeps of one size
+  const AllocatorStats s0 = allocator_stats();
+  void* taken_here = allocate(100);
+  std::thread([&] {
+    deallocate(taken_here, 100);  // freed on another thread than the one that took it
+    std::vector<void*> blocks;
+    for (int i = 0; i < kBlocks; ++i) blocks.push_back(allocate(48));
+    for (void* b : blocks) deallocate(b, 48);
+  }).join();
+  const AllocatorStats s1 = allocator_stats();
+  EXPECT_EQ(s1.bytes_in_use, s0.bytes_in_use);
+  std::vector<void*> again;
+  for (int i = 0; i < kBlocks; ++i) again.push_back(allocate(48));
+  EXPECT_EQ(allocator_stats().system_allocations, s1.system_allocations)
+      << "the exited thread's blocks should serve these";
+  EXPECT_EQ(allocator_stats().bytes_in_use, s0.bytes_in_use + kBlocks * 64u);
+  for (void* b : again) deallocate(b, 48);
+  EXPECT_EQ(allocator_stats().bytes_in_use, s0.bytes_in_use);
+}
+
+TEST(Allocator, SmallObjectsMayBeFreedOnAnyThread) {
+  std::vector<void*> objects;
+  for (size_t bytes : {size_t{1}, size_t{16}, size_t{120}, size_t{256}, size_t{300}, size_t{5000}}) {
+    void* p = allocate_object(bytes);
+    std::fill_n(static_cast<unsigned char*>(p), bytes, 0xcd);  // the whole request is writable
+    objects.push_back(p);
+  }
+  std::thread([&] {
+    const size_t sizes[] = {1, 16, 120, 256, 300, 5000};
+    for (size_t i = 0; i < objects.size(); ++i) deallocate_object(objects[i], sizes[i]);
+  }).join();
+  void* reused = allocate_object(120);  // this thread's lists are untouched: still usable
+  deallocate_object(reused, 120);
 }
 
 // ---- Philox4x32-10 and random tensors ---------------------------------------------------

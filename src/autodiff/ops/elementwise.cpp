@@ -19,13 +19,13 @@ T wrapping(T a, T b, F f) {
 }
 
 template <class F>
-Tensor binary_numeric(std::span<const Tensor> in, std::string_view op, F f) {
+Tensor binary_numeric(std::span<const Tensor> in, const char* op, F f) {
   const Tensor& a = in[0];
   const Tensor& b = in[1];
   if (a.dtype() != b.dtype())
     fail(Status::invalid_argument, "{}: dtypes differ: {} {} and {} {}", op, dtype_name(a.dtype()),
          a.shape().str(), dtype_name(b.dtype()), b.shape().str());
-  const Shape out = broadcast_shapes(a.shape(), b.shape(), std::string(op).c_str());
+  const Shape out = broadcast_shapes(a.shape(), b.shape(), op);
   return visit_numeric(a.dtype(), op, [&]<class T>() { return binary_map<T, T, T>(a, b, out, f.template operator()<T>()); });
 }
 

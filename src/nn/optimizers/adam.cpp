@@ -56,21 +56,38 @@ std::vector<Optimizer::SlotSpec> Adam::slot_specs() const {
 }
 
 void Adam::update(Variable& variable, const Tensor& g, Slots& slots, const Step& step) {
+  const Target target{&variable, &g, &slots, true};
+  update_all({&target, 1}, step);
+}
+
+// why one pass for all variables: the bias correction α (two pow calls) and the dispatch on
+// dtype, decay and amsgrad are per step, not per variable; with Keras's models' many small
+// variables (biases) they cost more than the updates.
+void Adam::update_all(std::span<const Target> targets, const Step& step) {
   const double t = static_cast<double>(step.t);
   const double alpha =
       step.learning_rate * std::sqrt(1.0 - std::pow(options_.beta_2, t)) / (1.0 - std::pow(options_.beta_1, t));
-  visit_update(variable.dtype(), step.weight_decay != 0, name(), [&]<class T, bool kDecay>() {
-    T* theta = static_cast<T*>(variable.mutable_buffer());                            // (n)
-    const T* grad = g.data<T>();                                                      // (n)
-    T* m = slots.tensors[0].mutable_data<T>();                                        // (n)
-    T* v = slots.tensors[1].mutable_data<T>();                                        // (n)
-    T* vhat = options_.amsgrad ? slots.tensors[2].mutable_data<T>() : nullptr;        // (n)
-    const T a = static_cast<T>(alpha), eps = static_cast<T>(options_.epsilon);
-    const T b1 = static_cast<T>(1.0 - options_.beta_1), b2 = static_cast<T>(1.0 - options_.beta_2);
-    const T lr = static_cast<T>(step.learning_rate), wd = static_cast<T>(step.weight_decay);
-    static_bool(options_.amsgrad, [&]<bool kAmsgrad>() {
-      adam_kernel<T, kDecay, kAmsgrad>(theta, grad, m, v, vhat, g.numel(), a, b1, b2, eps, lr, wd);
-    });
+  static_bool(options_.amsgrad, [&]<bool kAmsgrad>() {
+    for (const DType dtype : {DType::f32, DType::f64}) {
+      visit_floating(dtype, name(), [&]<class T>() {
+        const T a = static_cast<T>(alpha), eps = static_cast<T>(options_.epsilon);
+        const T b1 = static_cast<T>(1.0 - options_.beta_1), b2 = static_cast<T>(1.0 - options_.beta_2);
+        const T lr = static_cast<T>(step.learning_rate), wd = static_cast<T>(step.weight_decay);
+        for (const Target& x : targets) {
+          if (x.variable->dtype() != dtype) continue;
+          T* theta = static_cast<T*>(x.variable->mutable_buffer());                  // (n)
+          const T* grad = x.grad->data<T>();                                         // (n)
+          T* m = x.slots->tensors[0].mutable_data<T>();                              // (n)
+          T* v = x.slots->tensors[1].mutable_data<T>();                              // (n)
+          T* vhat = kAmsgrad ? x.slots->tensors[2].mutable_data<T>() : nullptr;      // (n)
+          const int64_t n = x.grad->numel();
+          if (x.decay && step.weight_decay != 0)
+            adam_kernel<T, true, kAmsgrad>(theta, grad, m, v, vhat, n, a, b1, b2, eps, lr, wd);
+          else
+            adam_kernel<T, false, kAmsgrad>(theta, grad, m, v, vhat, n, a, b1, b2, eps, lr, wd);
+        }
+      });
+    }
   });
 }
 
