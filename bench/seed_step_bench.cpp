@@ -9,6 +9,7 @@
 #include <cmath>
 #include <vector>
 
+#include "dense_step.h"
 #include "tapegrad/tapegrad.h"
 
 namespace {
@@ -16,56 +17,10 @@ namespace {
 constexpr int N = 1000, D = 32, H = 32, C = 10;
 
 void BM_seed_step_tapegrad(benchmark::State& state) {
-  tg_set_num_threads(static_cast<int>(state.range(0)));
-  const int64_t data_shape[2] = {N, D}, labels_shape[2] = {N, C};
-  tg_tensor *data, *labels, *warm;
-  tg_random_uniform(TG_FLOAT32, data_shape, 2, 0, 1, 1, &data);
-  tg_random_uniform(TG_FLOAT32, labels_shape, 2, 0, 1, 2, &labels);
-  tg_model* model;
-  tg_model_create("my_model", &model);
-  tg_layer_config dense;
-  tg_layer_config_init(TG_LAYER_DENSE, &dense);
-  dense.units = H;
-  dense.activation = TG_ACTIVATION_RELU;
-  dense.kernel_initializer.seed = 42;
-  tg_model_add(model, &dense, nullptr);
-  dense.units = C;
-  dense.activation = TG_ACTIVATION_LINEAR;
-  dense.kernel_initializer.seed = 43;
-  tg_model_add(model, &dense, nullptr);
-  tg_loss* cce;
-  tg_loss_categorical_crossentropy(1, 0.0, TG_REDUCTION_AUTO, &cce);
-  tg_model_call(model, data, &warm);
-  tg_tensor_free(warm);
-  tg_variable* vars[4];
-  size_t count;
-  tg_model_trainable_variables(model, vars, 4, &count);
-  tg_optimizer* adam;
-  tg_optimizer_create("adam", &adam);
-  const void* sources[4] = {vars[0], vars[1], vars[2], vars[3]};
-  for (auto _ : state) {
-    tg_tape* tape;
-    tg_tensor *pred, *loss, *grads[4];
-    tg_tape_begin(TG_TAPE_DEFAULT, &tape);
-    tg_model_call(model, data, &pred);
-    tg_loss_call(cce, labels, pred, nullptr, &loss);
-    tg_tape_end(tape);
-    const void* targets[1] = {loss};
-    if (tg_tape_gradient(tape, targets, 1, sources, 4, grads) != TG_OK ||
-        tg_optimizer_apply(adam, vars, grads, 4, nullptr) != TG_OK)
-      state.SkipWithError(tg_last_error_message());
-    for (tg_tensor* g : grads) tg_tensor_free(g);
-    tg_tensor_free(loss);
-    tg_tensor_free(pred);
-    tg_tape_free(tape);
-  }
+  tg_set_num_threads(static_cast<size_t>(state.range(0)));
+  tg_bench::DenseStep step(N, tg_bench::kSeedWidths, false);
+  for (auto _ : state) step.run();
   tg_set_num_threads(0);
-  for (tg_variable* v : vars) tg_variable_free(v);
-  tg_optimizer_free(adam);
-  tg_loss_free(cce);
-  tg_model_free(model);
-  tg_tensor_free(data);
-  tg_tensor_free(labels);
 }
 
 // The reference: the same maths written by hand, buffers allocated once.
@@ -141,7 +96,6 @@ void BM_seed_step_handwritten_cblas(benchmark::State& state) {
   openblas_set_num_threads(static_cast<int>(state.range(0)));
   HandWritten model;
   for (auto _ : state) benchmark::DoNotOptimize(model.step());
-  tg_set_num_threads(0);  // tapegrad sets OpenBLAS's count again on its next GEMM
 }
 
 }  // namespace

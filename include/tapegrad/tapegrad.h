@@ -119,12 +119,19 @@ TG_API const char* tg_status_string(tg_status status);
  * Owned by the library, valid until the next tapegrad call on the same thread. */
 TG_API const char* tg_last_error_message(void);
 
-/* Threads used by large matrix products (OpenBLAS) and by the library's own parallel
- * kernels (convolutions, pooling, normalization); the two never run at the same time.
- * n == 0 restores the default: OPENBLAS_NUM_THREADS or OMP_NUM_THREADS if the environment
- * sets one, otherwise all cores. Small products always run on one thread, which is faster
- * for them. The convolution, pooling and normalization kernels give the same result, bit
- * for bit, for every thread count.
+/* Threads used by the library's parallel work — large matrix products (cut into tiles),
+ * convolutions, pooling, normalization — the calling thread included; at most n run at once
+ * per call, and a call never waits for a helper thread that has not started its share.
+ * n == 0 restores the default, read once from the environment: the first of
+ * TAPEGRAD_NUM_THREADS, OPENBLAS_NUM_THREADS and OMP_NUM_THREADS that holds a positive
+ * integer (other values are ignored), otherwise the number of CPUs this process may run on
+ * (its affinity mask). Small products always run on the calling thread.
+ * OpenBLAS: the library runs it on one thread only (its own threads do the parallel work).
+ * OpenBLAS's thread count is process-wide: the library sets it to 1 while one of its calls
+ * into OpenBLAS runs, and back to the value it found when the last such call ends, so the
+ * program's own OpenBLAS calls keep their setting (a program should not change it while
+ * tapegrad calls run on other threads).
+ * Results are the same, bit for bit, for every thread count.
  * Returns TG_OK, or TG_INVALID_ARGUMENT if n exceeds INT_MAX. Thread-safe; affects the whole
  * process. */
 TG_API tg_status tg_set_num_threads(size_t n);

@@ -60,7 +60,9 @@ def library_path():
 
 
 def set_num_threads(n):
-    """Threads for large matrix products (n <= 0: all cores)."""
+    """Threads for the library's parallel work: large matrix products, convolutions, pooling,
+    normalization (n <= 0: the default, from TAPEGRAD_NUM_THREADS, OPENBLAS_NUM_THREADS or
+    OMP_NUM_THREADS, else the CPUs this process may run on)."""
     from ._lib import call
     call(_lib_handle.tg_set_num_threads, max(int(n), 0))
 

@@ -4,7 +4,7 @@
 // The output is cut into "lines" (one output row of one image, index n·OH + oh). A work item
 // is a range of lines: its patches are copied into a column buffer of (lines·OW, K) that
 // fits in the L2 cache, and one GEMM per group multiplies it with the filter. Items run
-// under parallel_for, each GEMM on the thread that runs its item (OpenBLAS at one thread).
+// under parallel_for, each GEMM on the thread that runs its item (tensor/gemm.h: gemm_serial).
 //   forward          y[lines] = col · W_g                 items write disjoint rows of y
 //   backprop_input   dcol = dy[lines] · W_gᵀ, scattered back into dx; items are whole images,
 //                    since the patches of neighbouring lines overlap in dx (each item still
@@ -20,10 +20,9 @@
 #include <type_traits>
 #include <vector>
 
-#include "tensor/blas.h"
+#include "tensor/gemm.h"
 #include "tensor/parallel.h"
 #include "tensor/scratch.h"
-#include "tensor/sgemm_avx512.h"
 
 namespace tg {
 namespace {
@@ -36,21 +35,6 @@ constexpr int64_t kMinParallelWork = int64_t{1} << 21;
 // Partial filter gradients summed in a fixed order (see above), and their memory bound.
 constexpr int64_t kFilterSlots = 8;
 constexpr int64_t kMaxSlotBytes = int64_t{64} << 20;
-
-// The GEMM of these kernels, C = op(A) · op(B) + beta · C: for float32 the AVX-512 SGEMM
-// where the CPU has it (faster than OpenBLAS's AVX2 kernels on convolution shapes, see
-// tensor/sgemm_avx512.h), OpenBLAS otherwise.
-template <class T>
-void gemm(bool ta, bool tb, int64_t M, int64_t N, int64_t K, const T* a, int64_t lda, const T* b,
-          int64_t ldb, T beta, T* c, int64_t ldc) {
-  if constexpr (std::is_same_v<T, float>) {
-    if (sgemm_avx512_available()) {
-      sgemm_avx512(ta, tb, M, N, K, a, lda, b, ldb, beta, c, ldc);
-      return;
-    }
-  }
-  blas_gemm<T>(ta, tb, M, N, K, T(1), a, lda, b, ldb, beta, c, ldc);
-}
 
 bool is_pointwise(const Conv2dGeometry& g) {
   return g.kernel_h == 1 && g.kernel_w == 1 && g.stride_h == 1 && g.stride_w == 1 &&
@@ -166,8 +150,8 @@ void conv2d_forward(const Conv2dGeometry& g, const T* x, const T* w, const T* bi
     for (int64_t gi = 0; gi < g.groups; ++gi) {
       const T* a = pointwise ? x + l0 * OW * g.in_c + gi * K : col.as<T>();
       if (!pointwise) im2col(g, x, l0, l1, gi, col.as<T>());
-      gemm<T>(false, false, rows, OG, K, a, pointwise ? g.in_c : K, w + gi * OG, O,
-              bias ? T(1) : T(0), out + gi * OG, O);
+      gemm_serial<T>(false, false, rows, OG, K, a, pointwise ? g.in_c : K, w + gi * OG, O,
+                     bias ? T(1) : T(0), out + gi * OG, O);
     }
   });
 }
@@ -185,8 +169,8 @@ void conv2d_input_grad(const Conv2dGeometry& g, const T* dy, const T* w, T* dx) 
     const int64_t l0 = item * per, l1 = std::min(lines, l0 + per);
     if (pointwise) {
       for (int64_t gi = 0; gi < g.groups; ++gi)
-        gemm<T>(false, true, (l1 - l0) * OW, K, OG, dy + l0 * OW * O + gi * OG, O, w + gi * OG,
-                O, T(0), dx + l0 * OW * g.in_c + gi * K, g.in_c);
+        gemm_serial<T>(false, true, (l1 - l0) * OW, K, OG, dy + l0 * OW * O + gi * OG, O,
+                       w + gi * OG, O, T(0), dx + l0 * OW * g.in_c + gi * K, g.in_c);
       return;
     }
     std::fill(dx + (l0 / g.out_h) * image, dx + (l1 / g.out_h) * image, T(0));
@@ -194,8 +178,8 @@ void conv2d_input_grad(const Conv2dGeometry& g, const T* dy, const T* w, T* dx) 
     for (int64_t s0 = l0; s0 < l1; s0 += sub) {
       const int64_t s1 = std::min(l1, s0 + sub);
       for (int64_t gi = 0; gi < g.groups; ++gi) {
-        gemm<T>(false, true, (s1 - s0) * OW, K, OG, dy + s0 * OW * O + gi * OG, O, w + gi * OG,
-                O, T(0), dcol.as<T>(), K);
+        gemm_serial<T>(false, true, (s1 - s0) * OW, K, OG, dy + s0 * OW * O + gi * OG, O,
+                       w + gi * OG, O, T(0), dcol.as<T>(), K);
         col2im_add(g, dcol.as<T>(), s0, s1, gi, dx);
       }
     }
@@ -224,8 +208,8 @@ void conv2d_filter_grad(const Conv2dGeometry& g, const T* x, const T* dy, T* dw)
       for (int64_t gi = 0; gi < g.groups; ++gi) {
         const T* a = pointwise ? x + l0 * OW * g.in_c + gi * K : col.as<T>();
         if (!pointwise) im2col(g, x, l0, l1, gi, col.as<T>());
-        gemm<T>(true, false, K, OG, rows, a, pointwise ? g.in_c : K, dy + l0 * OW * O + gi * OG,
-                O, item == first ? T(0) : T(1), acc + gi * OG, O);
+        gemm_serial<T>(true, false, K, OG, rows, a, pointwise ? g.in_c : K,
+                       dy + l0 * OW * O + gi * OG, O, item == first ? T(0) : T(1), acc + gi * OG, O);
       }
     }
   });

@@ -28,8 +28,8 @@ Tensor broadcast_to_kernel(const Tensor& x, const Shape& shape);
 
 Tensor cast_kernel(const Tensor& x, DType to);
 
-// C = op(A) · op(B) for rank-2 float32/float64 tensors through cblas; op(X) is X or Xᵀ,
-// passed to BLAS as a flag (nothing is transposed in memory).
+// C = op(A) · op(B) for rank-2 float32/float64 tensors (tensor/gemm.h); op(X) is X or Xᵀ,
+// passed to the GEMM as a flag (nothing is transposed in memory).
 Tensor gemm_kernel(const Tensor& a, const Tensor& b, bool transpose_a, bool transpose_b);
 
 }  // namespace tg

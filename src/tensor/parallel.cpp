@@ -7,7 +7,7 @@
 // were actually started, never for a helper to wake up.
 #include "tensor/parallel.h"
 
-#include <cblas.h>
+#include <sched.h>
 
 #include <algorithm>
 #include <atomic>
@@ -33,12 +33,24 @@ int positive_env(const char* name) {
   return (end != v && n > 0 && n < 4096) ? static_cast<int>(n) : 0;
 }
 
+// The CPUs this process may run on (taskset, cgroup cpusets), else all of them.
+int available_cpus() {
+  cpu_set_t set;
+  if (sched_getaffinity(0, sizeof set, &set) == 0) {
+    const int n = CPU_COUNT(&set);
+    if (n > 0) return n;
+  }
+  const unsigned hw = std::thread::hardware_concurrency();
+  return hw ? static_cast<int>(hw) : 1;
+}
+
 int default_threads() {
+  // why OpenBLAS's and OpenMP's variables too: they are how users already say "this many
+  // threads" to numerical code; ours comes first so it can differ from what OpenBLAS gets.
   static const int n = [] {
-    for (const char* name : {"OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS"})
+    for (const char* name : {"TAPEGRAD_NUM_THREADS", "OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS"})
       if (const int e = positive_env(name)) return e;
-    const unsigned hw = std::thread::hardware_concurrency();
-    return hw ? static_cast<int>(hw) : 1;
+    return available_cpus();
   }();
   return n;
 }
@@ -138,16 +150,6 @@ int num_threads() {
   return n > 0 ? n : default_threads();
 }
 
-void set_blas_threads(int n) {
-  // Inside parallel_for, OpenBLAS stays at one thread (its threads and ours never run at once).
-  if (t_inside_parallel_for) return;
-  // why compare with OpenBLAS's own value: another library in the process (or the user) may
-  // have changed it since our last call; openblas_set_num_threads is process-wide.
-  static std::mutex m;
-  std::lock_guard lock(m);
-  if (openblas_get_num_threads() != n) openblas_set_num_threads(n);
-}
-
 namespace detail {
 
 void parallel_for_impl(int64_t count, void* body, void (*call)(void*, int64_t)) {
@@ -156,7 +158,6 @@ void parallel_for_impl(int64_t count, void* body, void (*call)(void*, int64_t)) 
     for (int64_t i = 0; i < count; ++i) call(body, i);
     return;
   }
-  set_blas_threads(1);  // items call BLAS on their own thread, however many threads we use
   const int threads = num_threads();
   if (count == 1 || threads <= 1) {
     for (int64_t i = 0; i < count; ++i) call(body, i);

@@ -11,8 +11,8 @@
 //   - Split work into items whose results do not depend on which thread runs them, and
 //     combine per-item results (partial sums) in item order. Then the result is bit-for-bit
 //     the same for every thread count and every run.
-//   - Never run OpenBLAS threads and ours at once: parallel_for sets OpenBLAS to one thread
-//     before it starts, so a GEMM inside an item runs on the thread that runs the item.
+//   - Never run OpenBLAS threads and ours at once: every GEMM of the library runs on the
+//     thread that calls it (tensor/gemm.h, tensor/blas.h); large ones are tiled into items.
 //   - A parallel_for inside an item runs serially on that thread (no nested pools).
 #pragma once
 
@@ -22,15 +22,12 @@
 
 namespace tg {
 
-// Threads for both our pool and OpenBLAS. n <= 0 restores the default: OPENBLAS_NUM_THREADS
-// or OMP_NUM_THREADS if the environment sets one (as OpenBLAS itself reads them), otherwise
-// every core.
+// Threads of parallel_for, the calling thread included. n <= 0 restores the default, read
+// once from the environment: the first of TAPEGRAD_NUM_THREADS, OPENBLAS_NUM_THREADS and
+// OMP_NUM_THREADS set to a positive integer, otherwise the CPUs this process may run on
+// (its affinity mask).
 void set_num_threads(int n);
 int num_threads();
-
-// Sets OpenBLAS's thread count (process-wide) if it differs. Called before each GEMM with the
-// count chosen for that product, and by parallel_for (one thread).
-void set_blas_threads(int n);
 
 namespace detail {
 void parallel_for_impl(int64_t count, void* body, void (*call)(void*, int64_t));

@@ -4,7 +4,7 @@
 // values only; every shape, dtype and index they receive has been checked by the op.
 //
 // Legend: outer = product of the dims before the reduced axis (or block), n = its extent,
-// inner = product of the dims after it; B = batch, C = classes; M, N, K as in blas.cpp.
+// inner = product of the dims after it; B = batch, C = classes; M, N, K as in gemm.cpp.
 #pragma once
 
 #include <cstdint>
@@ -39,10 +39,10 @@ Tensor sparse_softmax_xent_kernel(const Tensor& labels, const Tensor& logits);
 Tensor one_hot_labels_kernel(const Tensor& labels, int64_t classes, DType dtype);
 
 // C (out_shape = batch…, M, N) = op(A) · op(B) for float32/float64 operands of rank >= 2 whose
-// batch dims (all but the last two) broadcast to out_shape's batch dims. One cblas_?gemm per
-// output matrix, operands addressed in place (a broadcast operand is reused, never copied);
-// when B has no batch (and A is not transposed) the batch folds into one GEMM of B·M rows.
-// OpenBLAS threads are chosen per product, as gemm_kernel does.
+// batch dims (all but the last two) broadcast to out_shape's batch dims. One GEMM per output
+// matrix (tensor/gemm.h), operands addressed in place (a broadcast operand is reused, never
+// copied); when B has no batch (and A is not transposed) the batch folds into one GEMM of
+// B·M rows.
 Tensor batched_gemm_kernel(const Tensor& a, const Tensor& b, bool transpose_a, bool transpose_b,
                            const Shape& out_shape);
 
