@@ -281,7 +281,9 @@ class Pool {
     {
       std::lock_guard lock(mutex_);
       try {
-        while (static_cast<int>(helpers_.size()) < helpers) helpers_.emplace_back([this] { helper(); });
+        // why the generation: a new helper must join the job it is created for
+        while (static_cast<int>(helpers_.size()) < helpers)
+          helpers_.emplace_back([this, seen = generation_] { helper(seen); });
       } catch (const std::system_error&) {
         // no new thread now: the threads we have (perhaps only the caller) do the work
       }
@@ -296,10 +298,9 @@ class Pool {
   }
 
  private:
-  void helper() {
+  void helper(uint64_t seen) {
     t_inside_parallel_for = true;
     std::unique_lock lock(mutex_);
-    uint64_t seen = generation_;
     for (;;) {
       wake_.wait(lock, [&] { return generation_ != seen; });
       seen = generation_;
