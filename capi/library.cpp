@@ -26,7 +26,8 @@ static_assert(TG_OK == static_cast<int>(tg::Status::ok) &&
               TG_OUT_OF_MEMORY == static_cast<int>(tg::Status::out_of_memory) &&
               TG_NO_GRADIENT == static_cast<int>(tg::Status::no_gradient) &&
               TG_IO_ERROR == static_cast<int>(tg::Status::io_error) &&
-              TG_INTERNAL == static_cast<int>(tg::Status::internal),
+              TG_INTERNAL == static_cast<int>(tg::Status::internal) &&
+              TG_TIMEOUT == static_cast<int>(tg::Status::timeout),
               "tg_status and tg::Status disagree");
 static_assert(TG_FLOAT32 == static_cast<int>(tg::DType::f32) &&
               TG_FLOAT64 == static_cast<int>(tg::DType::f64) &&
@@ -62,6 +63,7 @@ const char* tg_status_string(tg_status status) {
     case TG_NO_GRADIENT: return "TG_NO_GRADIENT";
     case TG_IO_ERROR: return "TG_IO_ERROR";
     case TG_INTERNAL: return "TG_INTERNAL";
+    case TG_TIMEOUT: return "TG_TIMEOUT";
     default: return "TG_UNKNOWN_STATUS";
   }
 }

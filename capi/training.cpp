@@ -7,6 +7,7 @@
 #include "nn/optimizer.h"
 #include "nn/training/evaluate.h"
 #include "nn/training/fit.h"
+#include "replica.h"
 #include "training_handles.h"
 
 using tg::capi::get;
@@ -20,7 +21,7 @@ namespace tg::capi {
 void check_callers_status(const tg_status& status, const std::string& context, const std::string& detail) {
   const int code = enum_value(status);  // why: loading an out-of-range enum is undefined
   if (code == TG_OK) return;
-  if (code < 1 || code > TG_INTERNAL)
+  if (code < 1 || code > TG_TIMEOUT)
     fail(Status::invalid_state, "{} returned {}, which is not a tg_status", context, code);
   fail(static_cast<Status>(code), "{} returned {}{}{}", context, tg_status_string(static_cast<tg_status>(code)),
        detail.empty() ? "" : ": ", detail);
@@ -113,7 +114,8 @@ tg_status tg_model_fit(tg_model* model, const tg_loss* loss, tg_optimizer* optim
   return guard("tg_model_fit", [&] {
     tg::Model& m = model_arg(model);
     const tg::Compiled compiled = tg::capi::compiled_arg(loss, optimizer, metrics, num_metrics, true);
-    const tg_fit_options o = options_arg(options, tg_fit_options_init, "options");
+    const tg_fit_options o = tg::capi::options_arg(options, tg_fit_options_init, "options",
+                                                   offsetof(tg_fit_options, replica));
     const tg::Data data = tg::capi::data_arg(x, y, o.sample_weight, "x");
     tg::FitOptions f;
     f.batch_size = count_arg(o.batch_size, "options->batch_size");
@@ -133,6 +135,7 @@ tg_status tg_model_fit(tg_model* model, const tg_loss* loss, tg_optimizer* optim
     f.callbacks = tg::capi::callbacks_arg(o.callbacks, o.num_callbacks, "options->callbacks");
     f.verbose = o.verbose;
     f.verbose_stream = o.verbose_stream;
+    if (o.replica) f.replica = tg::capi::replica_arg(o.replica, "options->replica");
     auto h = tg::fit(m, compiled, data, f);
     if (history) *history = tg::capi::make_handle<tg_history>(std::move(h));
   });

@@ -24,14 +24,15 @@ namespace tg::capi {
 
 // An options struct as the header promises: the defaults of `init`, overwritten by the first
 // struct_size bytes the caller passed (NULL: the defaults alone). struct_size must be the size
-// of a version of the struct this library knows: today there is one, sizeof(T); a later
-// version that appends fields accepts this one's size too.
+// of a version of the struct this library knows: sizeof(T), or `previous_size` (not 0) for a
+// struct that gained fields at its end since an earlier release, whose missing fields keep
+// their defaults.
 template <class T>
-T options_arg(const T* options, tg_status (*init)(T*), const char* what) {
+T options_arg(const T* options, tg_status (*init)(T*), const char* what, size_t previous_size = 0) {
   T out;
   init(&out);
   if (!options) return out;
-  if (options->struct_size != sizeof(T))
+  if (options->struct_size != sizeof(T) && (previous_size == 0 || options->struct_size != previous_size))
     fail(Status::invalid_argument,
          "{}->struct_size is {}, but this library's struct has {} bytes: initialise it with its _init function", what,
          options->struct_size, sizeof(T));

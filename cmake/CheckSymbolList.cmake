@@ -10,6 +10,8 @@
 #   cmake -DLIBRARY=<libtapegrad.so> -DSYMBOLS=<capi/tapegrad.symbols> -DABI_VERSION=<0.2>
 #         -DHEADER=<include/tapegrad/tapegrad.h> [-DNM=<nm>] [-DOBJDUMP=<objdump>]
 #         -P cmake/CheckSymbolList.cmake
+# For another library of the project pass -DNAME=<tapegrad_mpi> (default tapegrad): its
+# SONAME is lib<NAME>.so.<ABI_VERSION> and its version node <NAME in upper case>_<ABI_VERSION>.
 # After an intended ABI change, rewrite the list from the library (and review the diff):
 #   cmake -DLIBRARY=build/capi/libtapegrad.so -DSYMBOLS=capi/tapegrad.symbols -DABI_VERSION=0.2
 #         -DHEADER=include/tapegrad/tapegrad.h -DUPDATE=ON -P cmake/CheckSymbolList.cmake
@@ -35,6 +37,11 @@ if(NOT DEFINED NM OR NM STREQUAL "")
     message(FATAL_ERROR "CheckSymbolList: nm not found (Debian package binutils)")
   endif()
 endif()
+
+if(NOT DEFINED NAME OR NAME STREQUAL "")
+  set(NAME tapegrad)
+endif()
+string(TOUPPER "${NAME}" NODE_PREFIX)
 
 # ---- what the library exports: nm -D --defined-only, minus version-node markers ----------
 execute_process(
@@ -69,7 +76,7 @@ list(REMOVE_DUPLICATES exported)
 list(SORT exported)
 
 # Every exported function carries the version node (nm -D prints "tg_add@@TAPEGRAD_0.2").
-set(node "TAPEGRAD_${ABI_VERSION}")
+set(node "${NODE_PREFIX}_${ABI_VERSION}")
 set(unversioned)
 foreach(line IN LISTS nm_lines)
   if(line MATCHES " [A-Za-z] (tg_[A-Za-z0-9_]+)(@@?([^ ]+))?$" AND NOT CMAKE_MATCH_3 STREQUAL node)
@@ -85,8 +92,8 @@ endif()
 if(OBJDUMP)
   execute_process(COMMAND "${OBJDUMP}" -p "${LIBRARY}" OUTPUT_VARIABLE dynamic RESULT_VARIABLE rc)
   string(REGEX MATCH "SONAME +([^\n]+)" _ "${dynamic}")
-  if(NOT rc EQUAL 0 OR NOT CMAKE_MATCH_1 STREQUAL "libtapegrad.so.${ABI_VERSION}")
-    set(soname_problem "the SONAME is '${CMAKE_MATCH_1}', not libtapegrad.so.${ABI_VERSION}\n")
+  if(NOT rc EQUAL 0 OR NOT CMAKE_MATCH_1 STREQUAL "lib${NAME}.so.${ABI_VERSION}")
+    set(soname_problem "the SONAME is '${CMAKE_MATCH_1}', not lib${NAME}.so.${ABI_VERSION}\n")
   endif()
 endif()
 
@@ -94,7 +101,7 @@ if(UPDATE)
   list(JOIN exported "\n" body)
   list(LENGTH exported n)
   file(WRITE "${SYMBOLS}"
-    "# The exported symbols of libtapegrad.so: its ABI, one name per line, sorted.\n"
+    "# The exported symbols of lib${NAME}.so: its ABI, one name per line, sorted.\n"
     "# Checked by the ctest test abi_symbol_list (cmake/CheckSymbolList.cmake), which also\n"
     "# says how to regenerate this file after an intended change.\n"
     "# ABI version: ${ABI_VERSION}\n"
@@ -174,5 +181,5 @@ if(problems)
     "A removed or changed function needs a new ABI version (docs/versioning.md).")
 endif()
 list(LENGTH exported n)
-message(STATUS "CheckSymbolList: ${LIBRARY} (SONAME libtapegrad.so.${ABI_VERSION}) exports the "
+message(STATUS "CheckSymbolList: ${LIBRARY} (SONAME lib${NAME}.so.${ABI_VERSION}) exports the "
                "${n} listed symbols, all declared in the header and versioned ${node}")

@@ -17,4 +17,10 @@ if(TAPEGRAD_SANITIZE)
   target_compile_options(tapegrad_options INTERFACE
     -fsanitize=${TAPEGRAD_SANITIZE} -fno-sanitize-recover=all -fno-omit-frame-pointer)
   target_link_options(tapegrad_options INTERFACE -fsanitize=${TAPEGRAD_SANITIZE})
+  # why: a C program linked by clang gets only the C parts of the sanitizer runtimes, but
+  # libtapegrad.so's C++ code needs UBSan's C++ parts (its vptr checks), which need libstdc++.
+  if(CMAKE_C_COMPILER_ID STREQUAL "Clang" AND TAPEGRAD_SANITIZE MATCHES "undefined")
+    target_link_options(tapegrad_options INTERFACE -fsanitize-link-c++-runtime)
+    target_link_libraries(tapegrad_options INTERFACE stdc++)
+  endif()
 endif()

@@ -18,7 +18,8 @@ find_path(TAPEGRAD_CBLAS_INCLUDE_DIR cblas.h
 tapegrad_require(TAPEGRAD_CBLAS_INCLUDE_DIR "OpenBLAS's cblas.h" libopenblas-dev)
 add_library(tapegrad_blas INTERFACE)
 target_link_libraries(tapegrad_blas INTERFACE ${BLAS_LIBRARIES})
-target_include_directories(tapegrad_blas INTERFACE ${TAPEGRAD_CBLAS_INCLUDE_DIR})
+# SYSTEM: clang -Wpedantic would flag the C99 _Complex in OpenBLAS's headers from C++ files.
+target_include_directories(tapegrad_blas SYSTEM INTERFACE ${TAPEGRAD_CBLAS_INCLUDE_DIR})
 
 find_package(fmt QUIET)
 tapegrad_require(fmt_FOUND "fmt" libfmt-dev)

@@ -21,6 +21,11 @@
  *   --epochs defaults to 8 for the MLP and 12 for the CNN; --load PATH resumes from saved
  *   weights and optimizer state (--epochs 0: evaluate only); --save '' saves nothing;
  *   --limit N uses the first N training and test images.
+ *
+ * fashion_mnist_mpi is the same program built with TAPEGRAD_EXAMPLE_MPI and libtapegrad_mpi:
+ * under `mpirun -np N fashion_mnist_mpi ...` the ranks train one model together (data
+ * parallelism, docs/distributed.md): --batch-size is the global batch, rank 0 prints and saves,
+ * and it reports the time spent in gradient allreduces per step.
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -30,6 +35,11 @@
 #include <zlib.h>
 
 #include "tapegrad/tapegrad.h"
+#ifdef TAPEGRAD_EXAMPLE_MPI
+#include <time.h>
+
+#include "tapegrad/tapegrad_mpi.h"
+#endif
 
 static void check(tg_status status, const char* what) {
   if (status == TG_OK) return;
@@ -200,6 +210,25 @@ static tg_model* cnn(long seed, int batch_norm) {
   return model;
 }
 
+#ifdef TAPEGRAD_EXAMPLE_MPI
+/* The MPI replica, wrapped to time its allreduces: the transport hook is a plain struct of
+ * functions, so a program can interpose its own. */
+static const tg_replica* mpi_replica;
+static double allreduce_seconds;
+static long allreduce_calls;
+
+static tg_status timed_allreduce(void* context, void* buffer, size_t count, tg_dtype dtype) {
+  struct timespec a, b;
+  tg_status s;
+  clock_gettime(CLOCK_MONOTONIC, &a);
+  s = mpi_replica->allreduce_sum(context, buffer, count, dtype);
+  clock_gettime(CLOCK_MONOTONIC, &b);
+  allreduce_seconds += (double)(b.tv_sec - a.tv_sec) + 1e-9 * (double)(b.tv_nsec - a.tv_nsec);
+  ++allreduce_calls;
+  return s;
+}
+#endif
+
 int main(int argc, char** argv) {
   const options o = parse_options(argc, argv);
   tg_tensor *x_train, *y_train, *x_test, *y_test;
@@ -208,6 +237,19 @@ int main(int argc, char** argv) {
   tg_optimizer* adam;
   tg_metric* accuracy;
   double results[2];
+  int rank = 0;
+#ifdef TAPEGRAD_EXAMPLE_MPI
+  tg_mpi* mpi;
+  tg_replica timed;
+  int size;
+  check(tg_mpi_init(&argc, &argv, &mpi), "tg_mpi_init");
+  check(tg_mpi_rank(mpi, &rank), "tg_mpi_rank");
+  check(tg_mpi_size(mpi, &size), "tg_mpi_size");
+  check(tg_mpi_replica(mpi, &mpi_replica), "tg_mpi_replica");
+  timed = *mpi_replica;
+  timed.allreduce_sum = timed_allreduce;
+  if (rank != 0 && !freopen("/dev/null", "w", stdout)) die("cannot silence rank", "stdout");
+#endif
 
   check(tg_set_num_threads((size_t)o.threads), "tg_set_num_threads");
   load_split(o.data, "train", o.limit, &x_train, &y_train);
@@ -223,11 +265,17 @@ int main(int argc, char** argv) {
   check(tg_metric_auto_accuracy(&accuracy), "accuracy");
   printf("tapegrad %s: Fashion-MNIST %s, batch %ld, seed %ld\n", tg_version(),
          o.cnn ? (o.batch_norm ? "CNN with batch normalization" : "CNN") : "MLP 784-256-128-10", o.batch_size, o.seed);
+#ifdef TAPEGRAD_EXAMPLE_MPI
+  printf("%d ranks: global batch %ld, %ld samples per rank and step\n", size, o.batch_size, o.batch_size / size);
+#endif
   if (o.cnn) check(tg_model_summary(model, stdout), "tg_model_summary");
   if (o.load) {
     check(tg_model_load_weights(model, o.load, adam), o.load);
     printf("loaded %s\n", o.load);
   }
+#ifdef TAPEGRAD_EXAMPLE_MPI
+  check(tg_model_broadcast(model, adam, 0, mpi_replica), "tg_model_broadcast"); /* rank 0's weights everywhere */
+#endif
 
   if (o.epochs > 0) {
     tg_fit_options fit;
@@ -242,13 +290,25 @@ int main(int argc, char** argv) {
     fit.validation_y = y_test;
     fit.callbacks = &progress_bar;
     fit.num_callbacks = 1;
+#ifdef TAPEGRAD_EXAMPLE_MPI
+    fit.replica = &timed;
+#endif
     check(tg_model_fit(model, loss, adam, &accuracy, 1, x_train, y_train, &fit, NULL), "fit");
     tg_callback_free(progress_bar);
+#ifdef TAPEGRAD_EXAMPLE_MPI
+    {
+      int64_t dims[2], steps;
+      check(tg_tensor_shape(x_train, dims, 2), "tg_tensor_shape");
+      steps = (dims[0] + o.batch_size - 1) / o.batch_size * o.epochs;
+      printf("allreduce: %ld calls, %.3f ms per step (%lld steps), %.1f s in all\n", allreduce_calls,
+             1e3 * allreduce_seconds / (double)steps, (long long)steps, allreduce_seconds);
+    }
+#endif
   }
 
   check(tg_model_evaluate(model, loss, &accuracy, 1, x_test, y_test, NULL, results, 2), "evaluate");
   printf("test loss %.4f, test accuracy %.4f\n", results[0], results[1]);
-  if (o.epochs > 0 && o.save[0]) {
+  if (o.epochs > 0 && o.save[0] && rank == 0) {
     check(tg_model_save_weights(model, o.save, adam), o.save);
     printf("saved %s (weights and optimizer state; --load it to resume or evaluate)\n", o.save);
   }
@@ -261,5 +321,9 @@ int main(int argc, char** argv) {
   tg_tensor_free(y_train);
   tg_tensor_free(x_test);
   tg_tensor_free(y_test);
+#ifdef TAPEGRAD_EXAMPLE_MPI
+  check(tg_mpi_free(mpi), "tg_mpi_free");
+  check(tg_mpi_finalize(), "tg_mpi_finalize");
+#endif
   return 0;
 }

@@ -108,7 +108,8 @@ typedef enum tg_status {
   TG_OUT_OF_MEMORY = 4,
   TG_NO_GRADIENT = 5,      /* an op on the differentiated path has no gradient rule */
   TG_IO_ERROR = 6,         /* a file could not be read or written */
-  TG_INTERNAL = 7          /* a bug in tapegrad: please report the message */
+  TG_INTERNAL = 7,         /* a bug in tapegrad: please report the message */
+  TG_TIMEOUT = 8           /* a collective of distributed training did not complete in time */
 } tg_status;
 
 /* A static, human-readable name for a status ("TG_INVALID_ARGUMENT"); never NULL. */
@@ -2226,6 +2227,34 @@ typedef struct tg_history tg_history;
 typedef struct tg_logs tg_logs;
 typedef struct tg_training tg_training;
 
+/* --- Replicas: the hook of data-parallel training ------------------------------------- */
+
+/* Replaces the `count` values (dtype TG_FLOAT32 or TG_FLOAT64) at `buffer` by their sum over
+ * all replicas, the same on every replica bit for bit. */
+typedef tg_status (*tg_allreduce_sum_fn)(void* context, void* buffer, size_t count, tg_dtype dtype);
+/* Copies `bytes` bytes at `buffer` of replica `root` into `buffer` on every replica. */
+typedef tg_status (*tg_broadcast_fn)(void* context, void* buffer, size_t bytes, int root);
+
+/* A transport that connects `size` copies of one training program (replicas, e.g. the ranks
+ * of an MPI job: tapegrad_mpi.h fills this struct), so that fit and train_step can train one
+ * model on all of them (see DISTRIBUTED TRAINING below). tapegrad calls the functions on the
+ * thread that runs fit / train_step, and every replica makes the same calls in the same order
+ * (they are collective). Each returns TG_OK, or a status with a message set by
+ * tg_set_error_message; TG_TIMEOUT when the other replicas did not join within the
+ * transport's deadline. The struct and `context` stay the caller's; tapegrad keeps no pointer
+ * to them after the call that received them. */
+typedef struct tg_replica {
+  size_t struct_size; /* sizeof(tg_replica): set it before filling the rest */
+  int rank;           /* this replica's index, 0 <= rank < size */
+  int size;           /* how many replicas train together (>= 1) */
+  void* context;      /* passed to the functions below */
+  tg_allreduce_sum_fn allreduce_sum;
+  tg_broadcast_fn broadcast;
+  /* Gradients are summed in buckets of at most this many bytes (0: 4 MiB), one call of
+   * allreduce_sum per bucket; a gradient larger than a bucket gets a bucket of its own. */
+  size_t bucket_bytes;
+} tg_replica;
+
 /* --- Options -------------------------------------------------------------------------- */
 
 /* Options structs start with struct_size, which their init function sets to the struct's size
@@ -2258,6 +2287,11 @@ typedef struct tg_fit_options {
    * epoch (see tg_callback_progress_bar), unless a progress bar is among the callbacks. */
   int verbose;
   FILE* verbose_stream; /* where verbose output goes; NULL: stdout */
+  /* NULL: train alone. Otherwise this replica's place among the replicas that train the
+   * model together (see DISTRIBUTED TRAINING below; read during the call only). Added in
+   * 0.2.x: a struct_size ending before this field (programs built against 0.2.0) is accepted
+   * and means NULL. */
+  const tg_replica* replica;
 } tg_fit_options;
 
 /* Options of tg_model_evaluate (see above); defaults from tg_evaluate_options_init. */
@@ -2341,6 +2375,89 @@ TG_API tg_status tg_model_train_step(tg_model* model, const tg_loss* loss, tg_op
                                      tg_metric* const* metrics, size_t num_metrics,
                                      const tg_tensor* x, const tg_tensor* y,
                                      const tg_tensor* sample_weight, double* loss_value);
+
+/* --- Distributed training ------------------------------------------------------------- */
+
+/*
+ * DISTRIBUTED TRAINING. Synchronous data parallelism, as TensorFlow's
+ * MultiWorkerMirroredStrategy and PyTorch's DistributedDataParallel: `size` processes
+ * (replicas; the ranks of an MPI job, see tapegrad_mpi.h) each hold a whole copy of the model.
+ * Every step, each replica runs the forward and backward pass on its own rows of the global
+ * batch, the gradients are summed over the replicas (tg_replica.allreduce_sum, packed into
+ * buckets of bucket_bytes, not one call per variable), and every replica applies the same
+ * optimizer step, so the replicas stay identical. docs/distributed.md tells the whole story.
+ *
+ *   tg_model_broadcast(model, opt, 0, r);            make the replicas equal to rank 0
+ *   fit options: o.replica = r; o.batch_size = 256;  256 = the GLOBAL batch
+ *   tg_model_fit(model, loss, opt, ..., x, y, &o, &h)  on every rank, with the same x, y
+ *
+ * SHARDING. With arrays, every replica passes the same x and y; the global batches are drawn
+ * as without replicas (the same shuffled order on every replica, from rank 0's seed), and replica r
+ * of R takes rows [floor(c·r/R), floor(c·(r+1)/R)) of each global batch of c rows: B/R rows
+ * when R divides B, and the replicas' rows in rank order are the global batch. With a
+ * tg_dataset, each replica's dataset gives that replica's own batches (its shard), and an epoch
+ * ends when every replica's dataset has ended.
+ *
+ * GRADIENTS. A loss reduced to a mean (SUM_OVER_BATCH_SIZE, AUTO) gives replica r's gradient
+ * the weight n_r / n (its rows over the global batch's) and the weighted gradients are summed;
+ * a summed loss (SUM, NONE) is summed unweighted. The result is the gradient one process would
+ * compute on the global batch, up to the order of summation: floating-point addition is not
+ * associative, so it is equal bit for bit only where every partial sum is exact (see
+ * docs/distributed.md), and otherwise within rounding. Gradients NULL on every replica stay
+ * NULL (the optimizer skips them); NULL on some replicas and not others is
+ * TG_INVALID_ARGUMENT on all.
+ *
+ * LOGS. The loss and metrics that fit reports are those of the global batch and of every
+ * replica's samples, the same on every replica. Only replica 0 prints (verbose, progress-bar
+ * callbacks) and runs ModelCheckpoint callbacks; other callbacks run everywhere. Validation
+ * data is evaluated whole on every replica.
+ *
+ * ERRORS. Each step begins with an agreement on every replica's status: an error on one
+ * replica (data of the wrong shape, out of memory, a failed callback or checkpoint) makes every
+ * replica return that status, its message naming the replica ("replica 1 of 2 failed: ..."),
+ * and no replica changes its variables; so do arguments that one replica's fit rejects. A
+ * replica that stops calling or dies makes the others return TG_TIMEOUT after the transport's
+ * timeout (tg_mpi_set_timeout); so does a call that fails at once on one replica for an invalid
+ * handle or a malformed tg_replica, before any collective. stop_training set by a callback on
+ * any replica stops all.
+ */
+
+/* Copies replica `root`'s model weights (trainable or not) and, if optimizer is not NULL, its
+ * optimizer state (the iteration counter, and the slots if root's optimizer is built; the
+ * others then build theirs) onto every replica, bit for bit. Collective: every replica calls
+ * it with the same root. The models must have the same weights (count, dtypes, shapes) and the
+ * optimizers the same class, on every replica.
+ * Returns TG_OK; TG_INVALID_HANDLE; TG_INVALID_ARGUMENT (replica NULL or malformed, root out of
+ * range, models or optimizers that differ: the message names the first difference; then
+ * nothing changed), TG_OUT_OF_MEMORY, TG_TIMEOUT, or a status the transport returned. */
+TG_API tg_status tg_model_broadcast(tg_model* model, tg_optimizer* optimizer, int root,
+                                    const tg_replica* replica);
+
+/* tg_model_train_step on every replica at once (a loop of one's own): x, y, sample_weight are
+ * this replica's rows of the global batch (x and y NULL: none this step). The gradients of
+ * the global batch are summed over the replicas as GRADIENTS above says, and every replica
+ * applies the same optimizer step. The metrics accumulate this replica's samples only.
+ * *loss_value (if not NULL): the global batch's loss, the same on every replica.
+ * Collective. Returns what tg_model_train_step returns, on every replica when one fails (see
+ * ERRORS above), or TG_TIMEOUT. On error no variable has changed. */
+TG_API tg_status tg_model_train_step_distributed(tg_model* model, const tg_loss* loss,
+                                                 tg_optimizer* optimizer, tg_metric* const* metrics,
+                                                 size_t num_metrics, const tg_tensor* x,
+                                                 const tg_tensor* y, const tg_tensor* sample_weight,
+                                                 const tg_replica* replica, double* loss_value);
+
+/* The mean over replicas of `count` float32/float64 tensors (the gradients of a tape, say:
+ * Horovod's allreduce with op=Average), packed into buckets. Each replica passes its own
+ * tensors, the same number with the same dtypes and shapes; a NULL entry must be NULL on every
+ * replica and gives NULL. out[i]: new tensors owned by the caller (NULL where tensors[i] is).
+ * Each tensor is scaled by 1/size before the sum (exact when size is a power of two). Two
+ * collectives: an agreement on the list (a hash of the count, the NULL entries, the dtypes and
+ * shapes) and one allreduce_sum per bucket.
+ * Collective. Returns TG_OK; TG_INVALID_HANDLE; TG_INVALID_ARGUMENT (NULL arrays, an integer
+ * tensor, lists that differ between replicas: on every replica, each naming its own list);
+ * TG_OUT_OF_MEMORY; TG_TIMEOUT. On error nothing is written. */
+TG_API tg_status tg_replica_allreduce_mean(const tg_replica* replica, tg_tensor* const* tensors,
+                                           size_t count, tg_tensor** out);
 
 /* --- Datasets fed by the caller -------------------------------------------------------- */
 

@@ -88,7 +88,7 @@ class FitOptions(ctypes.Structure):
                 ("validation_x", c_void_p), ("validation_y", c_void_p),
                 ("validation_sample_weight", c_void_p), ("validation_batch_size", c_size_t),
                 ("validation_freq", c_size_t), ("callbacks", P), ("num_callbacks", c_size_t),
-                ("verbose", c_int), ("verbose_stream", c_void_p)]
+                ("verbose", c_int), ("verbose_stream", c_void_p), ("replica", c_void_p)]
 
 
 class EvaluateOptions(ctypes.Structure):
@@ -311,6 +311,10 @@ _SIGNATURES = {
     "tg_model_evaluate": "h h hp sz h h eop dp sz",
     "tg_model_predict": "h h pop hp",
     "tg_model_train_step": "h h h hp sz h h h dp",
+    # distributed training (python/tapegrad/distributed.py)
+    "tg_model_broadcast": "h h i h",
+    "tg_model_train_step_distributed": "h h h hp sz h h h h dp",
+    "tg_replica_allreduce_mean": "h hp sz hp",
     "tg_callback_create": "cbf h hp",
     "tg_callback_free": "h",
     "tg_training_stop": "h",

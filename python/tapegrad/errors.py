@@ -7,7 +7,8 @@ Each class also derives from the built-in exception TensorFlow raises in the sam
 so code written for TensorFlow catches them: a bad shape or dtype is a ValueError, a tape used
 wrongly a RuntimeError (TensorFlow raises ValueError for "Tape is still recording" and
 RuntimeError for a second gradient: InvalidStateError is both), a missing gradient rule a
-LookupError, a file problem an OSError.
+LookupError, a file problem an OSError,
+a collective of distributed training that timed out a TimeoutError.
 """
 
 TG_INVALID_ARGUMENT = 1
@@ -17,10 +18,12 @@ TG_OUT_OF_MEMORY = 4
 TG_NO_GRADIENT = 5
 TG_IO_ERROR = 6
 TG_INTERNAL = 7
+TG_TIMEOUT = 8
 
 _NAMES = {
     1: "TG_INVALID_ARGUMENT", 2: "TG_INVALID_HANDLE", 3: "TG_INVALID_STATE",
     4: "TG_OUT_OF_MEMORY", 5: "TG_NO_GRADIENT", 6: "TG_IO_ERROR", 7: "TG_INTERNAL",
+    8: "TG_TIMEOUT",
 }
 
 
@@ -81,6 +84,12 @@ class InternalError(TapegradError, RuntimeError):
     status = TG_INTERNAL
 
 
+class DeadlineExceededError(TapegradError, TimeoutError):
+    """A collective of distributed training did not complete in time (TF's
+    DeadlineExceededError): another replica stopped calling it or died."""
+    status = TG_TIMEOUT
+
+
 _CLASSES = {
     TG_INVALID_ARGUMENT: InvalidArgumentError,
     TG_INVALID_HANDLE: InvalidHandleError,
@@ -89,6 +98,7 @@ _CLASSES = {
     TG_NO_GRADIENT: NoGradientError,
     TG_IO_ERROR: TapegradIOError,
     TG_INTERNAL: InternalError,
+    TG_TIMEOUT: DeadlineExceededError,
 }
 
 

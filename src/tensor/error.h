@@ -19,6 +19,7 @@ enum class Status : int {
   no_gradient = 5,       // an op on the path has no registered gradient rule
   io_error = 6,
   internal = 7,
+  timeout = 8,           // a collective of distributed training did not complete in time
 };
 
 class Error : public std::runtime_error {

@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <array>
+#include <cstring>
 #include <type_traits>
 #include <vector>
 
@@ -29,6 +30,9 @@ constexpr int64_t kTileWork = int64_t{8} << 20;
 constexpr int64_t kMaxTileRows = 256;
 // Tiles are whole micro-tiles of the AVX-512 SGEMM (12 × 32) except at the edges of C.
 constexpr int64_t kRowStep = 12, kColStep = 32;
+// A helper thread's buffer for one item at most (parallel_for_takeover); larger items (only
+// products with a short K, whose tiles are wide) run under plain parallel_for.
+constexpr int64_t kMaxScratchBytes = int64_t{4} << 20;
 
 int64_t ceil_div(int64_t a, int64_t b) { return (a + b - 1) / b; }
 int64_t round_up(int64_t a, int64_t step) { return ceil_div(a, step) * step; }
@@ -89,38 +93,65 @@ GemmPlan plan_gemm(bool is_float, int64_t M, int64_t N, int64_t K, int64_t batch
 
 template <class T>
 void gemm_batch(bool ta, bool tb, int64_t M, int64_t N, int64_t K, const T* a, int64_t lda,
-                const int64_t* a_offsets, const T* b, int64_t ldb, const int64_t* b_offsets,
-                int64_t batch, T* c) {
+                std::vector<int64_t> a_offsets, const T* b, int64_t ldb, std::vector<int64_t> b_offsets,
+                int64_t batch, T* c, GemmOwners owners) {
   const GemmPlan p = plan_gemm(std::is_same_v<T, float>, M, N, K, batch, num_threads());
-  // Tile t of product e: rows [m0, m0 + rows) and columns [n0, n0 + cols) of C_e.
-  const auto tile = [&](int64_t e, int64_t t) {
-    const T* ae = a_offsets ? a + a_offsets[e] : a;
-    const T* be = b_offsets ? b + b_offsets[e] : b;
-    const int64_t m0 = t / p.col_tiles * p.rows, n0 = t % p.col_tiles * p.cols;
-    const int64_t m = std::min(p.rows, M - m0), n = std::min(p.cols, N - n0);
-    gemm_serial<T>(ta, tb, m, n, K, ta ? ae + m0 : ae + m0 * lda, lda, tb ? be + n0 * ldb : be + n0,
-                   ldb, T(0), c + e * M * N + m0 * N + n0, N);
-  };
   const int64_t tiles = p.tiles();
-  if (tiles > 1) {
-    parallel_for(batch * tiles, [&](int64_t item) { tile(item / tiles, item % tiles); });
-    return;
-  }
-  const int64_t items = ceil_div(batch, p.group);
+  // Item i: tile i % tiles of product i / tiles, or (one tile per product) products
+  // [i·group, (i+1)·group). Its block of output: rows [m0, m0 + m) and columns [n0, n0 + n)
+  // of C_e; the grouped products lie back to back in C.
+  struct Block {
+    int64_t e, m0, n0, m, n;
+  };
+  const auto block = [=](int64_t item) {
+    const int64_t e = tiles > 1 ? item / tiles : item * p.group, t = tiles > 1 ? item % tiles : 0;
+    const int64_t m0 = t / p.col_tiles * p.rows, n0 = t % p.col_tiles * p.cols;
+    return Block{e, m0, n0, std::min(p.rows, M - m0), std::min(p.cols, N - n0)};
+  };
+  const int64_t items = tiles > 1 ? batch * tiles : ceil_div(batch, p.group);
+  const int64_t group = tiles > 1 ? 1 : p.group;
+  // why copies of the offsets and owners: a helper may still compute an item the caller has
+  // taken over after this function returned (parallel.h, parallel_for_takeover).
+  auto compute = [=, a_offsets = std::move(a_offsets), b_offsets = std::move(b_offsets),
+                        owners = std::move(owners)](int64_t item, void* scratch) {
+    const Block k = block(item);
+    for (int64_t e = k.e; e < std::min(batch, k.e + group); ++e) {
+      const T* ae = a_offsets.empty() ? a : a + a_offsets[static_cast<size_t>(e)];
+      const T* be = b_offsets.empty() ? b : b + b_offsets[static_cast<size_t>(e)];
+      // into C, or into scratch: the tile alone (ldc = n), or the group's products back to back
+      T* out = scratch ? static_cast<T*>(scratch) + (e - k.e) * k.m * k.n : c + e * M * N + k.m0 * N + k.n0;
+      gemm_serial<T>(ta, tb, k.m, k.n, K, ta ? ae + k.m0 : ae + k.m0 * lda, lda, tb ? be + k.n0 * ldb : be + k.n0,
+                     ldb, T(0), out, scratch ? k.n : N);
+    }
+  };
   if (items <= 1) {  // why not parallel_for: a small product stays one plain call
-    for (int64_t e = 0; e < batch; ++e) tile(e, 0);
+    compute(0, nullptr);
     return;
   }
-  parallel_for(items, [&](int64_t item) {
-    for (int64_t e = item * p.group; e < std::min(batch, (item + 1) * p.group); ++e) tile(e, 0);
-  });
+  const int64_t scratch_elements = p.rows * p.cols * group;
+  if (scratch_elements > kMaxScratchBytes / static_cast<int64_t>(sizeof(T))) {
+    parallel_for(items, [&](int64_t item) { compute(item, nullptr); });
+    return;
+  }
+  const auto publish = [=](int64_t item, const void* scratch) {
+    const Block k = block(item);
+    const T* from = static_cast<const T*>(scratch);
+    const int64_t products = std::min(batch, k.e + group) - k.e;
+    if (k.n == N) {  // whole rows: one block
+      std::memcpy(c + k.e * M * N + k.m0 * N, from, sizeof(T) * static_cast<size_t>(products * k.m * N));
+      return;
+    }
+    for (int64_t r = 0; r < k.m; ++r)
+      std::memcpy(c + k.e * M * N + (k.m0 + r) * N + k.n0, from + r * k.n, sizeof(T) * static_cast<size_t>(k.n));
+  };
+  parallel_for_takeover(items, static_cast<size_t>(scratch_elements) * sizeof(T), std::move(compute), publish);
 }
 template void gemm_batch<float>(bool, bool, int64_t, int64_t, int64_t, const float*, int64_t,
-                                const int64_t*, const float*, int64_t, const int64_t*, int64_t,
-                                float*);
+                                std::vector<int64_t>, const float*, int64_t, std::vector<int64_t>,
+                                int64_t, float*, GemmOwners);
 template void gemm_batch<double>(bool, bool, int64_t, int64_t, int64_t, const double*, int64_t,
-                                 const int64_t*, const double*, int64_t, const int64_t*, int64_t,
-                                 double*);
+                                 std::vector<int64_t>, const double*, int64_t, std::vector<int64_t>,
+                                 int64_t, double*, GemmOwners);
 
 Tensor gemm_kernel(const Tensor& a, const Tensor& b, bool transpose_a, bool transpose_b) {
   const int64_t M = transpose_a ? a.shape()[1] : a.shape()[0];
@@ -130,8 +161,8 @@ Tensor gemm_kernel(const Tensor& a, const Tensor& b, bool transpose_a, bool tran
   if (K == 0) return Tensor::zeros(Shape{M, N}, a.dtype());
   Tensor c = Tensor::empty(Shape{M, N}, a.dtype());
   visit_floating(a.dtype(), "matmul", [&]<class T>() {
-    gemm_batch<T>(transpose_a, transpose_b, M, N, K, a.data<T>(), a.shape()[1], nullptr,
-                  b.data<T>(), b.shape()[1], nullptr, 1, c.mutable_data<T>());
+    gemm_batch<T>(transpose_a, transpose_b, M, N, K, a.data<T>(), a.shape()[1], {}, b.data<T>(),
+                  b.shape()[1], {}, 1, c.mutable_data<T>(), {a.storage(), b.storage()});
   });
   return c;
 }
@@ -154,7 +185,8 @@ Tensor batched_gemm_kernel(const Tensor& a, const Tensor& b, bool transpose_a, b
     T* pc = c.mutable_data<T>();
     if (b_unbatched && !transpose_a) {
       // why: A's matrices lie back to back, so (batch·M, K) · op(B) is one larger GEMM.
-      gemm_batch<T>(false, transpose_b, batch * M, N, K, pa, lda, nullptr, pb, ldb, nullptr, 1, pc);
+      gemm_batch<T>(false, transpose_b, batch * M, N, K, pa, lda, {}, pb, ldb, {}, 1, pc,
+                    {a.storage(), b.storage()});
       return;
     }
     // Where each product's operands start: an odometer over the output batch, in which a
@@ -178,8 +210,8 @@ Tensor batched_gemm_kernel(const Tensor& a, const Tensor& b, bool transpose_a, b
         idx[d] = 0;
       }
     }
-    gemm_batch<T>(transpose_a, transpose_b, M, N, K, pa, lda, a_offsets.data(), pb, ldb,
-                  b_offsets.data(), batch, pc);
+    gemm_batch<T>(transpose_a, transpose_b, M, N, K, pa, lda, std::move(a_offsets), pb, ldb,
+                  std::move(b_offsets), batch, pc, {a.storage(), b.storage()});
   });
   return c;
 }

@@ -5,15 +5,20 @@
 // float32 runs on the AVX-512 SGEMM where the CPU has it (tensor/sgemm_avx512.h: 1.4–2× faster
 // than OpenBLAS's AVX2 kernels on these machines), everything else on OpenBLAS (tensor/blas.h),
 // always one thread per call. Large products are cut into tiles of C, each one such call,
-// handed out by parallel_for: a helper thread that the OS has descheduled then delays only
-// the tile it holds, while the calling thread takes all the others.
+// handed out by parallel_for_takeover: the calling thread takes tiles too, and recomputes a
+// tile that a helper thread holds for too long (the OS has descheduled it), so no helper
+// delays a product by more than about one tile.
 //
-// Results are bit-for-bit the same for every thread count: the AVX-512 SGEMM sums each
-// element of C in the same order whatever tile it lies in, and on OpenBLAS the tiles depend
-// on the shape only, never on the thread count.
+// Results are bit-for-bit the same for every thread count and whoever computes a tile: the
+// AVX-512 SGEMM sums each element of C in the same order whatever tile it lies in, and on
+// OpenBLAS the tiles depend on the shape only, never on the thread count. Neither depends on
+// where the tile is written (C itself or a helper's buffer: another ldc), which
+// tests/cpp/gemm_test.cpp checks.
 #pragma once
 
 #include <cstdint>
+#include <memory>
+#include <vector>
 
 namespace tg {
 
@@ -22,14 +27,22 @@ template <class T>
 void gemm_serial(bool transpose_a, bool transpose_b, int64_t M, int64_t N, int64_t K, const T* a,
                  int64_t lda, const T* b, int64_t ldb, T beta, T* c, int64_t ldc);
 
+// Owners of gemm_batch's operands. A helper thread may still be reading A and B after
+// gemm_batch returned (an item the caller took over from it, tensor/parallel.h:
+// parallel_for_takeover); it holds these until it is done. C is never written after return.
+struct GemmOwners {
+  std::shared_ptr<const void> a, b;
+};
+
 // `batch` products of one shape, C_i = op(A_i) · op(B_i), with A_i = a + a_offsets[i] and
-// B_i = b + b_offsets[i] (a null offsets array: every product uses a, or b, itself) and the
-// C_i back to back (C_i = c + i·M·N, ldc = N). Large products are cut into tiles, small ones
-// grouped, and the pieces run under parallel_for.
+// B_i = b + b_offsets[i] (empty offsets: every product uses a, or b, itself) and the C_i back
+// to back (C_i = c + i·M·N, ldc = N). Large products are cut into tiles, small ones grouped,
+// and the pieces run under parallel_for_takeover, so a descheduled helper thread delays no
+// product.
 template <class T>
 void gemm_batch(bool transpose_a, bool transpose_b, int64_t M, int64_t N, int64_t K, const T* a,
-                int64_t lda, const int64_t* a_offsets, const T* b, int64_t ldb,
-                const int64_t* b_offsets, int64_t batch, T* c);
+                int64_t lda, std::vector<int64_t> a_offsets, const T* b, int64_t ldb,
+                std::vector<int64_t> b_offsets, int64_t batch, T* c, GemmOwners owners);
 
 // How gemm_batch cuts products of this shape: row_tiles × col_tiles tiles of rows × cols of
 // C (the last ones smaller), or, when a product is one tile, `group` products per item.

@@ -1,15 +1,18 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Large matrix products, which the library cuts into tiles run by its own threads: the same
- * bits on 1 and 2 threads, for float32 and float64, plain, transposed and batched; and the
- * same bits again when several threads of the program multiply at once (the library's pool
- * then serves them one after the other, and OpenBLAS stays on one thread for all of them).
+ * bits on 1 and 2 threads, for float32 and float64, plain, transposed and batched; the same
+ * bits on more threads than the machine has cores (a helper waiting for a core has its tiles
+ * taken over by the calling thread); and the same bits again when several threads of the
+ * program multiply at once (the library's pool then serves them one after the other, and
+ * OpenBLAS stays on one thread for all of them).
  * Also run under ThreadSanitizer (scripts/test).
  */
 #include <pthread.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "check.h"
 
@@ -59,6 +62,25 @@ static void test_same_bits_on_one_and_two_threads(void) {
       tg_tensor_free(one);
       tg_tensor_free(two);
     }
+}
+
+static void test_more_threads_than_cores(void) {
+  const tg_dtype dtypes[2] = {TG_FLOAT32, TG_FLOAT64};
+  long cores = sysconf(_SC_NPROCESSORS_ONLN);
+  int d, rep;
+  for (d = 0; d < 2; ++d) {
+    tg_tensor* a = uniform(dtypes[d], 256, 400, 7);
+    tg_tensor* b = uniform(dtypes[d], 400, 320, 8);
+    tg_tensor* one = product(a, b, 0, 0, 1);
+    for (rep = 0; rep < 5; ++rep) {
+      tg_tensor* many = product(a, b, 0, 0, (size_t)(cores > 0 ? cores : 1) * 2 + 1);
+      if (!CHECK(same_bits(one, many))) fprintf(stderr, "    dtype %d repetition %d\n", (int)dtypes[d], rep);
+      tg_tensor_free(many);
+    }
+    tg_tensor_free(a);
+    tg_tensor_free(b);
+    tg_tensor_free(one);
+  }
 }
 
 static void test_batched_same_bits(void) {
@@ -121,6 +143,7 @@ static void test_concurrent_callers(void) {
 
 int main(void) {
   test_same_bits_on_one_and_two_threads();
+  test_more_threads_than_cores();
   test_batched_same_bits();
   test_concurrent_callers();
   CHECK_OK(tg_set_num_threads(0));

@@ -21,6 +21,7 @@ static void test_library(void) {
   CHECK(strcmp(tg_status_string(TG_NO_GRADIENT), "TG_NO_GRADIENT") == 0);
   CHECK(strcmp(tg_status_string(TG_IO_ERROR), "TG_IO_ERROR") == 0);
   CHECK(strcmp(tg_status_string(TG_INTERNAL), "TG_INTERNAL") == 0);
+  CHECK(strcmp(tg_status_string(TG_TIMEOUT), "TG_TIMEOUT") == 0);
   CHECK(tg_status_string((tg_status)42) != NULL);
   CHECK(strcmp(tg_status_string((tg_status)-1), "TG_UNKNOWN_STATUS") == 0);
 

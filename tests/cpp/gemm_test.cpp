@@ -2,18 +2,25 @@
 // The tiled GEMM (tensor/gemm.h) through matmul's kernels: large products are cut into tiles,
 // and the result is the same, bit for bit, on 1, 2 and 3 threads; it matches a naive product
 // in double and a plain cblas call within float rounding; batched products (broadcast too);
-// and the library leaves OpenBLAS's own thread count as it found it.
+// the same bits again when the calling thread takes over every tile from stalled helpers, and
+// a tile's bits do not depend on where it is written (ldc); and the library leaves OpenBLAS's
+// own thread count as it found it.
 #include <cblas.h>
 #include <gtest/gtest.h>
 
+#include <chrono>
 #include <cmath>
 #include <cstring>
 #include <random>
+#include <thread>
 #include <vector>
 
+#include "tensor/blas.h"
 #include "tensor/gemm.h"
 #include "tensor/kernels.h"
+#include "tensor/parallel.h"
 #include "tensor/reduce_kernels.h"
+#include "tensor/sgemm_avx512.h"
 
 namespace tg {
 namespace {
@@ -56,6 +63,11 @@ const Case kCases[] = {
     {true, true, 300, 333, 257},   {false, false, 37, 1000, 700}, {false, false, 1000, 40, 900},
 };
 
+struct StalledHelpers {  // every tile is computed by the caller, helpers' copies discarded
+  StalledHelpers() { detail::stall_helpers_for_tests(true); }
+  ~StalledHelpers() { detail::stall_helpers_for_tests(false); }
+};
+
 template <class T>
 void check_case(const Case& c) {
   SCOPED_TRACE(::testing::Message() << "ta " << c.ta << " tb " << c.tb << " M " << c.M << " N "
@@ -66,11 +78,15 @@ void check_case(const Case& c) {
   const Tensor b = c.tb ? random_matrix<T>(c.N, c.K, 2) : random_matrix<T>(c.K, c.N, 2);
   set_num_threads(1);
   const std::vector<T> one = values<T>(gemm_kernel(a, b, c.ta, c.tb));
-  for (int threads : {2, 3}) {
-    set_num_threads(threads);
-    const std::vector<T> many = values<T>(gemm_kernel(a, b, c.ta, c.tb));
-    EXPECT_EQ(0, std::memcmp(one.data(), many.data(), one.size() * sizeof(T))) << threads << " threads";
-  }
+  for (bool stalled : {false, true})
+    for (int threads : {2, 3}) {
+      set_num_threads(threads);
+      detail::stall_helpers_for_tests(stalled);
+      const std::vector<T> many = values<T>(gemm_kernel(a, b, c.ta, c.tb));
+      detail::stall_helpers_for_tests(false);
+      EXPECT_EQ(0, std::memcmp(one.data(), many.data(), one.size() * sizeof(T)))
+          << threads << " threads" << (stalled ? ", every tile taken over by the caller" : "");
+    }
   // against one plain cblas call, and both against a naive sum in double
   std::vector<T> ref(one.size());
   const auto fa = c.ta ? CblasTrans : CblasNoTrans, fb = c.tb ? CblasTrans : CblasNoTrans;
@@ -166,6 +182,11 @@ TEST(TiledGemm, BatchedProductsMatchTheTwoDimensionalKernel) {
     set_num_threads(2);
     const std::vector<float> two = values<float>(batched_gemm_kernel(a, b, c.ta, c.tb, out));
     EXPECT_EQ(0, std::memcmp(one.data(), two.data(), one.size() * sizeof(float)));
+    {
+      StalledHelpers stalled;
+      const std::vector<float> taken = values<float>(batched_gemm_kernel(a, b, c.ta, c.tb, out));
+      EXPECT_EQ(0, std::memcmp(one.data(), taken.data(), one.size() * sizeof(float))) << "taken over";
+    }
     // product i against gemm_kernel on its own matrices (the batch index broadcast by hand)
     const int64_t count = batch.numel();
     for (int64_t i = 0; i < count; ++i) {
@@ -194,8 +215,41 @@ TEST(TiledGemm, BatchedProductsMatchTheTwoDimensionalKernel) {
   }
 }
 
+// A helper computes its tile into its own buffer (ldc = the tile's width), the caller into C
+// (ldc = N): both must give the same bits, on the AVX-512 SGEMM and on OpenBLAS.
+template <class T>
+void check_tile_bits_do_not_depend_on_ldc(bool avx512) {
+  for (const Case& c : kCases) {
+    SCOPED_TRACE(::testing::Message() << "ta " << c.ta << " tb " << c.tb << " M " << c.M << " N " << c.N);
+    const Tensor a = c.ta ? random_matrix<T>(c.K, c.M, 7) : random_matrix<T>(c.M, c.K, 7);
+    const Tensor b = c.tb ? random_matrix<T>(c.N, c.K, 8) : random_matrix<T>(c.K, c.N, 8);
+    const int64_t lda = a.shape()[1], ldb = b.shape()[1];
+    // a tile starting mid-matrix and ending at its edges, ragged like the last tiles
+    const int64_t m0 = 12, n0 = 32, m = c.M - m0, n = c.N - n0;
+    const T* pa = c.ta ? a.data<T>() + m0 : a.data<T>() + m0 * lda;
+    const T* pb = c.tb ? b.data<T>() + n0 * ldb : b.data<T>() + n0;
+    std::vector<T> whole(static_cast<size_t>(c.M * c.N), T(-7)), alone(static_cast<size_t>(m * n), T(-7));
+    const auto run = [&](T* out, int64_t ldc) {
+      if constexpr (std::is_same_v<T, float>)
+        if (avx512) return sgemm_avx512(c.ta, c.tb, m, n, c.K, pa, lda, pb, ldb, 0.0f, out, ldc);
+      blas_gemm<T>(c.ta, c.tb, m, n, c.K, T(1), pa, lda, pb, ldb, T(0), out, ldc);
+    };
+    run(whole.data() + m0 * c.N + n0, c.N);
+    run(alone.data(), n);
+    for (int64_t r = 0; r < m; ++r)
+      ASSERT_EQ(0, std::memcmp(whole.data() + (m0 + r) * c.N + n0, alone.data() + r * n, sizeof(T) * n)) << "row " << r;
+  }
+}
+
+TEST(TiledGemm, TileBitsDoNotDependOnLdc) {
+  check_tile_bits_do_not_depend_on_ldc<double>(false);
+  check_tile_bits_do_not_depend_on_ldc<float>(false);
+  if (sgemm_avx512_available()) check_tile_bits_do_not_depend_on_ldc<float>(true);
+}
+
 // The library runs OpenBLAS on one thread only while its own products run, and leaves the
-// process's OpenBLAS thread count as it found it.
+// process's OpenBLAS thread count as it found it: at once, or (when the caller took a tile
+// over from a descheduled helper) once that helper has finished its discarded OpenBLAS call.
 TEST(TiledGemm, LeavesOpenBlasThreadCountAlone) {
   ThreadSetting restore;
   const int saved = openblas_get_num_threads();
@@ -206,6 +260,9 @@ TEST(TiledGemm, LeavesOpenBlasThreadCountAlone) {
       const int before = openblas_get_num_threads();
       set_num_threads(threads);
       const Tensor c = gemm_kernel(a, b, false, false);
+      const auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+      while (openblas_get_num_threads() != before && std::chrono::steady_clock::now() < give_up)
+        std::this_thread::yield();
       EXPECT_EQ(openblas_get_num_threads(), before) << blas_threads << " OpenBLAS threads, " << threads << " of ours";
     }
   openblas_set_num_threads(saved);

@@ -87,6 +87,11 @@ set(c_flags "")
 if(SANITIZE)
   # An instrumented library needs its sanitizer runtimes in the program too.
   set(c_flags "-fsanitize=${SANITIZE}")
+  # clang links only the C parts of UBSan's runtime into a C program; the library's C++ code
+  # needs the C++ parts too (cmake/TapegradCompileOptions.cmake does the same for the tests).
+  if(SANITIZE MATCHES "undefined" AND C_COMPILER MATCHES "clang")
+    string(APPEND c_flags " -fsanitize-link-c++-runtime -lstdc++")
+  endif()
 endif()
 
 # ---- find_package ----------------------------------------------------------------------------

@@ -44,7 +44,7 @@ execute_process(
   COMMAND "${CMAKE_COMMAND}" -E env --unset=TAPEGRAD_LIBRARY TAPEGRAD_TEST_INSTALLED=1
           "LD_LIBRARY_PATH=${prefix}/${LIBDIR}" PYTHONDONTWRITEBYTECODE=1
           "${WORK_DIR}/venv/bin/python" -m pytest -q -p no:cacheprovider
-          "${SOURCE_DIR}/python/tests"
+          --basetemp "${WORK_DIR}/tmp" "${SOURCE_DIR}/python/tests"
   WORKING_DIRECTORY "${WORK_DIR}"
   RESULT_VARIABLE rc)
 if(NOT rc EQUAL 0)

@@ -61,12 +61,13 @@ function prototype(name, fn) {
   return `${koffiType(fn.result)} ${name}(${params.join(', ')})`;
 }
 
-for (const [name, fields] of Object.entries(abi.structs)) {
-  koffi.struct(name, Object.fromEntries(fields.map(([f, type]) => [f, koffiType(type)])));
-}
+// Callbacks first: a struct may hold one (tg_replica's functions); callbacks take only handles.
 const callbacks = {};
 for (const [name, fn] of Object.entries(abi.callbacks)) {
   callbacks[name] = koffi.proto(prototype(name, fn));
+}
+for (const [name, fields] of Object.entries(abi.structs)) {
+  koffi.struct(name, Object.fromEntries(fields.map(([f, type]) => [f, koffiType(type)])));
 }
 
 const library = koffi.load(libraryPath());

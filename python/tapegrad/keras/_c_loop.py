@@ -104,7 +104,7 @@ def _metrics(model):
 
 
 def fit(model, c_model, arrays, callbacks, batch_size, epochs, initial_epoch, shuffle, seed,
-        validation_split, validation, validation_batch_size, validation_freq):
+        validation_split, validation, validation_batch_size, validation_freq, replica=None):
     model._ensure_built(arrays[0].shape)
     x, y, w = _tensors(c_model, arrays)
     val = _tensors(c_model, validation) if validation is not None else (None, None, None)
@@ -121,6 +121,7 @@ def fit(model, c_model, arrays, callbacks, batch_size, epochs, initial_epoch, sh
         options.validation_freq = validation_freq
         callback_array = handle_array([bridge.handle])
         options.callbacks, options.num_callbacks = callback_array, 1
+        options.replica = replica
         metrics, n = _metrics(model)
         status = lib.tg_model_fit(c_model.handle, model.compiled_loss.handle,
                                   model.optimizer._handle(), metrics, n, x.handle, y.handle,

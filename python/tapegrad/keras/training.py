@@ -18,7 +18,7 @@ from . import losses as losses_module
 from . import metrics as metrics_module
 from . import optimizers as optimizers_module
 from .base_layer import unsupported
-from .callbacks import CallbackList
+from .callbacks import CallbackList, ModelCheckpoint, ProgbarLogger
 
 
 class LossTracker:
@@ -135,13 +135,17 @@ class Trainer:
             validation_split=0.0, validation_data=None, shuffle=True, class_weight=None,
             sample_weight=None, initial_epoch=0, steps_per_epoch=None, validation_steps=None,
             validation_batch_size=None, validation_freq=1, max_queue_size=10, workers=1,
-            use_multiprocessing=False, seed=None):
+            use_multiprocessing=False, seed=None, distributed=None):
         """Trains for the epoch indices initial_epoch .. epochs - 1 and returns the History
         (history.history["loss"], ["val_loss"], ..., history.epoch). Batches of batch_size (32)
         samples, the last one partial; shuffled every epoch (seeded from tg.random's generator);
         validation_split takes the last fraction before shuffling; validation_data=(x, y[, w])
         overrides it. seed (not in Keras, which shuffles from its global random state): the
-        shuffle's seed; the C loop with the same seed shuffles as tg_model_fit does."""
+        shuffle's seed; the C loop with the same seed shuffles as tg_model_fit does.
+        distributed (not in Keras, which uses a strategy scope): a tapegrad.distributed
+        communicator; every rank calls fit with the same arrays and batch_size is the global
+        batch (docs/distributed.md). Give every rank the same seed. Only rank 0 prints and runs
+        ModelCheckpoint. Models of the library's own layers only (the C loop)."""
         self._require_compiled("training/testing")
         _no_generator_options("fit", class_weight=class_weight, steps_per_epoch=steps_per_epoch,
                               validation_steps=validation_steps, max_queue_size=max_queue_size,
@@ -153,6 +157,10 @@ class Trainer:
             raise NotImplementedError("fit: validation_freq must be an integer >= 1 (lists are "
                                       "not implemented), got %r" % (validation_freq,))
         verbose = _verbosity(verbose)
+        if distributed is not None and distributed.rank != 0:
+            verbose = 0
+            callbacks = [c for c in (callbacks or [])
+                         if not isinstance(c, (ModelCheckpoint, ProgbarLogger))]
         batch_size = 32 if batch_size is None else int(batch_size)
         arrays = self._arrays(x, y, sample_weight, "fit")
         n = arrays[0].shape[0]
@@ -171,7 +179,12 @@ class Trainer:
         self.stop_training = False
         c_model = self._loop()
         if c_model is not None:
-            _c_loop.fit(self, c_model, arrays, callbacks, **options)
+            _c_loop.fit(self, c_model, arrays, callbacks,
+                        replica=distributed.replica if distributed is not None else None, **options)
+        elif distributed is not None:
+            raise NotImplementedError("fit(distributed=...) trains models of the library's own "
+                                      "layers and losses (the C loop); this model runs its Python "
+                                      "loop (a layer or loss written in Python, or run_eagerly)")
         else:
             _py_loop.fit(self, arrays, callbacks, **options)
         return callbacks.history

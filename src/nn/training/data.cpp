@@ -123,9 +123,16 @@ ArrayData::ArrayData(Arrays arrays, int64_t batch_size, bool shuffle, uint64_t s
 
 std::optional<Batch> ArrayData::batch(int64_t epoch, int64_t step) {
   if (step < 0 || step >= steps_) return std::nullopt;
-  const int64_t begin = step * batch_size_;  // < samples: no overflow
-  const int64_t count = std::min(batch_size_, arrays_.samples() - begin);
-  if (count <= 0) return std::nullopt;
+  const int64_t global_begin = step * batch_size_;  // < samples: no overflow
+  const int64_t global_count = std::min(batch_size_, arrays_.samples() - global_begin);
+  if (global_count <= 0) return std::nullopt;
+  // ⌊count·r/size⌋, written so that nothing overflows (count may be near INT64_MAX).
+  const auto share = [&](int r) {
+    const int64_t q = global_count / shard_size_, rem = global_count % shard_size_;
+    return q * r + rem * r / shard_size_;
+  };
+  const int64_t begin = global_begin + share(shard_rank_);
+  const int64_t count = share(shard_rank_ + 1) - share(shard_rank_);
   if (!shuffle_)
     return Batch{row_range(arrays_.x, begin, count), row_range_or_undefined(arrays_.y, begin, count),
                  row_range_or_undefined(arrays_.sample_weight, begin, count)};
@@ -143,6 +150,13 @@ std::optional<Batch> ArrayData::batch(int64_t epoch, int64_t step) {
   const std::span<const int64_t> rows(order_.data() + begin, static_cast<size_t>(count));
   return Batch{take_rows(arrays_.x, rows), take_rows_or_undefined(arrays_.y, rows),
                take_rows_or_undefined(arrays_.sample_weight, rows)};
+}
+
+void ArrayData::shard(int rank, int size) {
+  if (size < 1 || rank < 0 || rank >= size)
+    fail(Status::invalid_argument, "shard: rank {} of {} replicas is not valid", rank, size);
+  shard_rank_ = rank;
+  shard_size_ = size;
 }
 
 }  // namespace tg

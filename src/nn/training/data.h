@@ -78,9 +78,17 @@ class ArrayData : public DataSource {
   ArrayData(Arrays arrays, int64_t batch_size, bool shuffle, uint64_t seed);
   std::optional<int64_t> steps() const override { return steps_; }
   std::optional<Batch> batch(int64_t epoch, int64_t step) override;
+  // Data-parallel training: from now on each batch holds only replica `rank`'s rows of the
+  // global batch of `size` replicas: rows [⌊count·rank/size⌋, ⌊count·(rank+1)/size⌋) of its
+  // `count` rows (in the epoch's shuffled order), so replica r of R gets B/R rows when R
+  // divides B, and concatenating the replicas' batches in rank order gives the global batch.
+  // A replica may get no rows (a batch of zero rows) when count < size.
+  void shard(int rank, int size);
 
  private:
   Arrays arrays_;
+  int shard_rank_ = 0;
+  int shard_size_ = 1;
   int64_t batch_size_;
   int64_t steps_;
   bool shuffle_;

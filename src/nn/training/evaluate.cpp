@@ -105,4 +105,11 @@ Tensor predict(Model& model, const Data& data, const PredictOptions& o) {
   return join_outputs(outputs);
 }
 
+void validate_epoch(Model& model, const Compiled& compiled, DataSource* validation, int64_t freq,
+                    const CallbackList& callbacks, TrainingState& state, int64_t epoch, Logs& logs) {
+  if (!validation || (epoch + 1) % freq != 0) return;
+  const Logs results = run_test_loop(model, compiled, *validation, callbacks, state, epoch);
+  for (size_t i = 0; i < results.size(); ++i) logs.set("val_" + results.name(i), results.value(i));
+}
+
 }  // namespace tg

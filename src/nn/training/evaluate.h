@@ -32,6 +32,11 @@ Logs evaluate(Model& model, const Compiled& compiled, const Data& data, const Ev
 Logs run_test_loop(Model& model, const Compiled& compiled, DataSource& data, const CallbackList& callbacks,
                    TrainingState& state, int64_t epoch);
 
+// fit's validation at the end of epoch `epoch`: when `validation` is not null and
+// (epoch + 1) % freq == 0, run_test_loop over it, its results joining `logs` as "val_<name>".
+void validate_epoch(Model& model, const Compiled& compiled, DataSource* validation, int64_t freq,
+                    const CallbackList& callbacks, TrainingState& state, int64_t epoch, Logs& logs);
+
 struct PredictOptions {
   int64_t batch_size = 32;
   std::vector<std::shared_ptr<Callback>> callbacks;

@@ -2,6 +2,7 @@
 #include "nn/training/fit.h"
 
 #include "nn/training/evaluate.h"
+#include "nn/training/fit_replicated.h"
 #include "nn/training/run.h"
 #include "tensor/error.h"
 
@@ -33,17 +34,50 @@ std::pair<Data, std::optional<Data>> split_validation(const Data& data, const Fi
   return {Data{train, nullptr}, Data{validation, nullptr}};
 }
 
-}  // namespace
+// What the loop needs, after every check of the arguments.
+struct Prepared {
+  std::shared_ptr<DataSource> train, validation;
+  int64_t samples = -1;  // of the training arrays; -1 for a data source
+};
 
-std::shared_ptr<History> fit(Model& model, const Compiled& compiled, const Data& data, const FitOptions& o) {
+Prepared prepare(const Compiled& compiled, const Data& data, const FitOptions& o, uint64_t seed) {
   check_compiled(compiled, /*needs_optimizer=*/true, "fit");
   check_options(o);
   const auto [train_data, validation_data] = split_validation(data, o);
-  const auto train = batches_of(train_data, o.batch_size, o.shuffle, o.seed, /*needs_targets=*/true, "fit");
-  const auto validation =
-      validation_data ? batches_of(*validation_data, o.validation_batch_size ? o.validation_batch_size : o.batch_size,
-                                   /*shuffle=*/false, 0, /*needs_targets=*/true, "fit: validation_data")
-                      : nullptr;
+  Prepared p;
+  p.train = batches_of(train_data, o.batch_size, o.shuffle, seed, /*needs_targets=*/true, "fit");
+  if (validation_data)
+    p.validation = batches_of(*validation_data, o.validation_batch_size ? o.validation_batch_size : o.batch_size,
+                              /*shuffle=*/false, 0, /*needs_targets=*/true, "fit: validation_data");
+  if (!train_data.source) p.samples = train_data.arrays.samples();
+  return p;
+}
+
+// fit with replicas: every replica shuffles with rank 0's seed, so that their global batches
+// agree, and an argument one replica rejects fails them all.
+std::shared_ptr<History> fit_with_replicas(Model& model, const Compiled& compiled, const Data& data,
+                                           const FitOptions& o) {
+  check_replica(*o.replica, "fit");
+  uint64_t seed = o.seed;
+  o.replica->broadcast(&seed, sizeof seed, 0);
+  Prepared p;
+  std::exception_ptr error;
+  try {
+    p = prepare(compiled, data, o, seed);
+  } catch (...) {
+    error = std::current_exception();
+  }
+  agree(*o.replica, error);
+  return fit_replicated(model, compiled, p.train, p.samples, p.validation, o);
+}
+
+}  // namespace
+
+std::shared_ptr<History> fit(Model& model, const Compiled& compiled, const Data& data, const FitOptions& o) {
+  if (o.replica) return fit_with_replicas(model, compiled, data, o);
+  const Prepared p = prepare(compiled, data, o, o.seed);
+  const auto& train = p.train;
+  const auto& validation = p.validation;
   auto history = std::make_shared<History>();
   const CallbackList callbacks = make_callbacks(o.callbacks, history, o.verbose, o.verbose_stream, "fit");
   TrainingState state{model, compiled.optimizer, o.epochs, train->steps(), o.verbose, metric_names(compiled)};
@@ -77,10 +111,7 @@ std::shared_ptr<History> fit(Model& model, const Compiled& compiled, const Data&
 
     Logs epoch_logs = metric_results(tracker, compiled);
     throughput.write(epoch_logs);
-    if (validation && (epoch + 1) % o.validation_freq == 0) {
-      const Logs results = run_test_loop(model, compiled, *validation, callbacks, state, epoch);
-      for (size_t i = 0; i < results.size(); ++i) epoch_logs.set("val_" + results.name(i), results.value(i));
-    }
+    validate_epoch(model, compiled, validation.get(), o.validation_freq, callbacks, state, epoch, epoch_logs);
     callbacks.for_each(&Callback::on_epoch_end, state, epoch, epoch_logs);
     training_logs = epoch_logs;
     if (state.stop_training) break;

@@ -21,6 +21,7 @@
 #include "nn/training/callback.h"
 #include "nn/training/data.h"
 #include "nn/training/history.h"
+#include "nn/training/replica.h"
 #include "nn/training/train_step.h"
 
 namespace tg {
@@ -40,6 +41,8 @@ struct FitOptions {
   std::vector<std::shared_ptr<Callback>> callbacks;
   int verbose = 0;                    // 0 silent, 1 progress bar, 2 one line per epoch
   std::FILE* verbose_stream = nullptr;  // null: stdout
+  // Data-parallel training with the other replicas (fit_replicated.h); nullopt: alone.
+  std::optional<Replica> replica;
 };
 
 // Trains `model` and returns the History. Everything it does is deterministic for a given

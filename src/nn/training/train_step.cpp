@@ -70,7 +70,7 @@ void check_compiled(const Compiled& compiled, bool needs_optimizer, const char* 
   }
 }
 
-Tensor train_step(Model& model, const Compiled& compiled, const Batch& batch) {
+StepGradients compute_gradients(Model& model, const Compiled& compiled, const Batch& batch) {
   require_targets(batch, "train_step");
   Tape tape(/*persistent=*/false, /*watch_accessed_variables=*/true);
   tape.begin();  // the destructor stops the recording if anything below throws
@@ -79,11 +79,16 @@ Tensor train_step(Model& model, const Compiled& compiled, const Batch& batch) {
   const Tensor loss = (*compiled.loss)(matched.y, y_pred, matched.sample_weight);
   tape.end();
 
-  const auto variables = model.trainable_variables();
-  const std::vector<Tensor> gradients = gradients_of(tape, loss, variables);
+  StepGradients out{loss, model.trainable_variables(), {}};
+  out.gradients = gradients_of(tape, loss, out.variables);
   update_metrics(compiled, matched, y_pred);  // from the forward pass before the update
-  compiled.optimizer->apply(variables, gradients);
-  return loss;
+  return out;
+}
+
+Tensor train_step(Model& model, const Compiled& compiled, const Batch& batch) {
+  StepGradients step = compute_gradients(model, compiled, batch);
+  compiled.optimizer->apply(step.variables, step.gradients);
+  return step.loss;
 }
 
 Tensor test_step(Model& model, const Compiled& compiled, const Batch& batch) {

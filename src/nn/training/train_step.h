@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <span>
 #include <vector>
 
@@ -17,6 +18,7 @@ class Loss;
 class Metric;
 class Model;
 class Optimizer;
+class Variable;
 
 // What Keras's model.compile(optimizer, loss, metrics) holds. Borrowed: the caller keeps the
 // objects alive. The metrics are updated without sample weights (Keras's `metrics`, not
@@ -37,6 +39,15 @@ void check_compiled(const Compiled& compiled, bool needs_optimizer, const char* 
 // Returns the loss tensor. On error no variable has changed (the optimizer checks everything
 // before it updates), though metrics may have been updated.
 Tensor train_step(Model& model, const Compiled& compiled, const Batch& batch);
+
+// train_step without its optimizer step: the loss, the model's trainable variables and their
+// gradients (undefined where the loss does not depend on the variable), the metrics updated.
+struct StepGradients {
+  Tensor loss;
+  std::vector<std::shared_ptr<Variable>> variables;
+  std::vector<Tensor> gradients;
+};
+StepGradients compute_gradients(Model& model, const Compiled& compiled, const Batch& batch);
 
 // Keras test_step: y_pred = model(x, training=False) with no tape, the loss, the metrics.
 // Returns the loss tensor.
