@@ -69,7 +69,26 @@ class BusyGuard {
 };
 
 // Adds `g` into slot (which may be empty); the sum is an op, so outer tapes record it.
-void accumulate(Tensor& slot, const Tensor& g) { slot = slot ? ops::add(slot, g) : g; }
+void accumulate(Tensor& slot, Tensor&& g) { slot = slot ? ops::add(slot, g) : std::move(g); }
+
+uint64_t id_of(const Tensor& t) { return t.id(); }
+uint64_t id_of(const TensorMeta& m) { return m.id; }
+DType dtype_of(const Tensor& t) { return t.dtype(); }
+DType dtype_of(const TensorMeta& m) { return m.dtype; }
+
+// Room for the producers of one op's inputs: on the stack for the usual few.
+class ProducerBuffer {
+ public:
+  explicit ProducerBuffer(size_t n) {
+    if (n > kInline) heap_ = std::make_unique<int64_t[]>(n);
+  }
+  int64_t* data() { return heap_ ? heap_.get() : inline_; }
+
+ private:
+  static constexpr size_t kInline = 8;
+  int64_t inline_[kInline];
+  std::unique_ptr<int64_t[]> heap_;
+};
 
 // Is input i of `def` differentiable? Bit 31 of the mask stands for inputs 31 and above.
 bool differentiable_input(const OpDef& def, size_t i) {
@@ -195,8 +214,10 @@ void Tape::reset() {
 void Tape::clear_record() {
   records_.clear();
   num_slots_ = 0;
+  watched_at_ = 0;
   tensor_op_.clear();
   metas_.clear();
+  producers_.clear();
   saved_.clear();
   attrs_.clear();
 }
@@ -210,17 +231,20 @@ void Tape::consume() {
 
 void Tape::watch(const Tensor& t) {
   check_thread("tape_watch");
-  tensor_op_.insert(t.id(), kWatched);
+  if (tensor_op_.insert(t.id(), kWatched)) watched_at_ = records_.size();
 }
 
 void Tape::watch(const std::shared_ptr<Variable>& v) {
   check_thread("tape_watch");
-  if (tensor_op_.insert(v->id(), kWatched)) watched_variables_.push_back(v);
+  if (!tensor_op_.insert(v->id(), kWatched)) return;
+  watched_at_ = records_.size();
+  watched_variables_.push_back(v);
 }
 
 void Tape::variable_accessed(const std::shared_ptr<Variable>& v) {
-  if (watch_accessed_ && v->trainable() && tensor_op_.insert(v->id(), kWatched))
-    watched_variables_.push_back(v);
+  if (!watch_accessed_ || !v->trainable() || !tensor_op_.insert(v->id(), kWatched)) return;
+  watched_at_ = records_.size();
+  watched_variables_.push_back(v);
 }
 
 std::vector<std::shared_ptr<Variable>> Tape::watched_variables() const {
@@ -231,20 +255,22 @@ std::vector<std::shared_ptr<Variable>> Tape::watched_variables() const {
   return vars;
 }
 
-bool Tape::should_record(std::span<const Tensor> inputs) const {
-  for (const Tensor& t : inputs)
-    if (is_floating(t.dtype()) && tensor_op_.contains(t.id())) return true;
-  return false;
-}
-
-bool Tape::should_record(std::span<const TensorMeta> inputs) const {
-  for (const TensorMeta& m : inputs)
-    if (is_floating(m.dtype) && tensor_op_.contains(m.id)) return true;
-  return false;
+template <class Input>
+bool Tape::find_producers(std::span<const Input> inputs, int64_t* producers) const {
+  bool on_tape = false;
+  for (size_t i = 0; i < inputs.size(); ++i) {
+    const int64_t k = tensor_op_.find(id_of(inputs[i]));
+    static_assert(kWatched == kWatchedInput);
+    producers[i] = k == IdMap::kAbsent ? kOffTape : k;
+    on_tape = on_tape || (k != IdMap::kAbsent && is_floating(dtype_of(inputs[i])));
+  }
+  return on_tape;
 }
 
 Tape::Record& Tape::start_record(const OpDef& def, const Attrs& attrs, const Tensor& output,
-                                 uint32_t arity) {
+                                 std::span<const int64_t> producers) {
+  const bool few = producers.size() <= Record::kFew;
+  int64_t* kept_producers = few ? nullptr : producers_.alloc(producers.size());
   // The shared no_attrs() is kept by address; other attributes are copied first, so that a
   // copy that throws leaves no half-made record (an empty Attrs left behind is harmless).
   const Attrs* kept = &attrs;
@@ -254,18 +280,23 @@ Tape::Record& Tape::start_record(const OpDef& def, const Attrs& attrs, const Ten
     kept = &copy;
   }
   Record& r = records_.emplace_back();
+  if (few) kept_producers = r.few_producers;
+  std::copy(producers.begin(), producers.end(), kept_producers);
   r.def = &def;
   r.attrs = kept;
+  r.producers = kept_producers;
   r.output_id = output.id();
   r.first_slot = num_slots_;
-  r.arity = arity;
+  r.arity = static_cast<uint32_t>(producers.size());
   if (def.saves_output) r.saved_output = output;
   return r;
 }
 
-void Tape::record(const OpDef& def, const Attrs& attrs, std::span<const Tensor> inputs,
+bool Tape::record(const OpDef& def, const Attrs& attrs, std::span<const Tensor> inputs,
                   const Tensor& output) {
   const auto arity = static_cast<uint32_t>(inputs.size());
+  ProducerBuffer found(arity);
+  if (!find_producers(inputs, found.data())) return false;
   for (uint32_t i = 0; i < arity; ++i)
     if (inputs[i].id() == output.id())
       fail(Status::internal, "{}: the op returned its input {} itself; it must return a new tensor",
@@ -279,42 +310,49 @@ void Tape::record(const OpDef& def, const Attrs& attrs, std::span<const Tensor> 
   }
   Tensor* saved = def.saves_inputs ? saved_.alloc(arity) : nullptr;
   if (saved) std::uninitialized_copy(inputs.begin(), inputs.end(), saved);
-  Record& r = start_record(def, attrs, output, arity);
+  Record& r = start_record(def, attrs, output, {found.data(), arity});
   r.inputs = metas;
   r.saved_inputs = saved;
   tensor_op_.insert(output.id(), static_cast<int64_t>(num_slots_++));
+  return true;
 }
 
-void Tape::record(const OpDef& def, const Attrs& attrs, std::span<const TensorMeta> inputs,
+bool Tape::record(const OpDef& def, const Attrs& attrs, std::span<const TensorMeta> inputs,
                   std::span<const Tensor> saved_inputs, const Tensor& output) {
   const auto arity = static_cast<uint32_t>(inputs.size());
+  ProducerBuffer found(arity);
+  if (!find_producers(inputs, found.data())) return false;
   TensorMeta* metas = metas_.alloc(arity);
   std::uninitialized_copy(inputs.begin(), inputs.end(), metas);
   Tensor* saved = def.saves_inputs ? saved_.alloc(arity) : nullptr;
   if (saved) std::uninitialized_copy(saved_inputs.begin(), saved_inputs.end(), saved);
-  Record& r = start_record(def, attrs, output, arity);
+  Record& r = start_record(def, attrs, output, {found.data(), arity});
   r.inputs = metas;
   r.saved_inputs = saved;
   tensor_op_.insert(output.id(), static_cast<int64_t>(num_slots_++));
+  return true;
 }
 
-void Tape::record(const OpDef& def, std::span<const TensorMeta> inputs,
-                  std::span<const Tensor> outputs, std::shared_ptr<const OpState> state) {
+bool Tape::record(const OpDef& def, std::span<const TensorMeta> inputs,
+                  std::span<const Tensor> outputs, const std::shared_ptr<const OpState>& state) {
   const auto arity = static_cast<uint32_t>(inputs.size());
   const auto m = static_cast<uint32_t>(outputs.size());
   if (m == 0) fail(Status::internal, "{}: an op must have at least one output", def.name);
+  ProducerBuffer found(arity);
+  if (!find_producers(inputs, found.data())) return false;
   TensorMeta* metas = metas_.alloc(arity + m);
   std::uninitialized_copy(inputs.begin(), inputs.end(), metas);
   for (uint32_t j = 0; j < m; ++j)
     ::new (static_cast<void*>(metas + arity + j)) TensorMeta{outputs[j].id(), outputs[j].shape(), outputs[j].dtype()};
-  Record& r = start_record(def, no_attrs(), outputs[0], arity);
+  Record& r = start_record(def, no_attrs(), outputs[0], {found.data(), arity});
   r.inputs = metas;
   r.outputs = metas + arity;
   r.num_outputs = m;
-  r.state = std::move(state);
+  r.state = state;
   const size_t first = num_slots_;
   num_slots_ += m;
   for (uint32_t j = 0; j < m; ++j) tensor_op_.insert(outputs[j].id(), static_cast<int64_t>(first + j));
+  return true;
 }
 
 void record_operation(const OpDef& def, const Attrs& attrs, std::span<const Tensor> inputs,
@@ -322,19 +360,15 @@ void record_operation(const OpDef& def, const Attrs& attrs, std::span<const Tens
   const ActiveTapes& active = t_active_tapes;  // why: one thread-local lookup, not two
   const int depth = active.pause_depth;
   for (Tape* tape : active.tapes)
-    if (tape->pause_depth() == depth && tape->should_record(inputs))
-      tape->record(def, attrs, inputs, output);
+    if (tape->pause_depth() == depth) tape->record(def, attrs, inputs, output);
 }
 
 bool record_operation(const OpDef& def, std::span<const TensorMeta> inputs,
                       std::span<const Tensor> outputs, const std::shared_ptr<const OpState>& state) {
   const int depth = t_active_tapes.pause_depth;
   bool recorded = false;
-  for (Tape* tape : t_active_tapes.tapes) {
-    if (tape->pause_depth() != depth || !tape->should_record(inputs)) continue;
-    tape->record(def, inputs, outputs, state);
-    recorded = true;
-  }
+  for (Tape* tape : t_active_tapes.tapes)
+    if (tape->pause_depth() == depth && tape->record(def, inputs, outputs, state)) recorded = true;
   return recorded;
 }
 
@@ -367,33 +401,37 @@ std::vector<Tensor> Tape::backprop(std::span<const Differentiable> targets,
   // the gradient computation's own records while this pass runs.
   const size_t n = records_.size();
   const size_t num_slots = num_slots_;
-  // Sources, without repeats: id -> index into `leaf`, the gradients of sources that no
-  // record produced (watched tensors, variables, unrecorded tensors).
-  IdMap source_index;
-  for (const Differentiable& s : sources)
-    source_index.insert(s.id, static_cast<int64_t>(source_index.size()));
-  std::vector<Tensor> leaf(source_index.size());
-  // slot[k]: the gradient flowing into the output whose slot is k; `live` counts the filled
-  // slots not yet walked, so the walk stops as soon as nothing is left to propagate.
-  std::vector<Tensor> slot(num_slots);
-  size_t live = 0;
   const auto producer = [&](uint64_t id) {
     const int64_t k = tensor_op_.find(id);
     return (k >= 0 && static_cast<size_t>(k) < num_slots) ? k : int64_t{-1};
   };
-  // The gradient in slot k, moved out unless its tensor is a source: a source keeps its
-  // gradient (it is a result) and still passes it on, as in TF.
-  const auto take = [&](size_t k, uint64_t id) {
-    return source_index.contains(id) ? slot[k] : std::move(slot[k]);
+  // slot[k]: the gradient flowing into the output whose slot is k; `live` counts the filled
+  // slots not yet walked, so the walk stops as soon as nothing is left to propagate.
+  // source_slot[k]: that output is a source, so it keeps its gradient (a result) and still
+  // passes it on, as in TF. Empty unless a source is such an output (sources are usually
+  // watched tensors and variables).
+  std::vector<Tensor> slot(num_slots);
+  std::vector<uint8_t> source_slot;
+  size_t live = 0;
+  // Sources that no record produced (watched tensors, variables, unrecorded tensors),
+  // without repeats: id -> index into `leaf`, their gradients.
+  IdMap source_index;
+  for (const Differentiable& s : sources) {
+    if (const int64_t k = producer(s.id); k >= 0) {
+      source_slot.resize(num_slots);
+      source_slot[static_cast<size_t>(k)] = 1;
+    } else {
+      source_index.insert(s.id, static_cast<int64_t>(source_index.size()));
+    }
+  }
+  std::vector<Tensor> leaf(source_index.size());
+  const auto take = [&](size_t k) {
+    return !source_slot.empty() && source_slot[k] ? slot[k] : std::move(slot[k]);
   };
-  const auto add = [&](uint64_t id, const Tensor& g) {
-    if (const int64_t k = producer(id); k >= 0) {
-      Tensor& s = slot[static_cast<size_t>(k)];
-      if (!s) ++live;
-      accumulate(s, g);
-    } else if (const int64_t j = source_index.find(id); j != IdMap::kAbsent) {
-      accumulate(leaf[static_cast<size_t>(j)], g);
-    }  // else: no record and no source will ever read it
+  const auto add_to_slot = [&](size_t k, Tensor&& g) {
+    Tensor& s = slot[k];
+    if (!s) ++live;
+    accumulate(s, std::move(g));
   };
 
   // Seeds (TF's InitialGradients): an output gradient when given, else ones for a floating
@@ -401,10 +439,14 @@ std::vector<Tensor> Tape::backprop(std::span<const Differentiable> targets,
   for (size_t i = 0; i < targets.size(); ++i) {
     const Differentiable& t = targets[i];
     const bool given = i < seeds.size() && seeds[i];
-    if (!given &&
-        (!is_floating(t.value.dtype()) || (producer(t.id) < 0 && !source_index.contains(t.id))))
-      continue;
-    add(t.id, given ? seeds[i] : ops::ones_like(t.value));
+    const int64_t k = producer(t.id);
+    const int64_t j = k >= 0 ? IdMap::kAbsent : source_index.find(t.id);
+    if (!given && (!is_floating(t.value.dtype()) || (k < 0 && j == IdMap::kAbsent))) continue;
+    Tensor seed = given ? seeds[i] : ops::ones_like(t.value);
+    if (k >= 0)
+      add_to_slot(static_cast<size_t>(k), std::move(seed));
+    else if (j != IdMap::kAbsent)
+      accumulate(leaf[static_cast<size_t>(j)], std::move(seed));
   }
 
   // Walk the record backwards: it is in execution order, a topological order.
@@ -426,10 +468,10 @@ std::vector<Tensor> Tape::backprop(std::span<const Differentiable> targets,
       incoming.assign(r.num_outputs, Tensor());
       for (size_t j = 0; j < r.num_outputs; ++j) {
         const TensorMeta& out = r.outputs[j];
-        incoming[j] = slot[first + j] ? take(first + j, out.id) : Tensor::zeros(out.shape, out.dtype);
+        incoming[j] = slot[first + j] ? take(first + j) : Tensor::zeros(out.shape, out.dtype);
       }
     }
-    const Tensor grad = r.num_outputs == 1 ? take(first, r.output_id) : incoming[0];  // of the first output
+    const Tensor grad = r.num_outputs == 1 ? take(first) : incoming[0];  // of the first output
     const std::span<const Tensor> output_grads =
         r.num_outputs == 1 ? std::span<const Tensor>(&grad, 1) : std::span<const Tensor>(incoming);
     const OpDef& def = *r.def;
@@ -440,13 +482,16 @@ std::vector<Tensor> Tape::backprop(std::span<const Differentiable> targets,
       needed.reset(new bool[arity]);
       needed_capacity = arity;
     }
-    // TF skips inputs that are neither on the tape nor sources.
+    // TF skips inputs that are neither on the tape nor sources. An input off the tape when
+    // the op ran is on it now only if watched since (watched_at_ above k).
     bool any = false;
     for (size_t i = 0; i < arity; ++i) {
       const TensorMeta& m = r.inputs[i];
+      const int64_t p = r.producers[i];
       needed[i] = def.differentiability == Differentiability::rule &&
                   differentiable_input(def, i) && is_floating(m.dtype) &&
-                  (tensor_op_.contains(m.id) || source_index.contains(m.id));
+                  (p != kOffTape || (watched_at_ > k && tensor_op_.contains(m.id)) ||
+                   source_index.contains(m.id));
       any = any || needed[i];
     }
     if (any) {
@@ -468,7 +513,11 @@ std::vector<Tensor> Tape::backprop(std::span<const Differentiable> targets,
         if (g.shape() != m.shape || g.dtype() != m.dtype)
           fail(Status::internal, "{}: gradient for input {} is {} {}, expected {} {}", def.name, i,
                dtype_name(g.dtype()), g.shape().str(), dtype_name(m.dtype), m.shape.str());
-        add(m.id, g);
+        if (const int64_t p = r.producers[i]; p >= 0) {
+          add_to_slot(static_cast<size_t>(p), std::move(g));
+        } else if (const int64_t j = source_index.find(m.id); j != IdMap::kAbsent) {
+          accumulate(leaf[static_cast<size_t>(j)], std::move(g));
+        }  // else: no record and no source will ever read it
       }
     }
     if (release) {  // a non-persistent tape lets go of what the record kept, once used

@@ -238,17 +238,16 @@ class Tape {
 
   size_t num_records() const { return records_.size(); }
 
-  // Called by apply() and Variable::read() for each active tape.
-  bool should_record(std::span<const Tensor> inputs) const;
-  bool should_record(std::span<const TensorMeta> inputs) const;
-  void record(const OpDef& def, const Attrs& attrs, std::span<const Tensor> inputs,
+  // Called by apply() and Variable::read() for each active tape: each records the op if the
+  // tape watches one of its floating inputs, and returns whether it did.
+  bool record(const OpDef& def, const Attrs& attrs, std::span<const Tensor> inputs,
               const Tensor& output);
-  void record(const OpDef& def, const Attrs& attrs, std::span<const TensorMeta> inputs,
+  bool record(const OpDef& def, const Attrs& attrs, std::span<const TensorMeta> inputs,
               std::span<const Tensor> saved_inputs, const Tensor& output);
   // An op with any number of outputs (>= 1) whose rule reads `state` (custom ops). The
   // outputs must be new tensors, unknown to the tape.
-  void record(const OpDef& def, std::span<const TensorMeta> inputs,
-              std::span<const Tensor> outputs, std::shared_ptr<const OpState> state);
+  bool record(const OpDef& def, std::span<const TensorMeta> inputs,
+              std::span<const Tensor> outputs, const std::shared_ptr<const OpState>& state);
   void variable_accessed(const std::shared_ptr<Variable>& v);
   // Called when the owning thread exits while the tape is recording.
   void orphan();
@@ -263,6 +262,14 @@ class Tape {
     const OpDef* def = nullptr;
     const Attrs* attrs = nullptr;        // no_attrs(), or a copy in attrs_
     const TensorMeta* inputs = nullptr;  // arity entries in metas_
+    // arity entries in producers_: input i's gradient slot, or kWatchedInput / kOffTape (what
+    // the tape knew of it when the op ran). why: the backward pass then finds where each
+    // input gradient goes without a hash look-up.
+    const int64_t* producers = nullptr;
+    // where producers points for ops of at most two inputs (most): records never move, and
+    // a tape of one op then allocates no producers_ chunk.
+    static constexpr size_t kFew = 2;
+    int64_t few_producers[kFew];
     Tensor* saved_inputs = nullptr;      // arity entries in saved_, when the op saves inputs
     Tensor saved_output;                 // undefined unless the op saves its output
     uint64_t output_id = 0;              // the first output
@@ -273,6 +280,9 @@ class Tape {
     uint32_t num_outputs = 1;
   };
   static constexpr int64_t kWatched = -1;
+  // Record::producers of an input the tape watched, and of one it did not know.
+  static constexpr int64_t kWatchedInput = -1;
+  static constexpr int64_t kOffTape = -2;
 
   void check_thread(const char* what) const;
   void check_not_used() const;
@@ -282,7 +292,12 @@ class Tape {
   void clear_record();
   // A non-persistent tape after its one gradient computation.
   void consume();
-  Record& start_record(const OpDef& def, const Attrs& attrs, const Tensor& output, uint32_t arity);
+  // Fills producers[i] for each input (see Record::producers); true if one of the floating
+  // inputs is on the tape, that is if the op must be recorded.
+  template <class Input>
+  bool find_producers(std::span<const Input> inputs, int64_t* producers) const;
+  Record& start_record(const OpDef& def, const Attrs& attrs, const Tensor& output,
+                       std::span<const int64_t> producers);
   // One backward pass over the records made so far. seeds[i] (when given and defined)
   // replaces target i's ones seed. release: drop saved tensors as soon as they are used.
   std::vector<Tensor> backprop(std::span<const Differentiable> targets,
@@ -301,7 +316,11 @@ class Tape {
   tape_detail::IdMap tensor_op_;  // watched id -> gradient slot of its producer, or kWatched
   size_t num_slots_ = 0;          // gradient slots of the records so far
   tape_detail::StableVector<Record> records_;
+  // records_.size() when watch() or a variable access last added an id: an input that was
+  // off the tape when record k was made can be watched now only if this is above k.
+  size_t watched_at_ = 0;
   tape_detail::Arena<TensorMeta> metas_;
+  tape_detail::Arena<int64_t> producers_;
   tape_detail::Arena<Tensor> saved_;
   tape_detail::StableVector<Attrs> attrs_;  // the attributes of records that have any
   std::vector<std::shared_ptr<Variable>> watched_variables_;  // in watch order

@@ -36,7 +36,7 @@ Tensor Variable::read() {
     if (tape->paused()) continue;  // a custom op's forward: the op records the variable
     tape->variable_accessed(self);
     const std::span<const TensorMeta> inputs(&input, 1);
-    if (tape->should_record(inputs)) tape->record(kReadVariable, {}, inputs, {}, snapshot);
+    tape->record(kReadVariable, no_attrs(), inputs, {}, snapshot);
   }
   return snapshot;
 }

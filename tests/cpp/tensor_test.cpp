@@ -624,6 +624,25 @@ TEST(Allocator, BlocksAre64ByteAlignedAndUsable) {
   }
 }
 
+// Buffers of up to Storage::kInlineBytes live in their Storage's own block; they keep the
+// guarantees of the others: 64-byte aligned, shared by views, alive while a view is.
+TEST(Allocator, SmallTensorBuffersAreAlignedAndSharedByViews) {
+  for (int64_t n : {0, 1, 3, 15, 16, 17, 100}) {  // float32: 0 .. 400 bytes, both sides of 64
+    Tensor view;
+    {
+      const Tensor t = Tensor::empty(Shape{n}, DType::f32);
+      EXPECT_EQ(reinterpret_cast<uintptr_t>(t.raw()) % 64, 0u) << n << " elements";
+      float* p = t.mutable_data<float>();
+      for (int64_t i = 0; i < n; ++i) p[i] = static_cast<float>(i) + 0.5f;
+      view = Tensor::from_storage(t.storage(), Shape{1, n}, DType::f32);
+      EXPECT_EQ(view.raw(), t.raw());
+      EXPECT_EQ(t.storage().use_count(), 2) << "the view shares the one buffer";
+    }
+    EXPECT_EQ(view.storage().use_count(), 1);
+    for (int64_t i = 0; i < n; ++i) EXPECT_EQ(view.data<float>()[i], static_cast<float>(i) + 0.5f);
+  }
+}
+
 TEST(Allocator, StatsAccountForBytesInUseAndCache) {
   const AllocatorStats s0 = allocator_stats();
   void* p = allocate(3000);
